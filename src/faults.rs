@@ -1,0 +1,46 @@
+//! Fault points: named places in the swap where a test can make the next step fail, pause, or
+//! kill the process, to prove rollback, the degraded state and crash recovery on the real binary.
+//!
+//! Set with `CLAUDE_FAILOVER_FAULTS="swap.rollback=error,swap.after_flip=abort"` (actions:
+//! `error`, `abort`, `sleep:<ms>`). The engine holds a [`Faults`] value (no global), so unit tests
+//! inject their own. With the variable unset every point is a no-op.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Default)]
+pub struct Faults(HashMap<String, String>);
+
+impl Faults {
+    pub fn none() -> Self {
+        Faults::default()
+    }
+
+    pub fn from_env() -> Self {
+        Self::parse(&std::env::var("CLAUDE_FAILOVER_FAULTS").unwrap_or_default())
+    }
+
+    pub fn parse(spec: &str) -> Self {
+        Faults(
+            spec.split(',')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .collect(),
+        )
+    }
+
+    /// Run the fault at `point`, if any: `Err` for `error`, never returns for `abort`.
+    pub fn hit(&self, point: &str) -> anyhow::Result<()> {
+        match self.0.get(point).map(String::as_str) {
+            None => Ok(()),
+            Some("error") => anyhow::bail!("injected fault at {point}"),
+            Some("abort") => std::process::abort(),
+            Some(other) => {
+                if let Some(ms) = other.strip_prefix("sleep:").and_then(|m| m.parse().ok()) {
+                    std::thread::sleep(Duration::from_millis(ms));
+                }
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,572 @@
+//! The shared-state links: every account home exposes each shared name (`projects`,
+//! `file-history`, `session-env`) as a symlink to one shared target, so `claude --resume <id>`
+//! finds the same transcripts whichever account is active. Also the `claude_dir` pointer.
+//!
+//! The invariant a newcomer could break: **a link that points elsewhere is never corrected, and a
+//! real file or directory where a link belongs is never removed.** The "wrong" target may hold
+//! the only copy of someone's transcripts. Missing things are created; everything else is
+//! reported (all of it, across all accounts, in one run) and left for the user. The one path that
+//! moves real data is [`adopt`], which the user asks for by name, moves entries without ever
+//! overwriting, and only removes directories it has emptied itself.
+
+use std::fmt;
+use std::fs;
+use std::io::ErrorKind;
+use std::os::unix::fs::{DirBuilderExt, symlink};
+use std::path::{Path, PathBuf};
+
+use crate::config::{Account, Config, SharedLink};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The link exists and points somewhere else. Never auto-corrected.
+    Divergent {
+        link: PathBuf,
+        points_to: PathBuf,
+        expected: PathBuf,
+    },
+    /// A real file or directory sits where the link belongs.
+    NotALink {
+        path: PathBuf,
+        is_dir: bool,
+        expected: PathBuf,
+    },
+    /// Check-only mode: something that `--fix` / `link` would create.
+    Missing {
+        path: PathBuf,
+        what: &'static str,
+    },
+    /// A path that must be a directory is something else.
+    NotADirectory {
+        path: PathBuf,
+        what: &'static str,
+    },
+    Io {
+        path: PathBuf,
+        doing: &'static str,
+        error: String,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Divergent { link, points_to, expected } => write!(
+                f,
+                "{} points to {} but should point to {}; it is left alone because that directory may hold the only copy of transcripts: move its contents into {} yourself, then remove the link and run 'claude-failover link'",
+                link.display(),
+                points_to.display(),
+                expected.display(),
+                expected.display()
+            ),
+            Problem::NotALink { path, is_dir: true, expected } => write!(
+                f,
+                "{} is a real directory where a link to {} belongs; run 'claude-failover link --adopt' to move its contents into the shared target",
+                path.display(),
+                expected.display()
+            ),
+            Problem::NotALink { path, is_dir: false, expected } => write!(
+                f,
+                "{} is a file where a link to {} belongs; move the file away, then run 'claude-failover link'",
+                path.display(),
+                expected.display()
+            ),
+            Problem::Missing { path, what } => {
+                write!(
+                    f,
+                    "{} is missing ({what}); run 'claude-failover link' or 'doctor --fix' to create it",
+                    path.display()
+                )
+            }
+            Problem::NotADirectory { path, what } => {
+                write!(f, "{} ({what}) exists but is not a directory; move it away", path.display())
+            }
+            Problem::Io { path, doing, error } => write!(f, "cannot {doing} {}: {error}", path.display()),
+        }
+    }
+}
+
+fn io(path: &Path, doing: &'static str, e: std::io::Error) -> Problem {
+    Problem::Io { path: path.to_path_buf(), doing, error: e.to_string() }
+}
+
+/// What one pass over the links did and found.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub created: Vec<String>,
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+    fn merge(&mut self, other: Report) {
+        self.created.extend(other.created);
+        self.problems.extend(other.problems);
+    }
+}
+
+fn mkdir_private(path: &Path) -> std::io::Result<()> {
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(path)
+}
+
+/// Make sure `path` is a directory; create it (0700) when `fix`.
+fn ensure_dir(path: &Path, what: &'static str, fix: bool, r: &mut Report) -> bool {
+    match fs::metadata(path) {
+        Ok(m) if m.is_dir() => true,
+        Ok(_) => {
+            r.problems.push(Problem::NotADirectory { path: path.to_path_buf(), what });
+            false
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            if !fix {
+                r.problems.push(Problem::Missing { path: path.to_path_buf(), what });
+                return false;
+            }
+            match mkdir_private(path) {
+                Ok(()) => {
+                    r.created.push(format!("created {} ({what})", path.display()));
+                    true
+                }
+                Err(e) => {
+                    r.problems.push(io(path, "create", e));
+                    false
+                }
+            }
+        }
+        Err(e) => {
+            r.problems.push(io(path, "inspect", e));
+            false
+        }
+    }
+}
+
+/// Is the symlink at `link` (whose text is `points_to`) pointing at `target`? Equal text, or
+/// both resolving to the same existing directory (a relative link to the right place is fine).
+fn same_target(link: &Path, points_to: &Path, target: &Path) -> bool {
+    if points_to == target {
+        return true;
+    }
+    match (fs::canonicalize(link), fs::canonicalize(target)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Reconcile one link inside `home`. Only ever creates; never removes or rewrites.
+fn ensure_link(home: &Path, l: &SharedLink, fix: bool, r: &mut Report) {
+    let link = home.join(&l.name);
+    match fs::symlink_metadata(&link) {
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            if !fix {
+                r.problems.push(Problem::Missing { path: link, what: "shared link" });
+                return;
+            }
+            match symlink(&l.target, &link) {
+                Ok(()) => r.created.push(format!("linked {} -> {}", link.display(), l.target.display())),
+                Err(e) => r.problems.push(io(&link, "create the link", e)),
+            }
+        }
+        Err(e) => r.problems.push(io(&link, "inspect", e)),
+        Ok(m) if m.file_type().is_symlink() => match fs::read_link(&link) {
+            Ok(points_to) if same_target(&link, &points_to, &l.target) => {}
+            Ok(points_to) => r.problems.push(Problem::Divergent { link, points_to, expected: l.target.clone() }),
+            Err(e) => r.problems.push(io(&link, "read the link", e)),
+        },
+        Ok(m) => r.problems.push(Problem::NotALink { path: link, is_dir: m.is_dir(), expected: l.target.clone() }),
+    }
+}
+
+/// Check (and with `fix`, create what is missing) one account home: the home itself, every
+/// shared target, every link. Reports every problem, not the first.
+pub fn ensure_account(home: &Path, links: &[SharedLink], fix: bool) -> Report {
+    let mut r = Report::default();
+    if !ensure_dir(home, "account home", fix, &mut r) {
+        return r;
+    }
+    for l in links {
+        if ensure_dir(&l.target, "shared target", fix, &mut r) {
+            ensure_link(home, l, fix, &mut r);
+        } else if fix {
+            // The target is broken; still say what the link looks like so the user sees it all.
+            ensure_link(home, l, false, &mut Report::default());
+        }
+    }
+    r
+}
+
+/// Every account, every problem, one report.
+pub fn ensure_all(accounts: &[Account], links: &[SharedLink], fix: bool) -> Report {
+    let mut r = Report::default();
+    for a in accounts {
+        r.merge(ensure_account(&a.home, links, fix));
+    }
+    // A broken shared target shows up once per account; say it once.
+    let mut seen = Vec::new();
+    r.problems.retain(|p| {
+        let dup = seen.contains(p);
+        if !dup {
+            seen.push(p.clone());
+        }
+        !dup
+    });
+    r
+}
+
+/// What sits at `claude_dir`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pointer {
+    /// A symlink to this account's home.
+    Account(String),
+    /// A symlink to something that is no configured home.
+    Elsewhere(PathBuf),
+    Missing,
+    RealDir,
+    RealFile,
+}
+
+pub fn read_pointer(cfg: &Config) -> Pointer {
+    match fs::symlink_metadata(&cfg.claude_dir) {
+        Err(_) => Pointer::Missing,
+        Ok(m) if m.file_type().is_symlink() => match fs::read_link(&cfg.claude_dir) {
+            Ok(to) => {
+                let abs = if to.is_absolute() {
+                    to.clone()
+                } else {
+                    cfg.claude_dir.parent().map(|p| p.join(&to)).unwrap_or(to.clone())
+                };
+                match cfg.account_by_home(&abs) {
+                    Some(a) => Pointer::Account(a.name.clone()),
+                    None => Pointer::Elsewhere(to),
+                }
+            }
+            Err(_) => Pointer::Missing,
+        },
+        Ok(m) if m.is_dir() => Pointer::RealDir,
+        Ok(_) => Pointer::RealFile,
+    }
+}
+
+pub fn pointer_problem(cfg: &Config, p: &Pointer) -> Option<String> {
+    let d = cfg.claude_dir.display();
+    match p {
+        Pointer::Account(_) => None,
+        Pointer::Missing => {
+            Some(format!("{d} is missing; run 'claude-failover link' to point it at the primary account"))
+        }
+        Pointer::Elsewhere(to) => Some(format!(
+            "{d} points to {}, which is not a configured account home; fix the config or the link (it is never changed automatically)",
+            to.display()
+        )),
+        Pointer::RealDir => Some(format!(
+            "{d} is a real directory; run 'claude-failover link --adopt' to move its contents into the primary account's home and shared targets"
+        )),
+        Pointer::RealFile => Some(format!("{d} is a file, not a link to an account home; move it away")),
+    }
+}
+
+/// Create `claude_dir` pointing at the primary when it is missing. Anything else is reported.
+pub fn ensure_pointer(cfg: &Config) -> Result<Option<String>, String> {
+    match read_pointer(cfg) {
+        Pointer::Missing => {
+            let primary = cfg.primary_account();
+            if let Some(parent) = cfg.claude_dir.parent() {
+                mkdir_private(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            }
+            // A dangling symlink also reads as "missing"; only create when nothing is there at all.
+            if fs::symlink_metadata(&cfg.claude_dir).is_ok() {
+                return Err(format!(
+                    "{} is a dangling link; remove it by hand if it is not needed, then run 'claude-failover link'",
+                    cfg.claude_dir.display()
+                ));
+            }
+            symlink(&primary.home, &cfg.claude_dir)
+                .map_err(|e| format!("cannot create {}: {e}", cfg.claude_dir.display()))?;
+            Ok(Some(format!("linked {} -> {} (primary)", cfg.claude_dir.display(), primary.home.display())))
+        }
+        p => match pointer_problem(cfg, &p) {
+            None => Ok(None),
+            Some(msg) => Err(msg),
+        },
+    }
+}
+
+/// Point `claude_dir` at `home` atomically: a new symlink under a temp name, renamed over the old
+/// one, so a process resolving `~/.claude` sees the old home or the new one, never nothing.
+/// A real directory or file at `claude_dir` is refused and left intact.
+pub fn flip_pointer(claude_dir: &Path, home: &Path) -> anyhow::Result<()> {
+    use anyhow::{Context, bail};
+    match fs::symlink_metadata(claude_dir) {
+        Ok(m) if !m.file_type().is_symlink() => bail!(
+            "{} is a real {}, not a link; it is never removed: run 'claude-failover link --adopt' to move its contents into the account homes",
+            claude_dir.display(),
+            if m.is_dir() { "directory" } else { "file" }
+        ),
+        _ => {}
+    }
+    let parent = claude_dir.parent().context("claude_dir has no parent directory")?;
+    let name = claude_dir.file_name().context("claude_dir has no file name")?.to_string_lossy();
+    let tmp = parent.join(format!(".{name}.flip-{}", std::process::id()));
+    let _ = fs::remove_file(&tmp); // our own leftover from a crashed flip, never user data
+    symlink(home, &tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    if let Err(e) = fs::rename(&tmp, claude_dir) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot point {} at {}", claude_dir.display(), home.display()));
+    }
+    crate::atomic::sync_dir(parent);
+    Ok(())
+}
+
+// ---- adopt -----------------------------------------------------------------------------------
+
+/// One step of an adoption, in the order it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Move { from: PathBuf, to: PathBuf },
+    RemoveEmptyDir(PathBuf),
+    Link { link: PathBuf, target: PathBuf },
+    Conflict { path: PathBuf, existing: PathBuf },
+    Failed { path: PathBuf, error: String },
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Move { from, to } => write!(f, "move   {} -> {}", from.display(), to.display()),
+            Step::RemoveEmptyDir(p) => write!(f, "rmdir  {} (emptied)", p.display()),
+            Step::Link { link, target } => write!(f, "link   {} -> {}", link.display(), target.display()),
+            Step::Conflict { path, existing } => write!(
+                f,
+                "CONFLICT {} is left in place: {} already exists (compare them, keep one, then run 'link --adopt' again)",
+                path.display(),
+                existing.display()
+            ),
+            Step::Failed { path, error } => write!(f, "FAILED {}: {error}", path.display()),
+        }
+    }
+}
+
+/// Move every entry of `src` into `dst` without overwriting: a directory present on both sides is
+/// merged entry by entry; any other name present on both sides is a conflict, left in place.
+/// Returns whether `src` was emptied (and, unless `dry_run`, removed).
+fn merge_dir(src: &Path, dst: &Path, dry_run: bool, steps: &mut Vec<Step>) -> bool {
+    let entries = match fs::read_dir(src) {
+        Ok(rd) => rd,
+        Err(e) => {
+            steps.push(Step::Failed { path: src.to_path_buf(), error: e.to_string() });
+            return false;
+        }
+    };
+    let mut emptied = true;
+    let mut names: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.file_name())).collect();
+    names.sort();
+    for name in names {
+        let from = src.join(&name);
+        let to = dst.join(&name);
+        match fs::symlink_metadata(&to) {
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                if !dry_run && let Err(e) = move_entry(&from, &to) {
+                    steps.push(Step::Failed { path: from, error: e });
+                    emptied = false;
+                    continue;
+                }
+                steps.push(Step::Move { from, to });
+            }
+            Ok(dm) if dm.is_dir() && fs::symlink_metadata(&from).map(|m| m.is_dir()).unwrap_or(false) => {
+                emptied &= merge_dir(&from, &to, dry_run, steps);
+            }
+            _ => {
+                steps.push(Step::Conflict { path: from, existing: to });
+                emptied = false;
+            }
+        }
+    }
+    if emptied {
+        if !dry_run && let Err(e) = fs::remove_dir(src) {
+            steps.push(Step::Failed { path: src.to_path_buf(), error: e.to_string() });
+            return false;
+        }
+        steps.push(Step::RemoveEmptyDir(src.to_path_buf()));
+    }
+    emptied
+}
+
+/// rename(2) only: across filesystems we refuse rather than copy-then-delete, which could lose
+/// data half-way.
+fn move_entry(from: &Path, to: &Path) -> Result<(), String> {
+    if let Some(parent) = to.parent() {
+        mkdir_private(parent).map_err(|e| e.to_string())?;
+    }
+    fs::rename(from, to).map_err(|e| {
+        if e.raw_os_error() == Some(libc::EXDEV) {
+            format!("{} and {} are on different filesystems; move it by hand", from.display(), to.display())
+        } else {
+            e.to_string()
+        }
+    })
+}
+
+/// Adopt real directories into their proper places, then create the links they were blocking:
+/// `claude_dir` (a real dir) into the primary's home, and each real shared dir in an account home
+/// into its shared target. Never overwrites; conflicts stay where they are and block their link.
+pub fn adopt(cfg: &Config, dry_run: bool) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let primary = cfg.primary_account();
+    if read_pointer(cfg) == Pointer::RealDir {
+        let moved = if fs::symlink_metadata(&primary.home).is_err() {
+            // The whole directory becomes the primary's home: one rename, nothing copied.
+            if !dry_run && let Err(e) = move_entry(&cfg.claude_dir, &primary.home) {
+                steps.push(Step::Failed { path: cfg.claude_dir.clone(), error: e });
+                false
+            } else {
+                steps.push(Step::Move { from: cfg.claude_dir.clone(), to: primary.home.clone() });
+                true
+            }
+        } else {
+            adopt_claude_dir_into(cfg, &primary.home, dry_run, &mut steps)
+        };
+        if moved {
+            if !dry_run && let Err(e) = symlink(&primary.home, &cfg.claude_dir) {
+                steps.push(Step::Failed { path: cfg.claude_dir.clone(), error: e.to_string() });
+            } else {
+                steps.push(Step::Link { link: cfg.claude_dir.clone(), target: primary.home.clone() });
+            }
+        }
+    }
+    for a in &cfg.accounts {
+        for l in &cfg.shared {
+            let at = a.home.join(&l.name);
+            // In a dry run the claude_dir move above has not happened: look where the data is now.
+            let looked_at =
+                if dry_run && a.name == primary.name && !at.exists() && read_pointer(cfg) == Pointer::RealDir {
+                    cfg.claude_dir.join(&l.name)
+                } else {
+                    at.clone()
+                };
+            let is_real_dir = fs::symlink_metadata(&looked_at).map(|m| m.is_dir()).unwrap_or(false);
+            if !is_real_dir {
+                continue;
+            }
+            let emptied = if fs::symlink_metadata(&l.target).is_err() {
+                if !dry_run && let Err(e) = move_entry(&at, &l.target) {
+                    steps.push(Step::Failed { path: at.clone(), error: e });
+                    false
+                } else {
+                    steps.push(Step::Move { from: looked_at.clone(), to: l.target.clone() });
+                    true
+                }
+            } else {
+                merge_dir(&looked_at, &l.target, dry_run, &mut steps)
+            };
+            if emptied {
+                if !dry_run && let Err(e) = symlink(&l.target, &at) {
+                    steps.push(Step::Failed { path: at.clone(), error: e.to_string() });
+                } else {
+                    steps.push(Step::Link { link: at.clone(), target: l.target.clone() });
+                }
+            }
+        }
+    }
+    steps
+}
+
+/// `claude_dir` is a real directory and the primary home already exists: move entries across.
+/// A shared name goes straight into its shared target (that is where the primary's link leads).
+fn adopt_claude_dir_into(cfg: &Config, home: &Path, dry_run: bool, steps: &mut Vec<Step>) -> bool {
+    let src = &cfg.claude_dir;
+    let mut emptied = true;
+    let mut names: Vec<_> = match fs::read_dir(src) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect(),
+        Err(e) => {
+            steps.push(Step::Failed { path: src.clone(), error: e.to_string() });
+            return false;
+        }
+    };
+    names.sort();
+    for name in names {
+        let from = src.join(&name);
+        let shared = cfg.shared.iter().find(|l| l.name.as_str() == name.to_string_lossy());
+        let from_is_dir = fs::symlink_metadata(&from).map(|m| m.is_dir()).unwrap_or(false);
+        match shared {
+            Some(l) if from_is_dir && fs::symlink_metadata(&l.target).is_ok() => {
+                emptied &= merge_dir(&from, &l.target, dry_run, steps);
+            }
+            _ => {
+                let to = home.join(&name);
+                if fs::symlink_metadata(&to).is_ok() {
+                    if from_is_dir && fs::metadata(&to).map(|m| m.is_dir()).unwrap_or(false) {
+                        emptied &= merge_dir(&from, &to, dry_run, steps);
+                    } else {
+                        steps.push(Step::Conflict { path: from, existing: to });
+                        emptied = false;
+                    }
+                } else if !dry_run && let Err(e) = move_entry(&from, &to) {
+                    steps.push(Step::Failed { path: from, error: e });
+                    emptied = false;
+                } else {
+                    steps.push(Step::Move { from, to });
+                }
+            }
+        }
+    }
+    if emptied {
+        if !dry_run && let Err(e) = fs::remove_dir(src) {
+            steps.push(Step::Failed { path: src.clone(), error: e.to_string() });
+            return false;
+        }
+        steps.push(Step::RemoveEmptyDir(src.clone()));
+    }
+    emptied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn links(root: &Path) -> Vec<SharedLink> {
+        ["projects", "file-history"]
+            .iter()
+            .map(|n| SharedLink { name: n.to_string(), target: root.join("shared").join(n) })
+            .collect()
+    }
+
+    #[test]
+    fn missing_everything_is_created_0700() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let ls = links(d.path());
+        let home = d.path().join("a");
+        let r = ensure_account(&home, &ls, true);
+        assert!(r.ok(), "{:?}", r.problems);
+        for l in &ls {
+            assert_eq!(fs::read_link(home.join(&l.name)).unwrap(), l.target);
+            assert_eq!(fs::metadata(&l.target).unwrap().permissions().mode() & 0o777, 0o700);
+        }
+        assert_eq!(fs::metadata(&home).unwrap().permissions().mode() & 0o777, 0o700);
+        // second pass: nothing to do
+        let r = ensure_account(&home, &ls, true);
+        assert!(r.ok() && r.created.is_empty());
+    }
+
+    #[test]
+    fn check_only_reports_missing_without_creating() {
+        let d = tempfile::tempdir().unwrap();
+        let home = d.path().join("a");
+        let r = ensure_account(&home, &links(d.path()), false);
+        assert!(matches!(r.problems[0], Problem::Missing { .. }));
+        assert!(!home.exists());
+    }
+
+    #[test]
+    fn relative_link_to_the_right_place_is_fine() {
+        let d = tempfile::tempdir().unwrap();
+        let ls = links(d.path());
+        let home = d.path().join("a");
+        fs::create_dir_all(&home).unwrap();
+        fs::create_dir_all(&ls[0].target).unwrap();
+        symlink("../shared/projects", home.join("projects")).unwrap();
+        let r = ensure_account(&home, &ls, true);
+        assert!(r.ok(), "{:?}", r.problems);
+    }
+}

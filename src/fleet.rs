@@ -1,0 +1,295 @@
+//! The real [`Fleet`]: Claude panes found through tmux and the process tree, relaunched in place
+//! by typing into their shell (SPEC §5.7).
+//!
+//! Invariants a newcomer could break: only a validated session id (canonical lowercase UUID) and
+//! configured, quoted paths ever reach the line typed into a shell — nothing read from a pane or
+//! a transcript is interpolated; text goes through `send-keys -l` and Enter is a separate call
+//! (Claude's TUI takes text+Enter in one call as a paste); and a pane whose claude already runs
+//! on the target account is left alone, so relaunching twice after a crash is harmless.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::claude;
+use crate::config::{Account, Config};
+use crate::links::{self, Pointer};
+use crate::procs;
+use crate::state::{SavedPane, Store};
+use crate::swap::Fleet;
+use crate::tmux::{PaneInfo, Tmux, shell_quote};
+
+/// How long each step of a relaunch may take before we fall back or give up.
+#[derive(Debug, Clone)]
+pub struct Timing {
+    pub term_grace: Duration,
+    pub keys_grace: Duration,
+    pub ready: Duration,
+    /// Claude's TUI treats text and Enter that arrive together as a paste.
+    pub enter_gap: Duration,
+    pub poll: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            term_grace: Duration::from_secs(3),
+            keys_grace: Duration::from_secs(3),
+            ready: Duration::from_secs(20),
+            enter_gap: Duration::from_millis(150),
+            poll: Duration::from_millis(20),
+        }
+    }
+}
+
+pub struct TmuxFleet<'a> {
+    pub cfg: &'a Config,
+    pub tmux: &'a dyn Tmux,
+    pub store: &'a Store,
+    pub timing: Timing,
+}
+
+/// Poll `cond` every `step` until it holds or `deadline` passes. Only used while a relaunch is
+/// actively in progress (never as an idle loop).
+fn wait_until(deadline: Duration, step: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + deadline;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+        std::thread::sleep(step);
+    }
+}
+
+fn command_name(cfg: &Config) -> String {
+    Path::new(&cfg.claude_command)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| cfg.claude_command.clone())
+}
+
+/// The line typed into a pane's shell to bring its conversation back on `to`.
+pub fn relaunch_line(cfg: &Config, cwd: &Path, to: &Account, session_id: Option<&str>) -> String {
+    let mut parts = vec![
+        "cd".to_string(),
+        shell_quote(&cwd.to_string_lossy()),
+        "&&".into(),
+        format!("CLAUDE_CONFIG_DIR={}", shell_quote(&to.home.to_string_lossy())),
+        shell_quote(&cfg.claude_command),
+    ];
+    parts.extend(cfg.claude_args.iter().map(|a| shell_quote(a)));
+    match session_id.filter(|s| claude::is_session_id(s)) {
+        Some(id) => {
+            parts.push("--resume".into());
+            parts.push(id.to_string());
+        }
+        None => parts.push("--continue".into()),
+    }
+    parts.join(" ")
+}
+
+impl TmuxFleet<'_> {
+    /// The config dir a claude process uses: its `CLAUDE_CONFIG_DIR`, or `claude_dir`.
+    fn config_dir_of(&self, p: &procs::ClaudeProc) -> PathBuf {
+        p.config_dir.clone().unwrap_or_else(|| self.cfg.claude_dir.clone())
+    }
+
+    fn in_pool(&self, session: &str) -> bool {
+        self.cfg.pool.as_ref().is_some_and(|p| p.names(p.max).any(|n| n == session))
+    }
+
+    pub fn saved_pane(&self, pane: &PaneInfo) -> Option<SavedPane> {
+        let proc_ = procs::find_claude(pane.pid, &command_name(self.cfg))?;
+        let dir = self.config_dir_of(&proc_);
+        let account = match self.cfg.account_by_home(&dir) {
+            Some(a) => Some(a.name.clone()),
+            // `~/.claude` itself: the account is whatever the pointer says.
+            None if proc_.config_dir.is_none() => match links::read_pointer(self.cfg) {
+                Pointer::Account(a) => Some(a),
+                _ => None,
+            },
+            None => None,
+        };
+        let live = claude::read_live_session(&dir, proc_.pid);
+        let recorded = self.store.load().ok().and_then(|s| s.panes.get(&pane.id).and_then(|p| p.session_id.clone()));
+        let cwd =
+            proc_.cwd.clone().or_else(|| live.as_ref().map(|l| l.cwd.clone())).unwrap_or_else(|| PathBuf::from("/"));
+        let session_id = live.map(|l| l.session_id).or(recorded).filter(|s| claude::is_session_id(s));
+        Some(SavedPane { pane: pane.id.clone(), cwd, account, session_id, claude_pid: Some(proc_.pid) })
+    }
+
+    fn pane_pid(&self, pane: &str) -> Option<u32> {
+        self.tmux.list_panes().ok()?.into_iter().find(|p| p.id == pane).map(|p| p.pid)
+    }
+
+    /// Stop the claude running in the pane: SIGTERM (clean: it saves and prints its resume
+    /// hint), then Escape + Ctrl-C Ctrl-C for one that ignores signals.
+    fn stop_claude(&self, pane: &str, pid: u32) -> Result<()> {
+        let t = &self.timing;
+        procs::terminate(pid).with_context(|| format!("cannot signal claude (pid {pid}) in {pane}"))?;
+        if wait_until(t.term_grace, t.poll, || !procs::is_alive(pid)) {
+            return Ok(());
+        }
+        self.tmux.send_keys(pane, &["Escape"])?;
+        self.tmux.send_keys(pane, &["C-c"])?;
+        std::thread::sleep(Duration::from_millis(100));
+        self.tmux.send_keys(pane, &["C-c"])?;
+        if wait_until(t.keys_grace, t.poll, || !procs::is_alive(pid)) {
+            return Ok(());
+        }
+        bail!("claude (pid {pid}) in {pane} did not exit after SIGTERM and Ctrl-C Ctrl-C")
+    }
+
+    /// Type `text` and, after a gap, Enter; retry Enter once if the screen did not change.
+    fn type_prompt(&self, pane: &str, text: &str) -> Result<()> {
+        self.tmux.send_literal(pane, text)?;
+        std::thread::sleep(self.timing.enter_gap);
+        let before = self.tmux.capture(pane, 0).unwrap_or_default();
+        self.tmux.send_keys(pane, &["C-m"])?;
+        let changed = wait_until(Duration::from_millis(1500), self.timing.poll, || {
+            self.tmux.capture(pane, 0).map(|s| s != before).unwrap_or(true)
+        });
+        if !changed {
+            self.tmux.send_keys(pane, &["C-m"])?;
+        }
+        Ok(())
+    }
+
+    /// Wait for the relaunched claude to register its session under `home`.
+    fn wait_ready(&self, pane: &str, home: &Path) -> Option<u32> {
+        let mut found = None;
+        wait_until(self.timing.ready, Duration::from_millis(50), || {
+            let Some(pane_pid) = self.pane_pid(pane) else { return false };
+            let Some(p) = procs::find_claude(pane_pid, &command_name(self.cfg)) else { return false };
+            if claude::read_live_session(home, p.pid).is_some() {
+                found = Some(p.pid);
+                true
+            } else {
+                false
+            }
+        });
+        found
+    }
+
+    /// Start claude in a fresh session's shell (named sessions, the pool).
+    fn start_in(&self, target: &str, cwd: &Path, to: &Account, resume: bool) -> Result<()> {
+        let line = if resume {
+            relaunch_line(self.cfg, cwd, to, None)
+        } else {
+            let mut l = relaunch_line(self.cfg, cwd, to, None);
+            l.truncate(l.len() - " --continue".len());
+            l
+        };
+        self.tmux.send_literal(target, &line)?;
+        self.tmux.send_keys(target, &["C-m"])
+    }
+
+    fn first_pane_of(&self, session: &str) -> Option<String> {
+        self.tmux.list_panes().ok()?.into_iter().find(|p| p.session == session).map(|p| p.id)
+    }
+}
+
+impl Fleet for TmuxFleet<'_> {
+    fn discover(&self) -> Result<Vec<SavedPane>> {
+        let panes = self.tmux.list_panes()?;
+        Ok(panes.iter().filter(|p| !p.dead && !self.in_pool(&p.session)).filter_map(|p| self.saved_pane(p)).collect())
+    }
+
+    fn point_new_panes(&self, home: &Path) -> Result<()> {
+        if self.tmux.list_panes()?.is_empty() {
+            return Ok(()); // no server: nothing to point
+        }
+        self.tmux.set_global_env("CLAUDE_CONFIG_DIR", &home.to_string_lossy())
+    }
+
+    fn relaunch(&self, pane: &SavedPane, to: &Account) -> Result<()> {
+        let pane_pid = self.pane_pid(&pane.pane).with_context(|| format!("pane {} is gone", pane.pane))?;
+        if let Some(p) = procs::find_claude(pane_pid, &command_name(self.cfg)) {
+            if self.config_dir_of(&p) == to.home {
+                return Ok(()); // already moved (a relaunch interrupted by a crash)
+            }
+            self.stop_claude(&pane.pane, p.pid)?;
+        }
+        // Trust follows the conversation: without it the new account would stop at the trust
+        // dialog even with --dangerously-skip-permissions.
+        let old_dir = pane
+            .account
+            .as_deref()
+            .and_then(|a| self.cfg.account(a))
+            .map(|a| a.home.clone())
+            .unwrap_or_else(|| self.cfg.claude_dir.clone());
+        if claude::is_trusted(&old_dir, &pane.cwd) && !claude::is_trusted(&to.home, &pane.cwd) {
+            claude::set_trusted(&to.home, &pane.cwd)
+                .with_context(|| format!("cannot carry the folder trust of {} to {}", pane.cwd.display(), to.name))?;
+        }
+        let line = relaunch_line(self.cfg, &pane.cwd, to, pane.session_id.as_deref());
+        // C-u clears anything half-typed at the prompt; then the line; Enter separately.
+        self.tmux.send_keys(&pane.pane, &["C-u"])?;
+        self.tmux.send_literal(&pane.pane, &line)?;
+        self.tmux.send_keys(&pane.pane, &["C-m"])?;
+        if self.cfg.swap.resume_prompt.is_empty() {
+            return Ok(());
+        }
+        if self.wait_ready(&pane.pane, &to.home).is_none() {
+            bail!("claude did not come up in {} within {} s", pane.pane, self.timing.ready.as_secs());
+        }
+        self.type_prompt(&pane.pane, &self.cfg.swap.resume_prompt)
+    }
+
+    fn nudge(&self, pane: &SavedPane) -> Result<()> {
+        if self.cfg.swap.resume_prompt.is_empty() {
+            return Ok(());
+        }
+        let screen = self.tmux.capture(&pane.pane, 0)?;
+        if screen.contains("continuing automatically") {
+            return Ok(()); // Claude's own wait resumes it; a key would cancel that.
+        }
+        self.type_prompt(&pane.pane, &self.cfg.swap.resume_prompt)
+    }
+
+    fn maintain_sessions(&self, to: &Account) -> Vec<String> {
+        let mut problems = Vec::new();
+        for s in &self.cfg.sessions {
+            match self.tmux.has_session(&s.name) {
+                Ok(true) => {}
+                _ => {
+                    let home = to.home.to_string_lossy();
+                    let r = self
+                        .tmux
+                        .new_session(&s.name, &s.project, &[("CLAUDE_CONFIG_DIR", &home)])
+                        .and_then(|()| self.first_pane_of(&s.name).context("new session has no pane"))
+                        .and_then(|p| self.start_in(&p, &s.project, to, true));
+                    if let Err(e) = r {
+                        problems.push(format!("could not recreate session {}: {e:#}", s.name));
+                    }
+                }
+            }
+        }
+        if let Some(pool) = &self.cfg.pool {
+            for name in pool.names(pool.max) {
+                if self.tmux.has_session(&name).unwrap_or(false)
+                    && let Err(e) = self.tmux.kill_session(&name)
+                {
+                    problems.push(format!("could not stop pool session {name}: {e:#}"));
+                }
+            }
+            let home = to.home.to_string_lossy();
+            let cwd = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/"));
+            for name in pool.names(pool.min) {
+                let r = self
+                    .tmux
+                    .new_session(&name, &cwd, &[("CLAUDE_CONFIG_DIR", &home)])
+                    .and_then(|()| self.first_pane_of(&name).context("new session has no pane"))
+                    .and_then(|p| self.start_in(&p, &cwd, to, false));
+                if let Err(e) = r {
+                    problems.push(format!("could not start pool session {name}: {e:#}"));
+                }
+            }
+        }
+        problems
+    }
+}

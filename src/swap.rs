@@ -1,0 +1,659 @@
+//! The swap state machine (SPEC §5): save → flip `claude_dir` → ensure links → commit → relaunch,
+//! with rollback, a sticky degraded state, the `waiting` state when every account is exhausted,
+//! and the scheduled return to the primary.
+//!
+//! The engine takes its collaborators — config, state store, clock, the [`Fleet`] of Claude panes,
+//! an event sink — so it runs the same against tmux or a fake. Invariants a newcomer could break:
+//! (1) the active account changes only after the target's links are sound, and on any failure
+//! before that point nothing is relaunched; (2) every phase is persisted *before* its side
+//! effect, so a crash at any point is rolled back (before commit) or finished (after commit) by
+//! [`Engine::finish_interrupted`]; (3) a degraded state is sticky until `recover` clears it.
+
+use std::path::Path;
+
+use anyhow::Result;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::json;
+
+use crate::clock::{Clock, fmt_utc};
+use crate::config::{Account, Config};
+use crate::events::Sink;
+use crate::faults::Faults;
+use crate::links::{self, Pointer};
+use crate::state::{Degraded, Phase, Return, SavedPane, State, Store, SwapInProgress, SwapRecord, Waiting};
+
+/// The Claude panes a swap moves. The real one drives tmux; tests use a fake.
+pub trait Fleet: Sync {
+    /// Every pane running Claude now, with its cwd, account and session.
+    fn discover(&self) -> Result<Vec<SavedPane>>;
+    /// New panes (and `tmux new-window`) start on `home`.
+    fn point_new_panes(&self, home: &Path) -> Result<()>;
+    /// Stop claude in the pane and start it again on `to`, resuming its session. Called from
+    /// several threads at once, one pane each.
+    fn relaunch(&self, pane: &SavedPane, to: &Account) -> Result<()>;
+    /// The pane stays on its account (its limit has reset): type the resume prompt.
+    fn nudge(&self, pane: &SavedPane) -> Result<()>;
+    /// Named sessions recreated, the pool renewed. Returns problems, each already non-fatal.
+    fn maintain_sessions(&self, to: &Account) -> Vec<String>;
+}
+
+/// No panes at all: `swap` with no tmux server, and unit tests of the file-level machine.
+pub struct NoPanes;
+
+impl Fleet for NoPanes {
+    fn discover(&self) -> Result<Vec<SavedPane>> {
+        Ok(Vec::new())
+    }
+    fn point_new_panes(&self, _: &Path) -> Result<()> {
+        Ok(())
+    }
+    fn relaunch(&self, _: &SavedPane, _: &Account) -> Result<()> {
+        Ok(())
+    }
+    fn nudge(&self, _: &SavedPane) -> Result<()> {
+        Ok(())
+    }
+    fn maintain_sessions(&self, _: &Account) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    /// The user asked (`swap`, the key binding). No cooldown; `to` forces the target.
+    Manual { to: Option<String> },
+    /// A detection: `account` hit its limit (`auth`: it needs a login).
+    Limit { account: String, until: Option<Timestamp>, text: String, auth: bool },
+    /// The scheduled return to the primary is due.
+    Return,
+    /// Waiting for a reset, and the earliest one has come.
+    WaitOver,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Swapped {
+        from: String,
+        to: String,
+        relaunched: Vec<String>,
+        failed: Vec<(String, String)>,
+    },
+    /// Every account is exhausted: nothing flipped; resume at `until` on `account`.
+    Waiting {
+        account: String,
+        until: Timestamp,
+    },
+    /// After waiting, the reset account was the active one: its panes were nudged in place.
+    Resumed {
+        account: String,
+        panes: usize,
+    },
+    Skipped(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SwapError {
+    #[error(
+        "swap refused: a previous swap was left half-done and the tool is in a degraded state ({0}); check ~/.claude and the account links, then run 'claude-failover recover'"
+    )]
+    Degraded(String),
+    #[error("swap cancelled, {from} stays active: {reason}")]
+    Cancelled { from: String, reason: String },
+    #[error(
+        "partial swap: ensuring the target's links failed ({ensure}) and pointing claude_dir back also failed ({rollback}); the tool is now degraded: fix claude_dir by hand, then run 'claude-failover recover'"
+    )]
+    Partial { ensure: String, rollback: String },
+    #[error("{0}")]
+    NoTarget(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// The account a swap would move to: the first in config order that is not `current`, not
+/// exhausted at `now` and not waiting for a login. `Err` carries the earliest reset
+/// (account, instant) when there is none, or `None` when no reset can help (all need a login).
+pub fn pick_target<'c>(
+    cfg: &'c Config,
+    st: &State,
+    current: &str,
+    now: Timestamp,
+) -> Result<&'c Account, Option<(String, Timestamp)>> {
+    if let Some(a) = cfg
+        .accounts
+        .iter()
+        .find(|a| a.name != current && !st.account(&a.name).needs_login && !st.account(&a.name).exhausted_at(now))
+    {
+        return Ok(a);
+    }
+    let earliest = cfg
+        .accounts
+        .iter()
+        .filter_map(|a| {
+            let s = st.account(&a.name);
+            (!s.needs_login).then_some(())?;
+            Some((a.name.clone(), s.exhausted_until.filter(|t| *t > now).unwrap_or(now)))
+        })
+        .min_by_key(|(_, t)| *t);
+    Err(earliest)
+}
+
+/// When to go back to the primary: its reset + grace, if we are away from it because it is
+/// exhausted. Otherwise leave the schedule as it is (a manual swap away schedules nothing).
+pub fn schedule_return(cfg: &Config, st: &mut State, now: Timestamp) {
+    let primary = cfg.primary.clone();
+    if !cfg.swap.return_to_primary || st.active.as_deref() == Some(primary.as_str()) {
+        st.return_to = None;
+        return;
+    }
+    let p = st.account(&primary);
+    if p.needs_login {
+        st.return_to = None;
+    } else if let Some(until) = p.exhausted_until.filter(|u| *u > now) {
+        let at = until.checked_add(cfg.swap.return_grace).unwrap_or(until);
+        st.return_to = Some(Return { to: primary, at });
+    }
+}
+
+pub struct Engine<'a> {
+    pub cfg: &'a Config,
+    pub store: &'a Store,
+    pub clock: &'a dyn Clock,
+    pub fleet: &'a dyn Fleet,
+    pub events: &'a dyn Sink,
+    pub faults: Faults,
+}
+
+impl Engine<'_> {
+    /// The active account: what `claude_dir` points at (the ground truth new claudes follow),
+    /// else the recorded one, else the primary.
+    pub fn current(&self, st: &State) -> String {
+        match links::read_pointer(self.cfg) {
+            Pointer::Account(a) => a,
+            _ => {
+                st.active.clone().filter(|a| self.cfg.account(a).is_some()).unwrap_or_else(|| self.cfg.primary.clone())
+            }
+        }
+    }
+
+    /// Run one trigger to completion. Holds the swap lock throughout, so triggers from the
+    /// daemon, a key binding and the CLI are serialised.
+    pub fn run(&self, trigger: Trigger) -> Result<Outcome, SwapError> {
+        let _swap_lock = self.store.swap_lock()?;
+        self.finish_interrupted_locked()?;
+        let now = self.clock.now();
+        let mut st = self.store.load()?;
+        if let Some(d) = &st.degraded {
+            return Err(SwapError::Degraded(d.reason.clone()));
+        }
+        let current = self.current(&st);
+        match trigger {
+            Trigger::Manual { to } => {
+                let target = match to {
+                    Some(name) => {
+                        let a = self.cfg.account(&name).ok_or_else(|| {
+                            SwapError::NoTarget(format!(
+                                "no account named {name:?}; configured: {}",
+                                self.cfg.accounts.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+                            ))
+                        })?;
+                        if a.name == current {
+                            return Ok(Outcome::Skipped(format!("{name} is already the active account")));
+                        }
+                        let s = st.account(&name);
+                        if s.exhausted_at(now) || s.needs_login {
+                            self.events.emit(
+                                "warning",
+                                &format!("swapping to {name} on request although it is marked exhausted or logged out"),
+                                json!({"account": name}),
+                            );
+                        }
+                        a
+                    }
+                    None => pick_target(self.cfg, &st, &current, now).map_err(|e| {
+                        SwapError::NoTarget(match e {
+                            Some((a, t)) => {
+                                format!("no other account is available: the earliest reset is {a} at {}", fmt_utc(t))
+                            }
+                            None => "no other account is available: every account needs a login".into(),
+                        })
+                    })?,
+                };
+                self.swap(&current, target, "manual swap")
+            }
+            Trigger::Limit { account, until, text, auth } => {
+                let until = if auth {
+                    None
+                } else {
+                    Some(until.unwrap_or_else(|| now.checked_add(self.cfg.swap.fallback_reset).unwrap_or(now)))
+                };
+                self.store.update(|s| {
+                    let a = s.account_mut(&account);
+                    if auth {
+                        a.needs_login = true;
+                    } else {
+                        // The printed time can move on a retry: the latest message wins.
+                        a.exhausted_until = until;
+                    }
+                    a.reason = Some(text.clone());
+                    schedule_return(self.cfg, s, now);
+                    Ok(())
+                })?;
+                self.events.emit(
+                    if auth { "needs_login" } else { "exhausted" },
+                    &format!(
+                        "{account} {}: {text}",
+                        match until {
+                            Some(u) => format!("exhausted until {}", fmt_utc(u)),
+                            None => "needs a login (/login)".into(),
+                        }
+                    ),
+                    json!({"account": account, "until": until.map(fmt_utc), "text": text}),
+                );
+                st = self.store.load()?;
+                if account != current {
+                    return Ok(Outcome::Skipped(format!("{account} is not the active account ({current} is)")));
+                }
+                self.auto_swap(&st, &current, &format!("{account}: {text}"), now)
+            }
+            Trigger::Return => {
+                let Some(ret) = st.return_to.clone() else { return Ok(Outcome::Skipped("no return scheduled".into())) };
+                if ret.at > now {
+                    return Ok(Outcome::Skipped(format!("return is due at {}", fmt_utc(ret.at))));
+                }
+                if current == ret.to {
+                    self.store.update(|s| {
+                        s.return_to = None;
+                        Ok(())
+                    })?;
+                    return Ok(Outcome::Skipped(format!("{current} is already active")));
+                }
+                let p = st.account(&ret.to);
+                if p.needs_login || p.exhausted_at(now) {
+                    self.store.update(|s| {
+                        s.return_to = None;
+                        schedule_return(self.cfg, s, now);
+                        Ok(())
+                    })?;
+                    return Ok(Outcome::Skipped(format!("{} is exhausted again; return postponed", ret.to)));
+                }
+                let target = self
+                    .cfg
+                    .account(&ret.to)
+                    .ok_or_else(|| SwapError::NoTarget(format!("{} is no longer configured", ret.to)))?;
+                self.swap(&current, target, "return to the primary after its reset")
+            }
+            Trigger::WaitOver => {
+                let Some(w) = st.waiting.clone() else { return Ok(Outcome::Skipped("not waiting".into())) };
+                if w.until > now {
+                    return Ok(Outcome::Skipped(format!("waiting until {}", fmt_utc(w.until))));
+                }
+                match pick_target(self.cfg, &st, "", now) {
+                    Ok(a) if a.name == current => {
+                        let panes: Vec<SavedPane> = self
+                            .fleet
+                            .discover()?
+                            .into_iter()
+                            .filter(|p| p.account.as_deref().is_none_or(|x| x == current))
+                            .collect();
+                        for p in &panes {
+                            if let Err(e) = self.fleet.nudge(p) {
+                                self.events.emit(
+                                    "relaunch_failed",
+                                    &format!("{}: {e:#}", p.pane),
+                                    json!({"pane": p.pane}),
+                                );
+                            }
+                        }
+                        self.store.update(|s| {
+                            s.waiting = None;
+                            Ok(())
+                        })?;
+                        self.events.emit(
+                            "resumed",
+                            &format!("{current} has reset; {} pane(s) resumed in place", panes.len()),
+                            json!({"account": current}),
+                        );
+                        Ok(Outcome::Resumed { account: current, panes: panes.len() })
+                    }
+                    Ok(a) => self.swap(&current, a, "a reset came while waiting"),
+                    Err(_) => self.enter_waiting(&current, now),
+                }
+            }
+        }
+    }
+
+    /// The active account is exhausted: swap unless paused or in cooldown; wait if no target.
+    fn auto_swap(&self, st: &State, current: &str, reason: &str, now: Timestamp) -> Result<Outcome, SwapError> {
+        if st.paused {
+            return Ok(Outcome::Skipped("automatic swaps are paused".into()));
+        }
+        if let Some(last) = &st.last_swap {
+            let free_at = last.at.checked_add(self.cfg.swap.cooldown).unwrap_or(last.at);
+            if free_at > now {
+                return Ok(Outcome::Skipped(format!("cooldown until {}", fmt_utc(free_at))));
+            }
+        }
+        match pick_target(self.cfg, st, current, now) {
+            Ok(target) => self.swap(current, target, reason),
+            Err(_) => self.enter_waiting(current, now),
+        }
+    }
+
+    fn enter_waiting(&self, current: &str, now: Timestamp) -> Result<Outcome, SwapError> {
+        let st = self.store.load()?;
+        let Err(Some((account, until))) = pick_target(self.cfg, &st, current, now) else {
+            return Err(SwapError::NoTarget("every account needs a login: run /login in a Claude pane".into()));
+        };
+        let panes = self.fleet.discover().unwrap_or_default();
+        self.store.update(|s| {
+            s.waiting = Some(Waiting { since: now, until, account: account.clone(), panes: panes.clone() });
+            Ok(())
+        })?;
+        self.events.emit(
+            "waiting",
+            &format!("every account is exhausted; resuming on {account} at {}", fmt_utc(until)),
+            json!({"account": account, "until": fmt_utc(until)}),
+        );
+        Ok(Outcome::Waiting { account, until })
+    }
+
+    /// The machine proper, from `from` to `to`.
+    fn swap(&self, from: &str, to: &Account, reason: &str) -> Result<Outcome, SwapError> {
+        let now = self.clock.now();
+        self.events.emit(
+            "swap_started",
+            &format!("{from} -> {}: {reason}", to.name),
+            json!({"from": from, "to": to.name}),
+        );
+
+        // 1. Save.
+        self.set_phase(from, &to.name, Phase::Saving, reason, Vec::new())?;
+        let panes = match self.fleet.discover() {
+            Ok(p) => p,
+            Err(e) => {
+                self.events.emit("warning", &format!("could not list Claude panes: {e:#}"), json!({}));
+                Vec::new()
+            }
+        };
+        self.store.update(|s| {
+            if let Some(sw) = s.swap.as_mut() {
+                sw.panes = panes.clone();
+                sw.phase = Phase::Switching;
+            }
+            Ok(())
+        })?;
+
+        self.faults.hit("swap.saved")?;
+
+        // 2. Flip, then ensure the target's links; roll back on failure.
+        if let Err(e) = self.faults.hit("swap.flip").and_then(|()| links::flip_pointer(&self.cfg.claude_dir, &to.home))
+        {
+            self.clear_swap()?;
+            let reason = format!("{e:#}");
+            self.events.emit("swap_cancelled", &reason, json!({"from": from, "to": to.name}));
+            return Err(SwapError::Cancelled { from: from.into(), reason });
+        }
+        self.faults.hit("swap.after_flip")?;
+        let report = links::ensure_account(&to.home, &self.cfg.shared, true);
+        let injected = self.faults.hit("swap.ensure").err().map(|e| e.to_string());
+        if !report.ok() || injected.is_some() {
+            let mut problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+            problems.extend(injected);
+            return Err(self.roll_back(from, &to.name, problems.join("; ")));
+        }
+        self.faults.hit("swap.after_ensure")?;
+
+        // 3. Commit: from here on, a crash finishes the swap instead of undoing it.
+        self.store.update(|s| {
+            s.active = Some(to.name.clone());
+            s.last_swap = Some(SwapRecord { from: from.into(), to: to.name.clone(), at: now });
+            s.waiting = None;
+            if let Some(sw) = s.swap.as_mut() {
+                sw.phase = Phase::Resuming;
+            }
+            schedule_return(self.cfg, s, now);
+            Ok(())
+        })?;
+        if let Err(e) = self.fleet.point_new_panes(&to.home) {
+            self.events.emit("warning", &format!("could not set CLAUDE_CONFIG_DIR for new panes: {e:#}"), json!({}));
+        }
+        let (relaunched, failed) = self.relaunch_all(from, to, &panes, &[]);
+        for problem in self.fleet.maintain_sessions(to) {
+            self.events.emit("warning", &problem, json!({}));
+        }
+        self.clear_swap()?;
+        self.events.emit(
+            "swap",
+            &format!("{from} -> {}: {} pane(s) resumed{}", to.name, relaunched.len(), if failed.is_empty() { String::new() } else { format!(", {} failed", failed.len()) }),
+            json!({"from": from, "to": to.name, "relaunched": relaunched, "failed": failed.iter().map(|f| &f.0).collect::<Vec<_>>(), "reason": reason}),
+        );
+        Ok(Outcome::Swapped { from: from.into(), to: to.name.clone(), relaunched, failed })
+    }
+
+    /// Relaunch, in parallel, every saved pane that ran on `from` (or on the pointer, which was
+    /// `from`) and is not in `done`. Each pane is recorded as soon as it is typed.
+    fn relaunch_all(
+        &self,
+        from: &str,
+        to: &Account,
+        panes: &[SavedPane],
+        done: &[String],
+    ) -> (Vec<String>, Vec<(String, String)>) {
+        let todo: Vec<&SavedPane> = panes
+            .iter()
+            .filter(|p| p.account.as_deref().is_none_or(|a| a == from) && !done.contains(&p.pane))
+            .collect();
+        let results: Vec<(String, Result<()>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = todo
+                .iter()
+                .map(|p| {
+                    scope.spawn(move || {
+                        let r = self.faults.hit("swap.relaunch").and_then(|()| self.fleet.relaunch(p, to));
+                        if r.is_ok() {
+                            let now = self.clock.now();
+                            let _ = self.store.update(|s| {
+                                if let Some(sw) = s.swap.as_mut() {
+                                    sw.relaunched.push(p.pane.clone());
+                                }
+                                let rec = s.panes.entry(p.pane.clone()).or_default();
+                                rec.account = Some(to.name.clone());
+                                rec.relaunched_at = Some(now);
+                                Ok(())
+                            });
+                        }
+                        (p.pane.clone(), r)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| (String::new(), Err(anyhow::anyhow!("relaunch thread panicked")))))
+                .collect()
+        });
+        let mut ok = Vec::new();
+        let mut failed = Vec::new();
+        for (pane, r) in results {
+            match r {
+                Ok(()) => {
+                    self.events.emit(
+                        "relaunched",
+                        &format!("{pane} resumed on {}", to.name),
+                        json!({"pane": pane, "account": to.name}),
+                    );
+                    ok.push(pane);
+                }
+                Err(e) => {
+                    self.events.emit(
+                        "relaunch_failed",
+                        &format!("{pane}: {e:#}"),
+                        json!({"pane": pane, "account": to.name}),
+                    );
+                    failed.push((pane, format!("{e:#}")));
+                }
+            }
+        }
+        (ok, failed)
+    }
+
+    fn set_phase(&self, from: &str, to: &str, phase: Phase, reason: &str, panes: Vec<SavedPane>) -> Result<()> {
+        let now = self.clock.now();
+        self.store.update(|s| {
+            s.swap = Some(SwapInProgress {
+                from: from.into(),
+                to: to.into(),
+                phase,
+                started: now,
+                reason: reason.into(),
+                panes,
+                relaunched: Vec::new(),
+            });
+            Ok(())
+        })
+    }
+
+    fn clear_swap(&self) -> Result<()> {
+        self.store.update(|s| {
+            s.swap = None;
+            Ok(())
+        })
+    }
+
+    /// Ensure failed after the flip: point `claude_dir` back. If that fails too → degraded.
+    fn roll_back(&self, from: &str, to: &str, ensure: String) -> SwapError {
+        let back = self.cfg.account(from).map(|a| a.home.clone());
+        let rollback = match back {
+            Some(home) => self
+                .faults
+                .hit("swap.rollback")
+                .and_then(|()| links::flip_pointer(&self.cfg.claude_dir, &home))
+                .map_err(|e| format!("{e:#}")),
+            None => Err(format!("{from} is not a configured account, so there is nothing to point back at")),
+        };
+        match rollback {
+            Ok(()) => {
+                let _ = self.clear_swap();
+                self.events.emit(
+                    "swap_cancelled",
+                    &format!("{to}'s links are not sound: {ensure}"),
+                    json!({"from": from, "to": to}),
+                );
+                SwapError::Cancelled { from: from.into(), reason: format!("{to}'s links are not sound: {ensure}") }
+            }
+            Err(rollback) => {
+                let now = self.clock.now();
+                let _ = self.store.update(|s| {
+                    s.swap = None;
+                    s.degraded = Some(Degraded {
+                        since: now,
+                        reason: format!("swap {from} -> {to}: ensure failed ({ensure}); rollback failed ({rollback})"),
+                    });
+                    Ok(())
+                });
+                self.events.emit(
+                    "degraded",
+                    &format!("ensure: {ensure}; rollback: {rollback}"),
+                    json!({"from": from, "to": to}),
+                );
+                SwapError::Partial { ensure, rollback }
+            }
+        }
+    }
+
+    /// Deal with a swap a crash interrupted: before commit → roll back; after → finish.
+    pub fn finish_interrupted(&self) -> Result<Option<Outcome>, SwapError> {
+        let _swap_lock = self.store.swap_lock()?;
+        self.finish_interrupted_locked()
+    }
+
+    fn finish_interrupted_locked(&self) -> Result<Option<Outcome>, SwapError> {
+        let st = self.store.load()?;
+        let Some(sw) = st.swap.clone() else { return Ok(None) };
+        match sw.phase {
+            Phase::Saving => {
+                self.clear_swap()?;
+                self.events.emit(
+                    "recovered",
+                    &format!("an interrupted swap {} -> {} had changed nothing; dropped", sw.from, sw.to),
+                    json!({}),
+                );
+                Ok(None)
+            }
+            Phase::Switching => {
+                match self.roll_back(&sw.from, &sw.to, "the swap was interrupted before it was committed".into()) {
+                    SwapError::Cancelled { .. } => {
+                        self.events.emit(
+                            "recovered",
+                            &format!("rolled back an interrupted swap {} -> {}", sw.from, sw.to),
+                            json!({}),
+                        );
+                        Ok(None)
+                    }
+                    e => Err(e),
+                }
+            }
+            Phase::Resuming => {
+                let Some(to) = self.cfg.account(&sw.to).cloned() else {
+                    self.clear_swap()?;
+                    return Ok(None);
+                };
+                // The pointer must be the target now; make sure (the flip may have been undone by hand).
+                if links::read_pointer(self.cfg) != Pointer::Account(to.name.clone()) {
+                    links::flip_pointer(&self.cfg.claude_dir, &to.home)?;
+                }
+                let (relaunched, failed) = self.relaunch_all(&sw.from, &to, &sw.panes, &sw.relaunched);
+                for problem in self.fleet.maintain_sessions(&to) {
+                    self.events.emit("warning", &problem, json!({}));
+                }
+                self.clear_swap()?;
+                self.events.emit(
+                    "recovered",
+                    &format!("finished an interrupted swap {} -> {}", sw.from, sw.to),
+                    json!({}),
+                );
+                Ok(Some(Outcome::Swapped { from: sw.from, to: sw.to, relaunched, failed }))
+            }
+        }
+    }
+}
+
+/// `recover`: re-check every link and `claude_dir`; clear `degraded` only when all is sound.
+pub fn recover(cfg: &Config, store: &Store, clock: &dyn Clock, events: &dyn Sink) -> Result<Vec<String>> {
+    let mut problems: Vec<String> =
+        links::ensure_all(&cfg.accounts, &cfg.shared, true).problems.iter().map(ToString::to_string).collect();
+    let pointer = links::read_pointer(cfg);
+    if let Some(p) = links::pointer_problem(cfg, &pointer) {
+        problems.push(p);
+    }
+    let st = store.load()?;
+    if let Some(sw) = &st.swap {
+        problems.push(format!("a swap {} -> {} is still in progress; the daemon finishes it on start", sw.from, sw.to));
+    }
+    if !problems.is_empty() {
+        return Ok(problems);
+    }
+    let Pointer::Account(active) = pointer else { return Ok(problems) };
+    let now = clock.now();
+    let was = store.update(|s| {
+        let was = s.degraded.take();
+        s.active = Some(active.clone());
+        schedule_return(cfg, s, now);
+        Ok(was)
+    })?;
+    if let Some(d) = was {
+        events.emit(
+            "recovered",
+            &format!("degraded state cleared ({}); {active} is active", d.reason),
+            json!({"active": active}),
+        );
+    }
+    Ok(Vec::new())
+}
+
+/// Helper for tests and `status`: `now + d`.
+pub fn after(now: Timestamp, d: SignedDuration) -> Timestamp {
+    now.checked_add(d).unwrap_or(now)
+}
+
+#[cfg(test)]
+#[path = "swap_tests.rs"]
+mod tests;

@@ -1,0 +1,490 @@
+//! The state machine against a fake fleet, a fixed clock and real files in a temp dir.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::*;
+use crate::clock::FixedClock;
+use crate::config;
+use crate::events::Memory;
+
+struct FakeFleet {
+    panes: Vec<SavedPane>,
+    relaunched: Mutex<Vec<(String, String)>>,
+    nudged: Mutex<Vec<String>>,
+    fail: Vec<String>,
+}
+
+impl FakeFleet {
+    fn new(panes: Vec<SavedPane>) -> Self {
+        FakeFleet { panes, relaunched: Mutex::default(), nudged: Mutex::default(), fail: Vec::new() }
+    }
+    fn relaunched(&self) -> Vec<(String, String)> {
+        let mut v = self.relaunched.lock().unwrap().clone();
+        v.sort();
+        v
+    }
+}
+
+impl Fleet for FakeFleet {
+    fn discover(&self) -> Result<Vec<SavedPane>> {
+        Ok(self.panes.clone())
+    }
+    fn point_new_panes(&self, _: &Path) -> Result<()> {
+        Ok(())
+    }
+    fn relaunch(&self, pane: &SavedPane, to: &Account) -> Result<()> {
+        if self.fail.contains(&pane.pane) {
+            anyhow::bail!("pane is stuck");
+        }
+        self.relaunched.lock().unwrap().push((pane.pane.clone(), to.name.clone()));
+        Ok(())
+    }
+    fn nudge(&self, pane: &SavedPane) -> Result<()> {
+        self.nudged.lock().unwrap().push(pane.pane.clone());
+        Ok(())
+    }
+    fn maintain_sessions(&self, _: &Account) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    cfg: Config,
+    store: Store,
+    clock: FixedClock,
+    events: Memory,
+}
+
+const T0: &str = "2026-11-21T10:00:00Z";
+
+fn world(n_accounts: usize) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let mut toml = String::new();
+    for i in 0..n_accounts {
+        toml.push_str(&format!("[[accounts]]\nname = \"a{i}\"\nhome = \"~/.claude-a{i}\"\n"));
+    }
+    let cfg = config::parse(&toml, &root.join("config.toml"), &root).unwrap();
+    let r = links::ensure_all(&cfg.accounts, &cfg.shared, true);
+    assert!(r.ok());
+    links::ensure_pointer(&cfg).unwrap();
+    let store = Store::open(&root.join("state")).unwrap();
+    World { _dir: dir, root, cfg, store, clock: FixedClock::at(T0.parse().unwrap()), events: Memory::default() }
+}
+
+impl World {
+    fn edit(&self, f: impl FnOnce(&mut State)) {
+        self.store
+            .update(|s| {
+                f(s);
+                Ok(())
+            })
+            .unwrap();
+    }
+    fn engine<'a>(&'a self, fleet: &'a dyn Fleet) -> Engine<'a> {
+        self.engine_with(fleet, Faults::none())
+    }
+    fn engine_with<'a>(&'a self, fleet: &'a dyn Fleet, faults: Faults) -> Engine<'a> {
+        Engine { cfg: &self.cfg, store: &self.store, clock: &self.clock, fleet, events: &self.events, faults }
+    }
+    fn pointer(&self) -> Pointer {
+        links::read_pointer(&self.cfg)
+    }
+    fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+    fn later(&self, mins: i64) -> Timestamp {
+        self.now() + SignedDuration::from_mins(mins)
+    }
+    fn limit(&self, account: &str, until_mins: i64) -> Trigger {
+        Trigger::Limit {
+            account: account.into(),
+            until: Some(self.later(until_mins)),
+            text: "You've hit your session limit · resets 3pm".into(),
+            auth: false,
+        }
+    }
+}
+
+fn pane(id: &str, account: &str) -> SavedPane {
+    SavedPane {
+        pane: id.into(),
+        cwd: PathBuf::from("/p"),
+        account: Some(account.into()),
+        session_id: None,
+        claude_pid: None,
+    }
+}
+
+#[test]
+fn limit_on_active_swaps_to_next_and_schedules_return() {
+    let w = world(2);
+    let fleet = FakeFleet::new(vec![pane("%1", "a0"), pane("%2", "a0"), pane("%3", "a1")]);
+    let out = w.engine(&fleet).run(w.limit("a0", 60)).unwrap();
+    let Outcome::Swapped { from, to, relaunched, .. } = out else { panic!("{out:?}") };
+    assert_eq!((from.as_str(), to.as_str(), relaunched.len()), ("a0", "a1", 2));
+    // only the panes that ran on the exhausted account move
+    assert_eq!(fleet.relaunched(), vec![("%1".into(), "a1".into()), ("%2".into(), "a1".into())]);
+    assert_eq!(w.pointer(), Pointer::Account("a1".into()));
+    let st = w.store.load().unwrap();
+    assert_eq!(st.active.as_deref(), Some("a1"));
+    assert_eq!(st.account("a0").exhausted_until, Some(w.later(60)));
+    assert_eq!(st.return_to, Some(Return { to: "a0".into(), at: w.later(65) }));
+    assert!(st.swap.is_none());
+    assert_eq!(st.last_swap.unwrap().at, w.now());
+    assert!(w.events.kinds().contains(&"swap".to_string()));
+}
+
+#[test]
+fn target_skips_exhausted_and_logged_out_accounts() {
+    let w = world(4);
+    w.store
+        .update(|s| {
+            s.account_mut("a1").exhausted_until = Some(w.later(30));
+            s.account_mut("a2").needs_login = true;
+            Ok(())
+        })
+        .unwrap();
+    let st = w.store.load().unwrap();
+    assert_eq!(pick_target(&w.cfg, &st, "a0", w.now()).unwrap().name, "a3");
+    // an exhaustion in the past no longer counts
+    assert_eq!(pick_target(&w.cfg, &st, "a0", w.later(31)).unwrap().name, "a1");
+}
+
+#[test]
+fn limit_without_reset_uses_fallback() {
+    let w = world(2);
+    let fleet = FakeFleet::new(vec![]);
+    let t = Trigger::Limit { account: "a0".into(), until: None, text: "Limit reached".into(), auth: false };
+    w.engine(&fleet).run(t).unwrap();
+    assert_eq!(w.store.load().unwrap().account("a0").exhausted_until, Some(w.later(5 * 60)));
+}
+
+#[test]
+fn auth_marks_needs_login_and_swaps_away_without_return() {
+    let w = world(2);
+    let fleet = FakeFleet::new(vec![]);
+    let t = Trigger::Limit {
+        account: "a0".into(),
+        until: None,
+        text: "OAuth token revoked · Please run /login".into(),
+        auth: true,
+    };
+    assert!(matches!(w.engine(&fleet).run(t).unwrap(), Outcome::Swapped { .. }));
+    let st = w.store.load().unwrap();
+    assert!(st.account("a0").needs_login);
+    assert_eq!(st.return_to, None);
+}
+
+#[test]
+fn limit_on_inactive_account_only_marks_it() {
+    let w = world(2);
+    let fleet = FakeFleet::new(vec![]);
+    let out = w.engine(&fleet).run(w.limit("a1", 60)).unwrap();
+    assert!(matches!(out, Outcome::Skipped(_)));
+    assert_eq!(w.pointer(), Pointer::Account("a0".into()));
+    assert!(w.store.load().unwrap().account("a1").exhausted_at(w.now()));
+}
+
+#[test]
+fn cooldown_and_pause_apply_to_automatic_swaps_only() {
+    let w = world(3);
+    let fleet = FakeFleet::new(vec![]);
+    let e = w.engine(&fleet);
+    assert!(matches!(e.run(w.limit("a0", 60)).unwrap(), Outcome::Swapped { .. }));
+    // a1 is exhausted a minute later: cooldown (2m) holds the automatic swap
+    w.clock.set(w.later(1));
+    assert!(matches!(e.run(w.limit("a1", 60)).unwrap(), Outcome::Skipped(ref s) if s.contains("cooldown")));
+    // a manual one goes through
+    assert!(matches!(e.run(Trigger::Manual { to: None }).unwrap(), Outcome::Swapped { ref to, .. } if to == "a2"));
+    w.edit(|s| s.paused = true);
+    w.clock.set(w.later(10));
+    assert!(matches!(e.run(w.limit("a2", 60)).unwrap(), Outcome::Skipped(ref s) if s.contains("paused")));
+}
+
+#[test]
+fn all_exhausted_waits_then_resumes_in_place_at_reset() {
+    let w = world(2);
+    let fleet = FakeFleet::new(vec![pane("%1", "a0")]);
+    let e = w.engine(&fleet);
+    w.edit(|s| s.account_mut("a1").exhausted_until = Some(w.later(120)));
+    let out = e.run(w.limit("a0", 30)).unwrap();
+    assert_eq!(out, Outcome::Waiting { account: "a0".into(), until: w.later(30) });
+    assert_eq!(w.pointer(), Pointer::Account("a0".into()), "nothing flipped while waiting");
+    assert_eq!(w.store.load().unwrap().phase_name(), "waiting");
+    // too early
+    assert!(matches!(e.run(Trigger::WaitOver).unwrap(), Outcome::Skipped(_)));
+    w.clock.set(w.later(31));
+    assert_eq!(e.run(Trigger::WaitOver).unwrap(), Outcome::Resumed { account: "a0".into(), panes: 1 });
+    assert_eq!(*fleet.nudged.lock().unwrap(), vec!["%1".to_string()]);
+    assert!(fleet.relaunched().is_empty());
+    assert_eq!(w.store.load().unwrap().phase_name(), "normal");
+}
+
+#[test]
+fn wait_over_moves_to_the_account_that_reset_first() {
+    let w = world(2);
+    let fleet = FakeFleet::new(vec![pane("%1", "a0")]);
+    let e = w.engine(&fleet);
+    w.edit(|s| s.account_mut("a1").exhausted_until = Some(w.later(10)));
+    assert!(matches!(e.run(w.limit("a0", 300)).unwrap(), Outcome::Waiting { ref account, .. } if account == "a1"));
+    w.clock.set(w.later(11));
+    assert!(matches!(e.run(Trigger::WaitOver).unwrap(), Outcome::Swapped { ref to, .. } if to == "a1"));
+    assert_eq!(fleet.relaunched(), vec![("%1".into(), "a1".into())]);
+}
+
+#[test]
+fn return_to_primary_after_reset_and_postponed_when_exhausted_again() {
+    let w = world(2);
+    let fleet = FakeFleet::new(vec![pane("%1", "a0")]);
+    let e = w.engine(&fleet);
+    e.run(w.limit("a0", 60)).unwrap();
+    assert!(matches!(e.run(Trigger::Return).unwrap(), Outcome::Skipped(_)), "not due yet");
+    // primary re-marked (a pane still on it reported a later reset): the return moves
+    w.edit(|s| s.account_mut("a0").exhausted_until = Some(w.later(90)));
+    w.clock.set(w.later(66));
+    assert!(matches!(e.run(Trigger::Return).unwrap(), Outcome::Skipped(ref s) if s.contains("again")));
+    assert_eq!(w.store.load().unwrap().return_to.unwrap().at, w.later(95 - 66));
+    w.clock.set(w.later(30));
+    let out = e.run(Trigger::Return).unwrap();
+    assert!(matches!(out, Outcome::Swapped { ref to, .. } if to == "a0"), "{out:?}");
+    assert_eq!(w.store.load().unwrap().return_to, None);
+}
+
+#[test]
+fn ensure_failure_rolls_back_and_changes_nothing() {
+    let w = world(2);
+    // a1's projects link diverges: ensure must refuse, and the pointer must come back
+    let link = w.cfg.accounts[1].home.join("projects");
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(w.root.join("elsewhere"), &link).unwrap();
+    let fleet = FakeFleet::new(vec![pane("%1", "a0")]);
+    let err = w.engine(&fleet).run(Trigger::Manual { to: None }).unwrap_err();
+    assert!(matches!(err, SwapError::Cancelled { .. }), "{err}");
+    assert_eq!(w.pointer(), Pointer::Account("a0".into()));
+    let st = w.store.load().unwrap();
+    assert_eq!(st.active, None);
+    assert!(st.swap.is_none() && st.degraded.is_none() && st.last_swap.is_none());
+    assert!(fleet.relaunched().is_empty(), "nothing relaunched on a cancelled swap");
+    assert_eq!(std::fs::read_link(&link).unwrap(), w.root.join("elsewhere"), "divergent link untouched");
+}
+
+#[test]
+fn failed_rollback_is_degraded_and_sticky_until_recover() {
+    let w = world(2);
+    let fleet = FakeFleet::new(vec![pane("%1", "a0")]);
+    let faults = Faults::parse("swap.ensure=error,swap.rollback=error");
+    let err = w.engine_with(&fleet, faults).run(Trigger::Manual { to: None }).unwrap_err();
+    assert!(matches!(err, SwapError::Partial { .. }), "{err}");
+    let st = w.store.load().unwrap();
+    assert!(st.degraded.is_some());
+    assert_eq!(st.active, None, "active account not changed");
+    assert!(fleet.relaunched().is_empty());
+    // sticky: every swap refused, automatic or not
+    let e = w.engine(&fleet);
+    assert!(matches!(e.run(Trigger::Manual { to: None }), Err(SwapError::Degraded(_))));
+    assert!(matches!(e.run(w.limit("a1", 5)), Err(SwapError::Degraded(_))));
+    // recover clears it once links and pointer are sound (the pointer is left on a1 by the failed rollback)
+    assert!(recover(&w.cfg, &w.store, &w.clock, &w.events).unwrap().is_empty());
+    let st = w.store.load().unwrap();
+    assert!(st.degraded.is_none());
+    assert_eq!(st.active.as_deref(), Some("a1"));
+}
+
+#[test]
+fn recover_refuses_while_links_are_broken() {
+    let w = world(2);
+    w.edit(|s| s.degraded = Some(Degraded { since: w.now(), reason: "test".into() }));
+    let link = w.cfg.accounts[0].home.join("session-env");
+    std::fs::remove_file(&link).unwrap();
+    std::fs::create_dir(&link).unwrap();
+    let problems = recover(&w.cfg, &w.store, &w.clock, &w.events).unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(w.store.load().unwrap().degraded.is_some());
+}
+
+#[test]
+fn interrupted_before_commit_rolls_back_after_commit_finishes() {
+    // before commit: the flip happened, then the process died
+    let w = world(2);
+    let fleet = FakeFleet::new(vec![pane("%1", "a0"), pane("%2", "a0")]);
+    let r = w.engine_with(&fleet, Faults::parse("swap.after_flip=error")).run(Trigger::Manual { to: None });
+    assert!(r.is_err());
+    assert_eq!(w.pointer(), Pointer::Account("a1".into()));
+    assert_eq!(w.store.load().unwrap().phase_name(), "switching");
+    assert_eq!(w.engine(&fleet).finish_interrupted().unwrap(), None);
+    assert_eq!(w.pointer(), Pointer::Account("a0".into()));
+    assert!(w.store.load().unwrap().swap.is_none());
+    assert!(fleet.relaunched().is_empty());
+
+    // after commit: one pane was relaunched, then the process died
+    let w = world(2);
+    let fleet = FakeFleet::new(vec![pane("%1", "a0"), pane("%2", "a0")]);
+    w.store
+        .update(|s| {
+            s.active = Some("a1".into());
+            s.swap = Some(SwapInProgress {
+                from: "a0".into(),
+                to: "a1".into(),
+                phase: Phase::Resuming,
+                started: w.now(),
+                reason: "t".into(),
+                panes: fleet.panes.clone(),
+                relaunched: vec!["%1".into()],
+            });
+            Ok(())
+        })
+        .unwrap();
+    let out = w.engine(&fleet).finish_interrupted().unwrap();
+    assert!(matches!(out, Some(Outcome::Swapped { .. })));
+    assert_eq!(fleet.relaunched(), vec![("%2".into(), "a1".into())], "%1 is not relaunched twice");
+    assert_eq!(w.pointer(), Pointer::Account("a1".into()));
+}
+
+#[test]
+fn relaunch_failures_are_reported_not_fatal() {
+    let w = world(2);
+    let mut fleet = FakeFleet::new(vec![pane("%1", "a0"), pane("%2", "a0")]);
+    fleet.fail = vec!["%2".into()];
+    let out = w.engine(&fleet).run(Trigger::Manual { to: None }).unwrap();
+    let Outcome::Swapped { relaunched, failed, .. } = out else { panic!() };
+    assert_eq!(relaunched, vec!["%1".to_string()]);
+    assert_eq!(failed[0].0, "%2");
+    assert!(w.events.kinds().contains(&"relaunch_failed".to_string()));
+}
+
+#[test]
+fn manual_to_unknown_or_current_account() {
+    let w = world(2);
+    let fleet = FakeFleet::new(vec![]);
+    let e = w.engine(&fleet);
+    assert!(matches!(e.run(Trigger::Manual { to: Some("nope".into()) }), Err(SwapError::NoTarget(_))));
+    assert!(matches!(e.run(Trigger::Manual { to: Some("a0".into()) }).unwrap(), Outcome::Skipped(_)));
+    assert!(matches!(e.run(Trigger::Manual { to: Some("a1".into()) }).unwrap(), Outcome::Swapped { .. }));
+}
+
+#[test]
+fn real_claude_dir_is_refused_and_intact() {
+    let w = world(2);
+    std::fs::remove_file(&w.cfg.claude_dir).unwrap();
+    std::fs::create_dir(&w.cfg.claude_dir).unwrap();
+    std::fs::write(w.cfg.claude_dir.join("keep.txt"), b"precious").unwrap();
+    let fleet = FakeFleet::new(vec![]);
+    let err = w.engine(&fleet).run(Trigger::Manual { to: Some("a1".into()) }).unwrap_err();
+    assert!(err.to_string().contains("link --adopt"), "{err}");
+    assert_eq!(std::fs::read(w.cfg.claude_dir.join("keep.txt")).unwrap(), b"precious");
+}
+
+// ---- the real fleet over a fake tmux: which sessions the pool may touch -------------------
+
+#[derive(Default)]
+struct FakeTmux {
+    sessions: Mutex<Vec<String>>,
+    calls: Mutex<Vec<String>>,
+}
+
+impl crate::tmux::Tmux for FakeTmux {
+    fn list_panes(&self) -> Result<Vec<crate::tmux::PaneInfo>> {
+        Ok(self
+            .sessions
+            .lock()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| crate::tmux::PaneInfo {
+                id: format!("%{i}"),
+                pid: 0,
+                session: s.clone(),
+                window: "@0".into(),
+                dead: false,
+            })
+            .collect())
+    }
+    fn set_global_env(&self, k: &str, v: &str) -> Result<()> {
+        self.calls.lock().unwrap().push(format!("setenv {k}={v}"));
+        Ok(())
+    }
+    fn send_literal(&self, p: &str, t: &str) -> Result<()> {
+        self.calls.lock().unwrap().push(format!("type {p} {t}"));
+        Ok(())
+    }
+    fn send_keys(&self, p: &str, k: &[&str]) -> Result<()> {
+        self.calls.lock().unwrap().push(format!("keys {p} {}", k.join(" ")));
+        Ok(())
+    }
+    fn capture(&self, _: &str, _: u32) -> Result<String> {
+        Ok(String::new())
+    }
+    fn has_session(&self, n: &str) -> Result<bool> {
+        Ok(self.sessions.lock().unwrap().iter().any(|s| s == n))
+    }
+    fn new_session(&self, n: &str, cwd: &Path, _: &[(&str, &str)]) -> Result<()> {
+        self.sessions.lock().unwrap().push(n.into());
+        self.calls.lock().unwrap().push(format!("new {n} {}", cwd.display()));
+        Ok(())
+    }
+    fn kill_session(&self, n: &str) -> Result<()> {
+        self.sessions.lock().unwrap().retain(|s| s != n);
+        self.calls.lock().unwrap().push(format!("kill {n}"));
+        Ok(())
+    }
+    fn display_message(&self, _: &str) -> Result<()> {
+        Ok(())
+    }
+    fn set_user_option(&self, _: &str, _: &str) -> Result<()> {
+        Ok(())
+    }
+    fn pipe_pane(&self, _: &str, _: Option<&str>) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn pool_renewal_never_touches_sessions_outside_its_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = "[[accounts]]\nname=\"a\"\nhome=\"~/a\"\n[[accounts]]\nname=\"b\"\nhome=\"~/b\"\n\
+                [[sessions]]\nname=\"api\"\nproject=\"~/src/api\"\n\
+                [pool]\nprefix=\"ccl-auto-\"\nstart_index=10\nmin=2\nmax=3\n";
+    let cfg = config::parse(toml, &dir.path().join("c.toml"), dir.path()).unwrap();
+    let store = Store::open(&dir.path().join("s")).unwrap();
+    let tmux = FakeTmux::default();
+    *tmux.sessions.lock().unwrap() =
+        ["ccl-auto-9", "ccl-auto-10", "ccl-auto-12", "ccl-auto-13", "ccl-0", "work"].map(String::from).to_vec();
+    let fleet = crate::fleet::TmuxFleet { cfg: &cfg, tmux: &tmux, store: &store, timing: Default::default() };
+    let problems = fleet.maintain_sessions(&cfg.accounts[1]);
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut sessions = tmux.sessions.lock().unwrap().clone();
+    sessions.sort();
+    // 10 and 12 killed; 10 and 11 recreated; 9, 13, ccl-0 and work untouched; api recreated
+    assert_eq!(sessions, ["api", "ccl-0", "ccl-auto-10", "ccl-auto-11", "ccl-auto-13", "ccl-auto-9", "work"]);
+    let calls = tmux.calls.lock().unwrap().join("\n");
+    assert!(calls.contains("kill ccl-auto-10") && calls.contains("kill ccl-auto-12"), "{calls}");
+    assert!(!calls.contains("kill ccl-auto-9") && !calls.contains("kill ccl-auto-13") && !calls.contains("kill work"));
+    // the named session resumes its project's newest conversation on the new account
+    assert!(
+        calls.contains(&format!("CLAUDE_CONFIG_DIR={} claude --continue", cfg.accounts[1].home.display())),
+        "{calls}"
+    );
+}
+
+#[test]
+fn relaunch_line_quotes_everything_and_validates_the_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = "claude_args=[\"--dangerously-skip-permissions\", \"--model\", \"x y\"]\n[[accounts]]\nname=\"a\"\nhome=\"/h/a b\"\n[[accounts]]\nname=\"b\"\nhome=\"/h/b\"\n";
+    let cfg = config::parse(toml, &dir.path().join("c.toml"), dir.path()).unwrap();
+    let id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    let line = crate::fleet::relaunch_line(&cfg, Path::new("/src/it's here"), &cfg.accounts[0], Some(id));
+    assert_eq!(
+        line,
+        format!(
+            "cd '/src/it'\\''s here' && CLAUDE_CONFIG_DIR='/h/a b' claude --dangerously-skip-permissions --model 'x y' --resume {id}"
+        )
+    );
+    let line = crate::fleet::relaunch_line(&cfg, Path::new("/p"), &cfg.accounts[1], Some("$(touch /tmp/pwned)"));
+    assert!(line.ends_with("'x y' --continue") && !line.contains("pwned"), "{line}");
+}

@@ -1,0 +1,344 @@
+//! The command line: clap definitions and one function per subcommand. Each returns the exit
+//! code (0 success, 1 failure or problems found); clap itself exits 2 on usage errors.
+//!
+//! Commands that only look (`status`, `doctor` without `--fix`, `link --dry-run`) create nothing,
+//! not even the state dir.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{self, Config};
+use crate::events::EventLog;
+use crate::faults::Faults;
+use crate::fleet::{Timing, TmuxFleet};
+use crate::links;
+use crate::paths::{Paths, tildify};
+use crate::state::Store;
+use crate::status;
+use crate::swap::{self, Engine, Outcome, Trigger};
+use crate::tmux::TmuxCli;
+
+#[derive(Parser, Debug)]
+#[command(name = "claude-failover", version, about = "Move Claude Code panes in tmux to your next account when one hits its usage limit", long_about = None)]
+pub struct Cli {
+    /// Config file (default: $XDG_CONFIG_HOME/claude-failover/config.toml; env CLAUDE_FAILOVER_CONFIG)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// tmux server socket (default: the server a bare `tmux` reaches)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write a commented starter config (finds existing ~/.claude-* homes)
+    Init,
+    /// Check config, links of every account, claude_dir, degraded flag, tmux; list every problem
+    Doctor {
+        /// Create what is missing (homes, shared targets, links, claude_dir); never changes what exists
+        #[arg(long)]
+        fix: bool,
+    },
+    /// Create missing shared links and claude_dir; with --adopt, move real directories into place
+    Link {
+        /// Move the entries of real directories into the shared targets (never overwriting)
+        #[arg(long)]
+        adopt: bool,
+        /// Print the plan, change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Swap to the next available account now (or to --to NAME), relaunching Claude panes
+    Swap {
+        #[arg(long, value_name = "NAME")]
+        to: Option<String>,
+    },
+    /// Re-check links and claude_dir, and clear the degraded state when all is sound
+    Recover,
+    /// Show the active account, exhausted accounts, scheduled return, panes
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Tmux,
+    Json,
+}
+
+pub fn main() -> Result<u8> {
+    let cli = Cli::parse();
+    run(cli)
+}
+
+/// Everything a command needs, resolved once.
+struct Ctx {
+    paths: Paths,
+    clock: SystemClock,
+    socket: Option<PathBuf>,
+}
+
+impl Ctx {
+    fn config(&self) -> Result<Config> {
+        config::load(&self.paths.config_file, &self.paths.home)
+    }
+    fn tmux(&self) -> TmuxCli {
+        TmuxCli::new(self.socket.clone())
+    }
+}
+
+pub fn run(cli: Cli) -> Result<u8> {
+    let ctx =
+        Ctx { paths: Paths::from_env(cli.config.as_deref())?, clock: SystemClock::from_env()?, socket: cli.socket };
+    match cli.command {
+        Command::Init => init(&ctx),
+        Command::Doctor { fix } => doctor(&ctx, fix),
+        Command::Link { adopt, dry_run } => link(&ctx, adopt, dry_run),
+        Command::Swap { to } => swap_now(&ctx, to),
+        Command::Recover => recover(&ctx),
+        Command::Status { format } => status_cmd(&ctx, format),
+    }
+}
+
+fn init(ctx: &Ctx) -> Result<u8> {
+    let file = &ctx.paths.config_file;
+    if file.exists() {
+        eprintln!("{} already exists; edit it, or move it away to start over", file.display());
+        return Ok(1);
+    }
+    let home = &ctx.paths.home;
+    let mut found: Vec<(String, String)> = std::fs::read_dir(home)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let suffix = name.strip_prefix(".claude-")?.to_string();
+                    let is_dir = std::fs::metadata(e.path()).map(|m| m.is_dir()).unwrap_or(false);
+                    (is_dir && suffix != "shared" && config::valid_name(&suffix)).then(|| (suffix, format!("~/{name}")))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    if let Some(parent) = file.parent() {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    crate::atomic::write_atomic(file, config::starter(&found).as_bytes(), 0o600)?;
+    println!("wrote {}", tildify(file, home));
+    if found.len() >= 2 {
+        println!(
+            "found {} account homes: {}",
+            found.len(),
+            found.iter().map(|f| f.1.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    } else {
+        println!("set the [[accounts]] homes to your Claude logins' config dirs (CLAUDE_CONFIG_DIR)");
+    }
+    if std::fs::symlink_metadata(home.join(".claude")).map(|m| m.is_dir()).unwrap_or(false) {
+        println!(
+            "~/.claude is a real directory: 'claude-failover link --adopt --dry-run' shows how it would be moved into place"
+        );
+    }
+    println!("next: claude-failover doctor");
+    Ok(0)
+}
+
+fn doctor(ctx: &Ctx, fix: bool) -> Result<u8> {
+    let mut problems: Vec<String> = Vec::new();
+    let mut fixed: Vec<String> = Vec::new();
+    let mut advice: Vec<String> = Vec::new();
+    match ctx.config() {
+        Err(e) => problems.push(format!("{e:#}")),
+        Ok(cfg) => {
+            println!("config: {}", tildify(&cfg.file, &ctx.paths.home));
+            let r = links::ensure_all(&cfg.accounts, &cfg.shared, fix);
+            fixed.extend(r.created);
+            problems.extend(r.problems.iter().map(ToString::to_string));
+            if fix {
+                match links::ensure_pointer(&cfg) {
+                    Ok(Some(done)) => fixed.push(done),
+                    Ok(None) => {}
+                    Err(p) => problems.push(p),
+                }
+            } else if let Some(p) = links::pointer_problem(&cfg, &links::read_pointer(&cfg)) {
+                problems.push(p);
+            }
+            let st = Store::at(&ctx.paths.state_dir).load()?;
+            if let Some(d) = &st.degraded {
+                problems.push(format!(
+                    "degraded since {}: {}; fix it, then run 'claude-failover recover'",
+                    crate::clock::fmt_utc(d.since),
+                    d.reason
+                ));
+            }
+            if let Some(sw) = &st.swap {
+                problems.push(format!(
+                    "a swap {} -> {} was interrupted ({:?}); the daemon finishes it on start",
+                    sw.from, sw.to, sw.phase
+                ));
+            }
+            if st.paused {
+                advice.push("automatic swaps are paused".into());
+            }
+        }
+    }
+    match ctx.tmux().version() {
+        Ok(v) if !v.is_empty() => println!("tmux: {v}"),
+        _ => problems.push("tmux is not installed or not on PATH; install it (e.g. apt-get install tmux)".into()),
+    }
+    for f in &fixed {
+        println!("fixed: {f}");
+    }
+    for a in &advice {
+        println!("advice: {a}");
+    }
+    if problems.is_empty() {
+        println!("ok: no problems found");
+        return Ok(0);
+    }
+    for p in &problems {
+        println!("problem: {p}");
+    }
+    println!("{} problem(s)", problems.len());
+    Ok(1)
+}
+
+fn link(ctx: &Ctx, adopt: bool, dry_run: bool) -> Result<u8> {
+    let cfg = ctx.config()?;
+    let mut bad = false;
+    if adopt {
+        let steps = links::adopt(&cfg, dry_run);
+        if steps.is_empty() {
+            println!("nothing to adopt: no real directory sits where a link belongs");
+        }
+        for s in &steps {
+            println!("{}{s}", if dry_run { "would " } else { "" });
+            bad |= matches!(s, links::Step::Conflict { .. } | links::Step::Failed { .. });
+        }
+    }
+    if dry_run {
+        let r = links::ensure_all(&cfg.accounts, &cfg.shared, false);
+        for p in &r.problems {
+            if !matches!(p, links::Problem::Missing { .. }) || !adopt {
+                println!(
+                    "{}{p}",
+                    if matches!(p, links::Problem::Missing { .. }) { "would create: " } else { "problem: " }
+                );
+            }
+        }
+        return Ok(u8::from(bad));
+    }
+    let r = links::ensure_all(&cfg.accounts, &cfg.shared, true);
+    for c in &r.created {
+        println!("{c}");
+    }
+    for p in &r.problems {
+        println!("problem: {p}");
+    }
+    match links::ensure_pointer(&cfg) {
+        Ok(Some(done)) => println!("{done}"),
+        Ok(None) => {}
+        Err(p) => {
+            println!("problem: {p}");
+            bad = true;
+        }
+    }
+    if r.ok() && !bad {
+        println!(
+            "ok: every account links {}",
+            cfg.shared.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")
+        );
+        Ok(0)
+    } else {
+        Ok(1)
+    }
+}
+
+fn swap_now(ctx: &Ctx, to: Option<String>) -> Result<u8> {
+    let cfg = ctx.config()?;
+    let store = Store::open(&ctx.paths.state_dir)?;
+    let events = EventLog::new(ctx.paths.events_file(), &ctx.clock, false);
+    let tmux = ctx.tmux();
+    let fleet = TmuxFleet { cfg: &cfg, tmux: &tmux, store: &store, timing: Timing::default() };
+    let engine = Engine {
+        cfg: &cfg,
+        store: &store,
+        clock: &ctx.clock,
+        fleet: &fleet,
+        events: &events,
+        faults: Faults::from_env(),
+    };
+    match engine.run(Trigger::Manual { to }) {
+        Ok(Outcome::Swapped { from, to, relaunched, failed }) => {
+            println!("swapped {from} -> {to}: {} pane(s) resumed", relaunched.len());
+            for (pane, e) in &failed {
+                println!("problem: {pane}: {e}");
+            }
+            Ok(u8::from(!failed.is_empty()))
+        }
+        Ok(Outcome::Skipped(why)) => {
+            println!("{why}");
+            Ok(0)
+        }
+        Ok(other) => {
+            println!("{other:?}");
+            Ok(0)
+        }
+        Err(e) => {
+            eprintln!("claude-failover: {e}");
+            Ok(1)
+        }
+    }
+}
+
+fn recover(ctx: &Ctx) -> Result<u8> {
+    let cfg = ctx.config()?;
+    let store = Store::open(&ctx.paths.state_dir)?;
+    let events = EventLog::new(ctx.paths.events_file(), &ctx.clock, false);
+    let was = store.load()?.degraded;
+    let problems = swap::recover(&cfg, &store, &ctx.clock, &events)?;
+    if problems.is_empty() {
+        match was {
+            Some(d) => println!("recovered: the degraded state is cleared (it was: {})", d.reason),
+            None => println!("ok: nothing to recover"),
+        }
+        return Ok(0);
+    }
+    for p in &problems {
+        println!("problem: {p}");
+    }
+    println!("still degraded: fix the problem(s) above and run 'claude-failover recover' again");
+    Ok(1)
+}
+
+fn status_cmd(ctx: &Ctx, format: Format) -> Result<u8> {
+    let cfg = match ctx.config() {
+        Ok(c) => c,
+        Err(e) if format == Format::Tmux => {
+            // A status line must not show a wall of text; the popup and doctor say more.
+            let _ = e;
+            println!("#[fg=red]claude:config?#[default]");
+            return Ok(1);
+        }
+        Err(e) => return Err(e),
+    };
+    let st = Store::at(&ctx.paths.state_dir).load()?;
+    let pointer = links::read_pointer(&cfg);
+    let problem = links::pointer_problem(&cfg, &pointer);
+    let now = ctx.clock.now();
+    let s = status::build(&cfg, &st, &pointer, problem, &ctx.paths.home, now);
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&s)?),
+        Format::Tmux => println!("{}", status::render_tmux(&s, &status::TmuxStyle::default(), now)),
+        Format::Human => print!("{}", status::render_human(&s, &cfg, &ctx.paths.home, now)),
+    }
+    Ok(0)
+}

@@ -1,0 +1,21 @@
+//! claude-failover: when one Claude account hits its usage limit, every Claude pane in tmux moves
+//! to the next account and keeps its conversation; after the reset it moves back.
+//!
+//! One module per concept; `cli` wires them to subcommands.
+
+pub mod atomic;
+pub mod claude;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod events;
+pub mod exec;
+pub mod faults;
+pub mod fleet;
+pub mod links;
+pub mod paths;
+pub mod procs;
+pub mod state;
+pub mod status;
+pub mod swap;
+pub mod tmux;

@@ -36,6 +36,7 @@ impl<'a> EventLog<'a> {
 pub fn line(at: &str, kind: &str, message: &str, fields: Value) -> Value {
     let mut m = Map::new();
     m.insert("at".into(), json!(at));
+    m.insert("t_ms".into(), json!(jiff::Timestamp::now().as_millisecond()));
     m.insert("event".into(), json!(kind));
     m.insert("message".into(), json!(message));
     if let Value::Object(f) = fields {

@@ -80,6 +80,9 @@ pub struct PaneRecord {
     pub updated: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relaunched_at: Option<Timestamp>,
+    /// The user detached it (`pane detach`): the daemon will not attach it again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub detached: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]

@@ -164,6 +164,21 @@ impl Default for TmuxStyle {
     }
 }
 
+impl TmuxStyle {
+    /// `@claude-failover-style-{normal,away,busy,warn}` and `@claude-failover-label`.
+    pub fn from_options(o: &std::collections::HashMap<String, String>) -> Self {
+        let d = TmuxStyle::default();
+        let pick = |k: &str, d: String| o.get(k).filter(|v| !v.is_empty()).cloned().unwrap_or(d);
+        TmuxStyle {
+            normal: pick("style-normal", d.normal),
+            away: pick("style-away", d.away),
+            busy: pick("style-busy", d.busy),
+            warn: pick("style-warn", d.warn),
+            label: pick("label", d.label),
+        }
+    }
+}
+
 /// The status-line segment: `claude:main`, `claude:backup ↩1h05m`, `claude:main→backup…`,
 /// `claude:waiting 42m`, `claude:DEGRADED`. Text from config only (account names are
 /// validated to `[A-Za-z0-9._-]`), so nothing here can inject tmux formats.

@@ -68,6 +68,9 @@ pub enum Trigger {
     Return,
     /// Waiting for a reset, and the earliest one has come.
     WaitOver,
+    /// A timer fired (cooldown over, daemon start): swap if the active account is still
+    /// exhausted or logged out and nothing else is in progress.
+    Reconcile,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -281,6 +284,14 @@ impl Engine<'_> {
                     .account(&ret.to)
                     .ok_or_else(|| SwapError::NoTarget(format!("{} is no longer configured", ret.to)))?;
                 self.swap(&current, target, "return to the primary after its reset")
+            }
+            Trigger::Reconcile => {
+                let a = st.account(&current);
+                if st.waiting.is_some() || !(a.needs_login || a.exhausted_at(now)) {
+                    return Ok(Outcome::Skipped(format!("{current} is usable")));
+                }
+                let reason = format!("{current} is still {}", if a.needs_login { "logged out" } else { "exhausted" });
+                self.auto_swap(&st, &current, &reason, now)
             }
             Trigger::WaitOver => {
                 let Some(w) = st.waiting.clone() else { return Ok(Outcome::Skipped("not waiting".into())) };

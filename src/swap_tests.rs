@@ -488,3 +488,17 @@ fn relaunch_line_quotes_everything_and_validates_the_id() {
     let line = crate::fleet::relaunch_line(&cfg, Path::new("/p"), &cfg.accounts[1], Some("$(touch /tmp/pwned)"));
     assert!(line.ends_with("'x y' --continue") && !line.contains("pwned"), "{line}");
 }
+
+#[test]
+fn reconcile_swaps_once_the_cooldown_is_over() {
+    let w = world(3);
+    let fleet = FakeFleet::new(vec![]);
+    let e = w.engine(&fleet);
+    e.run(w.limit("a0", 60)).unwrap();
+    w.clock.set(w.later(1));
+    assert!(matches!(e.run(w.limit("a1", 60)).unwrap(), Outcome::Skipped(_)), "cooldown");
+    assert!(matches!(e.run(Trigger::Reconcile).unwrap(), Outcome::Skipped(_)), "still cooling down");
+    w.clock.set(w.later(2));
+    assert!(matches!(e.run(Trigger::Reconcile).unwrap(), Outcome::Swapped { ref to, .. } if to == "a2"));
+    assert!(matches!(e.run(Trigger::Reconcile).unwrap(), Outcome::Skipped(_)), "a2 is fine");
+}

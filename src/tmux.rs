@@ -43,7 +43,8 @@ pub trait Tmux: Send + Sync {
     /// A message on every attached client.
     fn display_message(&self, text: &str) -> Result<()>;
     fn set_user_option(&self, name: &str, value: &str) -> Result<()>;
-    /// Start (`Some(shell command)`) or stop (`None`) piping a pane's output.
+    /// Start (`Some(shell command)`, only if the pane has no pipe yet) or stop (`None`) piping
+    /// a pane's output.
     fn pipe_pane(&self, pane: &str, command: Option<&str>) -> Result<()>;
 }
 
@@ -119,6 +120,18 @@ impl TmuxCli {
     /// The server's socket path, as tmux reports it.
     pub fn socket_path(&self) -> Result<String> {
         Ok(self.run(&["display-message", "-p", "#{socket_path}"])?.trim().to_string())
+    }
+
+    /// Every `@claude-failover-*` option, in one `show-options` call.
+    pub fn plugin_options(&self) -> std::collections::HashMap<String, String> {
+        let out = self.run_if_server(&["show-options", "-g"]).ok().flatten().unwrap_or_default();
+        out.lines()
+            .filter_map(|l| {
+                let (k, v) = l.split_once(' ')?;
+                let k = k.strip_prefix("@claude-failover-")?;
+                Some((k.to_string(), unquote(v)))
+            })
+            .collect()
     }
 
     pub fn version(&self) -> Result<String> {
@@ -218,9 +231,19 @@ impl Tmux for TmuxCli {
     fn pipe_pane(&self, pane: &str, command: Option<&str>) -> Result<()> {
         Self::check_pane(pane)?;
         match command {
-            Some(c) => self.run(&["pipe-pane", "-t", pane, c]).map(drop),
+            Some(c) => self.run(&["pipe-pane", "-o", "-t", pane, c]).map(drop),
             None => self.run(&["pipe-pane", "-t", pane]).map(drop),
         }
+    }
+}
+
+/// Undo tmux's quoting of an option value in `show-options` output.
+pub fn unquote(v: &str) -> String {
+    let v = v.trim();
+    if v.len() >= 2 && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\''))) {
+        v[1..v.len() - 1].replace("\\\"", "\"").replace("\\\\", "\\")
+    } else {
+        v.to_string()
     }
 }
 

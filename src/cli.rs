@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{self, Config};
+use crate::daemon::{self, Server};
 use crate::events::EventLog;
 use crate::faults::Faults;
 use crate::fleet::{Timing, TmuxFleet};
@@ -19,7 +20,7 @@ use crate::paths::{Paths, tildify};
 use crate::state::Store;
 use crate::status;
 use crate::swap::{self, Engine, Outcome, Trigger};
-use crate::tmux::TmuxCli;
+use crate::tmux::{Tmux, TmuxCli};
 
 #[derive(Parser, Debug)]
 #[command(name = "claude-failover", version, about = "Move Claude Code panes in tmux to your next account when one hits its usage limit", long_about = None)]
@@ -65,6 +66,45 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Classify text on stdin (escape sequences allowed): one line per limit message found
+    Detect {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the watcher for one tmux server (started by the tmux plugin; one per server)
+    Daemon,
+    /// Watch Claude panes: attach/detach a pane's output log, list Claude panes
+    Pane {
+        #[command(subcommand)]
+        action: PaneAction,
+    },
+    /// Show the event log (detections, swaps, relaunches, failures)
+    Events {
+        /// Keep printing new events as they happen
+        #[arg(long, short)]
+        follow: bool,
+        #[arg(long)]
+        json: bool,
+        /// Only the last N events
+        #[arg(long, short = 'n', value_name = "N")]
+        last: Option<usize>,
+    },
+    /// (internal) copy stdin to a capped pane log; run by tmux pipe-pane
+    #[command(hide = true)]
+    PipeLog { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PaneAction {
+    /// Start watching a pane (default: the current one, $TMUX_PANE)
+    Attach { pane: Option<String> },
+    /// Stop watching a pane; the daemon will not attach it again
+    Detach { pane: Option<String> },
+    /// Claude panes with their account, session and cwd
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -105,6 +145,11 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Swap { to } => swap_now(&ctx, to),
         Command::Recover => recover(&ctx),
         Command::Status { format } => status_cmd(&ctx, format),
+        Command::Detect { json } => detect_cmd(&ctx, json),
+        Command::Daemon => daemon_cmd(&ctx),
+        Command::Pane { action } => pane_cmd(&ctx, action),
+        Command::Events { follow, json, last } => events_cmd(&ctx, follow, json, last),
+        Command::PipeLog { file } => daemon::pipe_log(&file).map(|()| 0),
     }
 }
 
@@ -341,4 +386,201 @@ fn status_cmd(ctx: &Ctx, format: Format) -> Result<u8> {
         Format::Human => print!("{}", status::render_human(&s, &cfg, &ctx.paths.home, now)),
     }
     Ok(0)
+}
+
+fn detect_cmd(ctx: &Ctx, json: bool) -> Result<u8> {
+    use std::io::Read;
+    // Extra patterns come from the config when there is one; detect works without it too.
+    let extra = ctx.config().map(|c| c.extra_patterns).unwrap_or_default();
+    let det = crate::detect::Detector::new(&extra).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let now = ctx.clock.now();
+    let local = ctx.clock.local_zone();
+    let mut stream = crate::detect::Stream::new();
+    let mut stdin = std::io::stdin().lock();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut found = Vec::new();
+    loop {
+        let n = match stdin.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).context("reading stdin"),
+        };
+        found.extend(stream.feed(&det, &buf[..n], now, &local));
+    }
+    found.extend(stream.flush(&det, now, &local));
+    for d in found {
+        if json {
+            println!("{}", serde_json::to_string(&d)?);
+        } else {
+            let reset = d.resets_at.map(crate::clock::fmt_utc).unwrap_or_else(|| "-".into());
+            let kind = serde_json::to_value(d.kind)?.as_str().unwrap_or("?").to_string();
+            println!("{kind:9} {:12} {reset:20}  {}", d.limit.as_deref().unwrap_or("-"), d.text);
+        }
+    }
+    Ok(0)
+}
+
+fn daemon_cmd(ctx: &Ctx) -> Result<u8> {
+    let cfg = ctx.config()?;
+    let tmux = ctx.tmux();
+    let server = Server::resolve(&ctx.paths, &tmux)?;
+    let Some(_lock) = daemon::lock(&server)? else {
+        println!("a daemon already watches tmux server {}", server.socket);
+        return Ok(0);
+    };
+    crate::notify::IN_DAEMON.store(true, std::sync::atomic::Ordering::Relaxed);
+    let store = Store::open(&ctx.paths.state_dir)?;
+    let events = EventLog::new(ctx.paths.events_file(), &ctx.clock, true);
+    let d = daemon::Daemon::new(&cfg, &ctx.paths, &store, &ctx.clock, &tmux, &events, server, Faults::from_env())?;
+    d.run()?;
+    Ok(0)
+}
+
+fn target_pane(pane: Option<String>) -> Result<String> {
+    let p = pane
+        .or_else(|| std::env::var("TMUX_PANE").ok())
+        .context("no pane given and not inside tmux ($TMUX_PANE is unset)")?;
+    if !crate::tmux::valid_pane_id(&p) {
+        anyhow::bail!("{p:?} is not a tmux pane id (like %3)");
+    }
+    Ok(p)
+}
+
+fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
+    let tmux = ctx.tmux();
+    let server = Server::resolve(&ctx.paths, &tmux)?;
+    let store = Store::open(&ctx.paths.state_dir)?;
+    match action {
+        PaneAction::Attach { pane } => {
+            let pane = target_pane(pane)?;
+            store.update(|s| {
+                s.panes.entry(pane.clone()).or_default().detached = false;
+                Ok(())
+            })?;
+            let log = daemon::attach(&tmux, &server, &pane)?;
+            println!("watching {pane} ({})", log.display());
+            if server.daemon_pid().is_none() {
+                println!(
+                    "note: no daemon runs for this tmux server; start it with the tmux plugin or 'claude-failover daemon'"
+                );
+            }
+            Ok(0)
+        }
+        PaneAction::Detach { pane } => {
+            let pane = target_pane(pane)?;
+            tmux.pipe_pane(&pane, None)?;
+            store.update(|s| {
+                s.panes.entry(pane.clone()).or_default().detached = true;
+                Ok(())
+            })?;
+            let _ = std::fs::remove_file(server.log_of(&pane));
+            println!("stopped watching {pane}");
+            Ok(0)
+        }
+        PaneAction::List { json } => {
+            let cfg = ctx.config()?;
+            let fleet = TmuxFleet { cfg: &cfg, tmux: &tmux, store: &store, timing: Timing::default() };
+            let st = store.load()?;
+            let rows: Vec<serde_json::Value> = tmux
+                .list_panes()?
+                .iter()
+                .filter_map(|p| {
+                    let rec = st.panes.get(&p.id);
+                    let saved = fleet.saved_pane(p);
+                    if saved.is_none() && rec.and_then(|r| r.session_id.as_ref()).is_none() {
+                        return None;
+                    }
+                    Some(serde_json::json!({
+                        "pane": p.id,
+                        "session": p.session,
+                        "claude": saved.is_some(),
+                        "account": saved.as_ref().and_then(|s| s.account.clone()).or_else(|| rec.and_then(|r| r.account.clone())),
+                        "session_id": saved.as_ref().and_then(|s| s.session_id.clone()).or_else(|| rec.and_then(|r| r.session_id.clone())),
+                        "cwd": saved.as_ref().map(|s| s.cwd.display().to_string()).or_else(|| rec.and_then(|r| r.cwd.as_ref().map(|c| c.display().to_string()))),
+                        "activity": rec.and_then(|r| r.activity.clone()),
+                        "attached": server.log_of(&p.id).exists(),
+                    }))
+                })
+                .collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else if rows.is_empty() {
+                println!("no Claude panes");
+            } else {
+                for r in &rows {
+                    let s = |k: &str| r[k].as_str().unwrap_or("-").to_string();
+                    println!(
+                        "{:5} {:10} {:36} {:9} {}{}",
+                        s("pane"),
+                        s("account"),
+                        s("session_id"),
+                        if r["attached"] == true { "watched" } else { "unwatched" },
+                        s("cwd"),
+                        r["activity"].as_str().map(|a| format!("  [{a}]")).unwrap_or_default()
+                    );
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn print_event(line: &str, json: bool) {
+    if json {
+        println!("{line}");
+        return;
+    }
+    match serde_json::from_str::<serde_json::Value>(line) {
+        Ok(v) => println!(
+            "{} {:16} {}",
+            v["at"].as_str().unwrap_or("?"),
+            v["event"].as_str().unwrap_or("?"),
+            v["message"].as_str().unwrap_or("")
+        ),
+        Err(_) => println!("{line}"),
+    }
+}
+
+fn events_cmd(ctx: &Ctx, follow: bool, json: bool, last: Option<usize>) -> Result<u8> {
+    use std::io::{BufRead, Seek};
+    let path = ctx.paths.events_file();
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let skip = last.map_or(0, |n| lines.len().saturating_sub(n));
+    for l in &lines[skip..] {
+        print_event(l, json);
+    }
+    if !follow {
+        return Ok(0);
+    }
+    use notify::Watcher;
+    crate::atomic::private_dir(&ctx.paths.state_dir)?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut w = notify::recommended_watcher(move |_res: notify::Result<notify::Event>| {
+        let _ = tx.send(());
+    })?;
+    w.watch(&ctx.paths.state_dir, notify::RecursiveMode::NonRecursive)?;
+    let mut offset = text.len() as u64;
+    loop {
+        if rx.recv().is_err() {
+            return Ok(0);
+        }
+        let Ok(mut f) = std::fs::File::open(&path) else { continue };
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        if len < offset {
+            offset = 0; // rotated
+        }
+        f.seek(std::io::SeekFrom::Start(offset))?;
+        let mut r = std::io::BufReader::new(f);
+        let mut line = String::new();
+        while r.read_line(&mut line)? > 0 {
+            if !line.ends_with('\n') {
+                break;
+            }
+            offset += line.len() as u64;
+            print_event(line.trim_end(), json);
+            line.clear();
+        }
+    }
 }

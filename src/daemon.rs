@@ -1,0 +1,782 @@
+//! The daemon: one per tmux server. It watches Claude panes through `pipe-pane` logs, the shared
+//! transcripts and each account's session registry — all through `notify` (inotify), never by
+//! polling — classifies what they print, and drives the swap engine; timers (return, waiting,
+//! cooldown) come from the persisted state, so a restarted daemon keeps them.
+//!
+//! Event sources feed one channel; the loop takes the first event, keeps collecting for a short
+//! window anchored at that first event (so a pane that streams continuously cannot delay
+//! detection), then reads every dirty file once. Invariants: a detection counts only for a pane
+//! that runs claude at that moment; a message already seen in a pane (a resumed session
+//! re-renders its history) never counts again; and the loop never sleeps on a timer shorter
+//! than 30 s when there is nothing to do.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use jiff::Timestamp;
+use notify::{RecursiveMode, Watcher};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::clock::{Clock, fmt_utc};
+use crate::config::Config;
+use crate::detect::{Detection, Detector, Kind, Stream};
+use crate::events::{EventLog, Sink};
+use crate::faults::Faults;
+use crate::fleet::{Timing, TmuxFleet};
+use crate::links::{self, Pointer};
+use crate::paths::Paths;
+use crate::state::Store;
+use crate::swap::{Engine, Outcome, Trigger};
+use crate::tmux::{Tmux, TmuxCli, shell_quote, valid_pane_id};
+use crate::{claude, procs, status};
+
+/// The batching window, anchored at the first event of a batch.
+const WINDOW: Duration = Duration::from_millis(8);
+/// The longest the loop ever sleeps, and the liveness check period.
+const TICK: Duration = Duration::from_secs(30);
+/// Pane logs are truncated by their writer past this size.
+pub const LOG_CAP: u64 = 8 << 20;
+/// How much of a log one batch reads at most (the rest comes in the next batch).
+const READ_MAX: u64 = 1 << 20;
+/// A fingerprint seen in a pane is ignored for this long.
+const SEEN_TTL: jiff::SignedDuration = jiff::SignedDuration::from_hours(12);
+
+/// Which tmux server, and where its files live: `<state>/servers/<key>/`.
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub socket: String,
+    pub dir: PathBuf,
+}
+
+impl Server {
+    /// `--socket`, else `$TMUX`, else what a bare `tmux` reaches.
+    pub fn resolve(paths: &Paths, tmux: &TmuxCli) -> Result<Server> {
+        let socket = match &tmux.socket {
+            Some(s) => s.display().to_string(),
+            None => match std::env::var("TMUX")
+                .ok()
+                .and_then(|t| t.split(',').next().map(String::from))
+                .filter(|s| !s.is_empty())
+            {
+                Some(s) => s,
+                None => {
+                    tmux.socket_path().context("no tmux server to attach to (start tmux first, or pass --socket)")?
+                }
+            },
+        };
+        let key: String =
+            socket.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
+        Ok(Server { dir: paths.state_dir.join("servers").join(key), socket })
+    }
+    pub fn logs(&self) -> PathBuf {
+        self.dir.join("panes")
+    }
+    pub fn inbox(&self) -> PathBuf {
+        self.dir.join("inbox")
+    }
+    pub fn log_of(&self, pane: &str) -> PathBuf {
+        self.logs().join(format!("pane-{}.log", pane.trim_start_matches('%')))
+    }
+    pub fn pid_file(&self) -> PathBuf {
+        self.dir.join("daemon.pid")
+    }
+    /// The pid of a live daemon for this server, if any.
+    pub fn daemon_pid(&self) -> Option<u32> {
+        let pid: u32 = std::fs::read_to_string(self.pid_file()).ok()?.trim().parse().ok()?;
+        procs::is_alive(pid).then_some(pid)
+    }
+}
+
+/// A message dropped in a server's inbox by a hook or a CLI command.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Inbox {
+    Rescan,
+    /// A detection with exact facts (from a Claude Code hook).
+    Detection {
+        pane: Option<String>,
+        session_id: Option<String>,
+        config_dir: Option<PathBuf>,
+        text: String,
+    },
+}
+
+pub fn post(server: &Server, msg: &Inbox) -> Result<()> {
+    crate::atomic::private_dir(&server.inbox())?;
+    let name = format!("{}-{}.json", Timestamp::now().as_nanosecond(), std::process::id());
+    crate::atomic::write_atomic(&server.inbox().join(name), &serde_json::to_vec(msg)?, 0o600)
+}
+
+/// The shell command tmux runs for `pipe-pane`: our own writer, which caps the log and never
+/// follows a symlink planted at its path. Both parts are quoted; neither comes from a pane.
+pub fn pipe_command(bin: &Path, log: &Path) -> String {
+    format!("exec {} pipe-log {}", shell_quote(&bin.to_string_lossy()), shell_quote(&log.to_string_lossy()))
+}
+
+/// Start piping a pane into its log (`-o`: a pipe the user set up is left alone).
+pub fn attach(tmux: &dyn Tmux, server: &Server, pane: &str) -> Result<PathBuf> {
+    crate::atomic::private_dir(&server.logs())?;
+    let log = server.log_of(pane);
+    let bin = std::env::current_exe().context("cannot find this program's own path")?;
+    tmux.pipe_pane(pane, Some(&pipe_command(&bin, &log)))?;
+    Ok(log)
+}
+
+/// `pipe-log FILE`: copy stdin to FILE (O_APPEND, O_NOFOLLOW, 0600), truncating it past the cap.
+pub fn pipe_log(file: &Path) -> Result<()> {
+    let mut out = crate::atomic::open_append_private(file)?;
+    let mut size = out.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut stdin = std::io::stdin().lock();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match stdin.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if size + n as u64 > LOG_CAP {
+            // The reader sees the file shrink and starts again from 0.
+            out.set_len(0)?;
+            size = 0;
+        }
+        std::io::Write::write_all(&mut out, &buf[..n])?;
+        size += n as u64;
+    }
+}
+
+struct PaneWatch {
+    offset: u64,
+    stream: Stream,
+    seen: HashMap<String, Timestamp>,
+}
+
+enum Msg {
+    Fs(notify::Event),
+    Quit(&'static str),
+}
+
+pub struct Daemon<'a> {
+    pub cfg: &'a Config,
+    pub paths: &'a Paths,
+    pub store: &'a Store,
+    pub clock: &'a dyn Clock,
+    pub tmux: &'a TmuxCli,
+    pub events: &'a EventLog<'a>,
+    pub server: Server,
+    pub faults: Faults,
+    detector: Detector,
+    panes: HashMap<String, PaneWatch>,
+    transcripts: HashMap<PathBuf, u64>,
+    session_seen: HashSet<(String, String)>,
+    started: Timestamp,
+    last_status: String,
+    last_rescan: Instant,
+    server_pid: Option<u32>,
+    style: status::TmuxStyle,
+}
+
+/// Block the signals we handle in every thread, and turn them into messages on one thread.
+fn signals(tx: mpsc::Sender<Msg>) {
+    // SAFETY: plain libc signal-mask calls on a zeroed sigset_t; done before other threads start,
+    // so every thread inherits the mask and only the waiting thread receives these signals.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for s in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT] {
+            libc::sigaddset(&mut set, s);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        std::thread::spawn(move || {
+            let mut sig: libc::c_int = 0;
+            if libc::sigwait(&set, &mut sig) == 0 {
+                let _ = tx.send(Msg::Quit(match sig {
+                    libc::SIGHUP => "SIGHUP",
+                    libc::SIGINT => "SIGINT",
+                    _ => "SIGTERM",
+                }));
+            }
+        });
+    }
+}
+
+impl<'a> Daemon<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        cfg: &'a Config,
+        paths: &'a Paths,
+        store: &'a Store,
+        clock: &'a dyn Clock,
+        tmux: &'a TmuxCli,
+        events: &'a EventLog<'a>,
+        server: Server,
+        faults: Faults,
+    ) -> Result<Self> {
+        let detector = Detector::new(&cfg.extra_patterns).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(Daemon {
+            cfg,
+            paths,
+            store,
+            clock,
+            tmux,
+            events,
+            server,
+            faults,
+            detector,
+            panes: HashMap::new(),
+            transcripts: HashMap::new(),
+            session_seen: HashSet::new(),
+            started: clock.now(),
+            last_status: String::new(),
+            last_rescan: Instant::now(),
+            server_pid: None,
+            style: status::TmuxStyle::from_options(&tmux.plugin_options()),
+        })
+    }
+
+    fn engine_run(&mut self, trigger: Trigger) {
+        let fleet = TmuxFleet { cfg: self.cfg, tmux: self.tmux, store: self.store, timing: Timing::default() };
+        let engine = Engine {
+            cfg: self.cfg,
+            store: self.store,
+            clock: self.clock,
+            fleet: &fleet,
+            events: self.events,
+            faults: self.faults.clone(),
+        };
+        match engine.run(trigger) {
+            Ok(Outcome::Skipped(why)) => self.events.emit("skipped", &why, json!({})),
+            Ok(Outcome::Swapped { from, to, relaunched, failed }) => {
+                crate::notify::swapped(self.cfg, self.tmux, self.events, &from, &to, relaunched.len(), failed.len());
+            }
+            Ok(Outcome::Waiting { account, until }) => {
+                crate::notify::send(
+                    self.cfg,
+                    self.tmux,
+                    self.events,
+                    &format!("every account is exhausted; waiting for {account} at {}", fmt_utc(until)),
+                );
+            }
+            Ok(Outcome::Resumed { .. }) => {}
+            Err(e) => {
+                self.events.emit("swap_failed", &e.to_string(), json!({}));
+                crate::notify::send(self.cfg, self.tmux, self.events, &format!("swap failed: {e}"));
+            }
+        }
+        self.push_status();
+    }
+
+    /// Keep `@claude-failover-status` current (only when it changed: a set-option is a redraw).
+    fn push_status(&mut self) {
+        let Ok(st) = self.store.load() else { return };
+        let pointer = links::read_pointer(self.cfg);
+        let problem = links::pointer_problem(self.cfg, &pointer);
+        let now = self.clock.now();
+        let s = status::build(self.cfg, &st, &pointer, problem, &self.paths.home, now);
+        let text = status::render_tmux(&s, &self.style, now);
+        if text != self.last_status && self.tmux.set_user_option("@claude-failover-status", &text).is_ok() {
+            self.last_status = text;
+        }
+    }
+
+    /// Find Claude panes, attach the ones not attached yet, forget panes that are gone.
+    fn rescan(&mut self) {
+        self.last_rescan = Instant::now();
+        let Ok(panes) = self.tmux.list_panes() else { return };
+        let st = self.store.load().unwrap_or_default();
+        let fleet = TmuxFleet { cfg: self.cfg, tmux: self.tmux, store: self.store, timing: Timing::default() };
+        let live: HashSet<String> = panes.iter().map(|p| p.id.clone()).collect();
+        for p in panes.iter().filter(|p| !p.dead) {
+            if self.panes.contains_key(&p.id) || st.panes.get(&p.id).is_some_and(|r| r.detached) {
+                continue;
+            }
+            let Some(saved) = fleet.saved_pane(p) else { continue };
+            match attach(self.tmux, &self.server, &p.id) {
+                Ok(log) => {
+                    let offset = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+                    self.panes.insert(p.id.clone(), PaneWatch { offset, stream: Stream::new(), seen: HashMap::new() });
+                    self.events.emit(
+                        "attached",
+                        &format!("watching {} ({})", p.id, saved.account.as_deref().unwrap_or("?")),
+                        json!({"pane": p.id}),
+                    );
+                    let now = self.clock.now();
+                    let _ = self.store.update(|s| {
+                        let r = s.panes.entry(p.id.clone()).or_default();
+                        r.session_id = saved.session_id.clone().or(r.session_id.take());
+                        r.cwd = Some(saved.cwd.clone());
+                        r.account = saved.account.clone();
+                        r.updated = Some(now);
+                        Ok(())
+                    });
+                }
+                Err(e) => self.events.emit("warning", &format!("cannot attach {}: {e:#}", p.id), json!({"pane": p.id})),
+            }
+        }
+        // Panes that are gone: drop their log (a file we created) and their record.
+        let gone: Vec<String> = self.panes.keys().filter(|id| !live.contains(*id)).cloned().collect();
+        for id in gone {
+            self.panes.remove(&id);
+            let _ = std::fs::remove_file(self.server.log_of(&id));
+        }
+        let _ = self.store.update(|s| {
+            s.panes.retain(|id, _| live.contains(id));
+            Ok(())
+        });
+    }
+
+    /// New bytes of one pane's log → detections.
+    fn read_log(&mut self, pane: &str) {
+        let log = self.server.log_of(pane);
+        if !self.panes.contains_key(pane) {
+            // A log we did not attach ourselves (a previous daemon, `pane attach`): start tracking.
+            if !valid_pane_id(pane) {
+                return;
+            }
+            self.panes.insert(pane.to_string(), PaneWatch { offset: 0, stream: Stream::new(), seen: HashMap::new() });
+        }
+        let now = self.clock.now();
+        let local = self.clock.local_zone();
+        let mut found: Vec<Detection> = Vec::new();
+        {
+            let Some(w) = self.panes.get_mut(pane) else { return };
+            let Ok(mut f) = File::open(&log) else { return };
+            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+            if len < w.offset {
+                w.offset = 0; // truncated by the writer's cap
+                w.stream = Stream::new();
+            }
+            let mut budget = READ_MAX;
+            let mut buf = vec![0u8; 64 * 1024];
+            if f.seek(SeekFrom::Start(w.offset)).is_err() {
+                return;
+            }
+            while budget > 0 {
+                let want = buf.len().min(budget as usize);
+                let n = match f.read(&mut buf[..want]) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                w.offset += n as u64;
+                budget -= n as u64;
+                found.extend(w.stream.feed(&self.detector, &buf[..n], now, &local));
+            }
+            found.extend(w.stream.flush(&self.detector, now, &local));
+        }
+        for d in found {
+            self.on_pane_detection(pane, d);
+        }
+    }
+
+    fn on_pane_detection(&mut self, pane: &str, d: Detection) {
+        let now = self.clock.now();
+        let fp = d.fingerprint();
+        if let Some(w) = self.panes.get_mut(pane) {
+            w.seen.retain(|_, t| *t > now);
+            if w.seen.contains_key(&fp) {
+                return; // a redraw, or a resumed session re-rendering its history
+            }
+            w.seen.insert(fp, now.checked_add(SEEN_TTL).unwrap_or(now));
+        }
+        let fields = json!({"pane": pane, "kind": d.kind, "limit": d.limit, "resets_at": d.resets_at.map(fmt_utc), "text": d.text, "source": "pane"});
+        match d.kind {
+            Kind::Warning | Kind::Transient => {
+                self.events.emit(
+                    if d.kind == Kind::Warning { "limit_warning" } else { "transient" },
+                    &format!("{pane}: {}", d.text),
+                    fields,
+                );
+                return;
+            }
+            Kind::Exhausted | Kind::Auth => {}
+        }
+        // Only a pane that runs claude now counts: a shell printing the same words is not a limit.
+        let Some(account) = self.claude_account_of(pane) else {
+            self.events.emit("ignored", &format!("{pane} does not run claude: {}", d.text), fields);
+            return;
+        };
+        self.events.emit("detected", &format!("{pane} ({account}): {}", d.text), fields);
+        let auth = d.kind == Kind::Auth;
+        self.engine_run(Trigger::Limit { account, until: d.resets_at, text: d.text, auth });
+    }
+
+    /// The account of the claude running in `pane`, or None when it runs no claude.
+    fn claude_account_of(&self, pane: &str) -> Option<String> {
+        let p = self.tmux.list_panes().ok()?.into_iter().find(|p| p.id == pane)?;
+        let fleet = TmuxFleet { cfg: self.cfg, tmux: self.tmux, store: self.store, timing: Timing::default() };
+        let saved = fleet.saved_pane(&p)?;
+        saved.account.or_else(|| match links::read_pointer(self.cfg) {
+            Pointer::Account(a) => Some(a),
+            _ => None,
+        })
+    }
+
+    /// The account a session runs on, from the accounts' live registries.
+    fn account_of_session(&self, session_id: &str) -> Option<String> {
+        self.cfg
+            .accounts
+            .iter()
+            .find(|a| claude::live_sessions(&a.home).iter().any(|l| l.session_id == session_id))
+            .map(|a| a.name.clone())
+    }
+
+    /// New lines of a transcript: API-error lines are limit messages with an exact session.
+    fn read_transcript(&mut self, path: &Path) {
+        let first_sight = !self.transcripts.contains_key(path);
+        let offset = *self.transcripts.get(path).unwrap_or(&0);
+        let Ok(mut f) = File::open(path) else { return };
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let offset = if len < offset { 0 } else { offset };
+        if f.seek(SeekFrom::Start(offset)).is_err() {
+            return;
+        }
+        let mut buf = Vec::new();
+        let _ = f.by_ref().take(READ_MAX).read_to_end(&mut buf);
+        // Only whole lines; a partial last line is read again next time.
+        let end = buf.iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0);
+        self.transcripts.insert(path.to_path_buf(), offset + end as u64);
+        let now = self.clock.now();
+        let local = self.clock.local_zone();
+        for line in buf[..end].split(|b| *b == b'\n') {
+            let Ok(line) = std::str::from_utf8(line) else { continue };
+            let Some(err) = claude::parse_transcript_line(line) else { continue };
+            // History copied into a new file (older Claude versions on resume) is not news.
+            let ts: Option<Timestamp> = err.timestamp.as_deref().and_then(|t| t.parse().ok());
+            if first_sight && ts.is_some_and(|t| t < self.started) {
+                continue;
+            }
+            // The pane showing this session: the two sources share its seen-set, so one message
+            // counts once, and an error older than the pane's relaunch belongs to the old account.
+            let st = self.store.load().unwrap_or_default();
+            let pane = st
+                .panes
+                .iter()
+                .find(|(_, r)| r.session_id.as_deref() == Some(err.session_id.as_str()))
+                .map(|(id, r)| (id.clone(), r.relaunched_at));
+            if let (Some(t), Some((_, Some(rel)))) = (ts, &pane)
+                && t < *rel
+            {
+                continue;
+            }
+            for d in self.detector.scan_text(&err.text, now, &local) {
+                let fp = d.fingerprint();
+                if !self.session_seen.insert((err.session_id.clone(), fp.clone())) {
+                    continue;
+                }
+                if let Some((id, _)) = &pane
+                    && let Some(w) = self.panes.get_mut(id)
+                {
+                    if w.seen.contains_key(&fp) {
+                        continue;
+                    }
+                    w.seen.insert(fp, now.checked_add(SEEN_TTL).unwrap_or(now));
+                }
+                let fields = json!({"session_id": err.session_id, "kind": d.kind, "limit": d.limit, "resets_at": d.resets_at.map(fmt_utc), "text": d.text, "source": "transcript"});
+                if !matches!(d.kind, Kind::Exhausted | Kind::Auth) {
+                    self.events.emit(
+                        if d.kind == Kind::Warning { "limit_warning" } else { "transient" },
+                        &d.text,
+                        fields,
+                    );
+                    continue;
+                }
+                let Some(account) = self.account_of_session(&err.session_id) else {
+                    self.events.emit(
+                        "ignored",
+                        &format!("session {} runs on no known account: {}", err.session_id, d.text),
+                        fields,
+                    );
+                    continue;
+                };
+                self.events.emit("detected", &format!("session {} ({account}): {}", err.session_id, d.text), fields);
+                let auth = d.kind == Kind::Auth;
+                self.engine_run(Trigger::Limit { account, until: d.resets_at, text: d.text, auth });
+            }
+        }
+    }
+
+    fn read_inbox(&mut self) {
+        let Ok(rd) = std::fs::read_dir(self.server.inbox()) else { return };
+        let mut files: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        for f in files {
+            let msg = std::fs::read(&f).ok().and_then(|b| serde_json::from_slice::<Inbox>(&b).ok());
+            let _ = std::fs::remove_file(&f);
+            match msg {
+                Some(Inbox::Rescan) => self.rescan(),
+                Some(Inbox::Detection { pane, session_id, config_dir, text }) => {
+                    let now = self.clock.now();
+                    let local = self.clock.local_zone();
+                    let account = config_dir
+                        .as_deref()
+                        .and_then(|d| self.cfg.account_by_home(d).map(|a| a.name.clone()))
+                        .or_else(|| session_id.as_deref().and_then(|s| self.account_of_session(s)))
+                        .or_else(|| pane.as_deref().and_then(|p| self.claude_account_of(p)));
+                    for d in self.detector.scan_text(&text, now, &local) {
+                        let key = (session_id.clone().or(pane.clone()).unwrap_or_default(), d.fingerprint());
+                        if !matches!(d.kind, Kind::Exhausted | Kind::Auth) || !self.session_seen.insert(key) {
+                            continue;
+                        }
+                        let Some(account) = account.clone() else { continue };
+                        self.events.emit(
+                            "detected",
+                            &format!("hook ({account}): {}", d.text),
+                            json!({"pane": pane, "session_id": session_id, "source": "hook"}),
+                        );
+                        let auth = d.kind == Kind::Auth;
+                        self.engine_run(Trigger::Limit { account, until: d.resets_at, text: d.text, auth });
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// When the loop must wake next: the earliest timer in the state, capped at one tick.
+    fn next_wake(&self) -> Duration {
+        let now = self.clock.now();
+        let Ok(st) = self.store.load() else { return TICK };
+        let mut at: Vec<Timestamp> = Vec::new();
+        if let Some(r) = &st.return_to {
+            at.push(r.at);
+        }
+        if let Some(w) = &st.waiting {
+            at.push(w.until);
+        }
+        if let Some(l) = &st.last_swap {
+            at.push(l.at.checked_add(self.cfg.swap.cooldown).unwrap_or(l.at));
+        }
+        let soonest = at.into_iter().filter(|t| *t > now).min();
+        let due = soonest.map(|t| Duration::from_millis((t.as_millisecond() - now.as_millisecond()).max(0) as u64 + 5));
+        due.map_or(TICK, |d| d.min(TICK))
+    }
+
+    /// Timers: the return, the end of waiting, a cooldown that held a needed swap.
+    fn timers(&mut self) {
+        let now = self.clock.now();
+        let Ok(st) = self.store.load() else { return };
+        if st.waiting.as_ref().is_some_and(|w| w.until <= now) {
+            self.engine_run(Trigger::WaitOver);
+        } else if st.return_to.as_ref().is_some_and(|r| r.at <= now) {
+            self.engine_run(Trigger::Return);
+        } else {
+            let active = st.active.clone().unwrap_or_else(|| self.cfg.primary.clone());
+            let a = st.account(&active);
+            if st.swap.is_none() && (a.needs_login || a.exhausted_at(now)) && st.waiting.is_none() {
+                self.engine_run(Trigger::Reconcile);
+            }
+        }
+        self.push_status();
+    }
+
+    fn server_alive(&self) -> bool {
+        match self.server_pid {
+            Some(pid) => procs::is_alive(pid),
+            None => self.tmux.server_running(),
+        }
+    }
+
+    pub fn run(mut self) -> Result<()> {
+        let (tx, rx) = mpsc::channel::<Msg>();
+        signals(tx.clone());
+        crate::atomic::private_dir(&self.server.logs())?;
+        crate::atomic::private_dir(&self.server.inbox())?;
+        self.server_pid = self.tmux.run(&["display-message", "-p", "#{pid}"]).ok().and_then(|s| s.trim().parse().ok());
+
+        let fs_tx = tx.clone();
+        let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            if let Ok(ev) = res {
+                let _ = fs_tx.send(Msg::Fs(ev));
+            }
+        })
+        .context("cannot start the file watcher (inotify)")?;
+        watcher.watch(&self.server.logs(), RecursiveMode::NonRecursive)?;
+        watcher.watch(&self.server.inbox(), RecursiveMode::NonRecursive)?;
+        let projects = self.projects_root();
+        if let Some(p) = &projects {
+            if let Err(e) = watcher.watch(p, RecursiveMode::Recursive) {
+                self.events.emit("warning", &format!("cannot watch transcripts in {}: {e}", p.display()), json!({}));
+            } else {
+                self.prime_transcripts(p);
+            }
+        }
+        for a in self.cfg.accounts.iter() {
+            let sessions = a.home.join("sessions");
+            let target = if sessions.is_dir() { sessions } else { a.home.clone() };
+            let _ = watcher.watch(&target, RecursiveMode::NonRecursive);
+        }
+        let socket_dir = Path::new(&self.server.socket).parent().map(Path::to_path_buf);
+        if let Some(d) = &socket_dir {
+            let _ = watcher.watch(d, RecursiveMode::NonRecursive);
+        }
+
+        // A swap a crash interrupted is finished or rolled back before anything else.
+        {
+            let fleet = TmuxFleet { cfg: self.cfg, tmux: self.tmux, store: self.store, timing: Timing::default() };
+            let engine = Engine {
+                cfg: self.cfg,
+                store: self.store,
+                clock: self.clock,
+                fleet: &fleet,
+                events: self.events,
+                faults: self.faults.clone(),
+            };
+            if let Err(e) = engine.finish_interrupted() {
+                self.events.emit("swap_failed", &format!("could not finish an interrupted swap: {e}"), json!({}));
+            }
+        }
+        self.rescan();
+        self.read_inbox();
+        self.timers();
+        self.events.emit(
+            "daemon_started",
+            &format!("watching tmux server {} (pid {})", self.server.socket, std::process::id()),
+            json!({"socket": self.server.socket}),
+        );
+
+        let quit_reason = loop {
+            let first = match rx.recv_timeout(self.next_wake()) {
+                Ok(m) => m,
+                Err(RecvTimeoutError::Timeout) => {
+                    if !self.server_alive() {
+                        break "the tmux server is gone";
+                    }
+                    if self.last_rescan.elapsed() >= Duration::from_secs(60) {
+                        self.rescan();
+                    }
+                    self.timers();
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break "event sources closed",
+            };
+            let mut batch = vec![first];
+            let end = Instant::now() + WINDOW;
+            while let Some(left) = end.checked_duration_since(Instant::now()) {
+                match rx.recv_timeout(left) {
+                    Ok(m) => batch.push(m),
+                    Err(_) => break,
+                }
+            }
+            let mut logs: Vec<String> = Vec::new();
+            let mut transcripts: Vec<PathBuf> = Vec::new();
+            let mut inbox = false;
+            let mut rescan = false;
+            let mut quit = None;
+            for m in batch {
+                match m {
+                    Msg::Quit(why) => quit = Some(why),
+                    Msg::Fs(ev) => {
+                        for p in &ev.paths {
+                            if p.starts_with(self.server.logs()) {
+                                if let Some(id) = p
+                                    .file_name()
+                                    .and_then(|n| n.to_str())
+                                    .and_then(|n| n.strip_prefix("pane-"))
+                                    .and_then(|n| n.strip_suffix(".log"))
+                                {
+                                    let pane = format!("%{id}");
+                                    if matches!(ev.kind, notify::EventKind::Remove(_)) {
+                                        self.panes.remove(&pane);
+                                    } else if !logs.contains(&pane) {
+                                        logs.push(pane);
+                                    }
+                                }
+                            } else if p.starts_with(self.server.inbox()) {
+                                inbox = true;
+                            } else if projects.as_ref().is_some_and(|r| p.starts_with(r)) {
+                                if p.extension().is_some_and(|e| e == "jsonl") && !transcripts.contains(p) {
+                                    transcripts.push(p.clone());
+                                }
+                            } else if p.as_os_str() == self.server.socket.as_str() {
+                                if matches!(ev.kind, notify::EventKind::Remove(_)) && !self.server_alive() {
+                                    quit = Some("the tmux server is gone");
+                                }
+                            } else if self.cfg.accounts.iter().any(|a| p.starts_with(&a.home)) {
+                                if p.file_name().is_some_and(|n| n == "sessions") && p.is_dir() {
+                                    let _ = watcher.watch(p, RecursiveMode::NonRecursive);
+                                }
+                                rescan |= p.parent().is_some_and(|d| d.ends_with("sessions"))
+                                    && matches!(ev.kind, notify::EventKind::Create(_));
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(why) = quit {
+                break why;
+            }
+            for pane in logs {
+                self.read_log(&pane);
+            }
+            for t in transcripts {
+                self.read_transcript(&t);
+            }
+            if inbox {
+                self.read_inbox();
+            }
+            if rescan {
+                self.rescan();
+            }
+        };
+        self.events.emit("daemon_stopped", quit_reason, json!({}));
+        let _ = std::fs::remove_file(self.server.pid_file());
+        Ok(())
+    }
+
+    /// The directory transcripts land in: the shared `projects` target.
+    fn projects_root(&self) -> Option<PathBuf> {
+        self.cfg.shared.iter().find(|l| l.name == "projects").map(|l| l.target.clone()).filter(|p| p.is_dir())
+    }
+
+    /// Existing transcripts are read from their current end: only new lines are news.
+    fn prime_transcripts(&mut self, root: &Path) {
+        let mut stack = vec![root.to_path_buf()];
+        let mut budget = 100_000usize;
+        while let Some(dir) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+            for e in rd.flatten() {
+                budget = budget.saturating_sub(1);
+                if budget == 0 {
+                    return;
+                }
+                let p = e.path();
+                match e.file_type() {
+                    Ok(t) if t.is_dir() => stack.push(p),
+                    Ok(t) if t.is_file() && p.extension().is_some_and(|x| x == "jsonl") => {
+                        let len = e.metadata().map(|m| m.len()).unwrap_or(0);
+                        self.transcripts.insert(p, len);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Take the per-server daemon lock; `None` when another daemon holds it.
+pub fn lock(server: &Server) -> Result<Option<File>> {
+    crate::atomic::private_dir(&server.dir)?;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(server.dir.join("daemon.lock"))
+        .with_context(|| format!("cannot open {}", server.dir.join("daemon.lock").display()))?;
+    match f.try_lock() {
+        Ok(()) => {
+            crate::atomic::write_atomic(&server.pid_file(), std::process::id().to_string().as_bytes(), 0o600)?;
+            Ok(Some(f))
+        }
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).context("cannot take the daemon lock"),
+    }
+}

@@ -288,7 +288,13 @@ impl<'a> Daemon<'a> {
     /// Find Claude panes, attach the ones not attached yet, forget panes that are gone.
     fn rescan(&mut self) {
         self.last_rescan = Instant::now();
-        let Ok(panes) = self.tmux.list_panes() else { return };
+        let panes = match self.tmux.list_panes() {
+            Ok(p) => p,
+            Err(e) => {
+                self.events.emit("warning", &format!("cannot list panes: {e:#}"), json!({}));
+                return;
+            }
+        };
         let st = self.store.load().unwrap_or_default();
         let fleet = TmuxFleet { cfg: self.cfg, tmux: self.tmux, store: self.store, timing: Timing::default() };
         let live: HashSet<String> = panes.iter().map(|p| p.id.clone()).collect();
@@ -614,9 +620,14 @@ impl<'a> Daemon<'a> {
             let target = if sessions.is_dir() { sessions } else { a.home.clone() };
             let _ = watcher.watch(&target, RecursiveMode::NonRecursive);
         }
-        let socket_dir = Path::new(&self.server.socket).parent().map(Path::to_path_buf);
-        if let Some(d) = &socket_dir {
-            let _ = watcher.watch(d, RecursiveMode::NonRecursive);
+        if let Some(pid) = self.server_pid
+            && !watch_exit(pid, tx.clone())
+        {
+            self.events.emit(
+                "warning",
+                "cannot watch the tmux server process (no pidfd); its exit is noticed within 30 s",
+                json!({}),
+            );
         }
 
         // A swap a crash interrupted is finished or rolled back before anything else.
@@ -643,19 +654,23 @@ impl<'a> Daemon<'a> {
             json!({"socket": self.server.socket}),
         );
 
+        let mut wake = Instant::now() + self.next_wake();
         let quit_reason = loop {
-            let first = match rx.recv_timeout(self.next_wake()) {
-                Ok(m) => m,
-                Err(RecvTimeoutError::Timeout) => {
-                    if !self.server_alive() {
-                        break "the tmux server is gone";
-                    }
-                    if self.last_rescan.elapsed() >= Duration::from_secs(60) {
-                        self.rescan();
-                    }
-                    self.timers();
-                    continue;
+            // Timers are due by the clock, not by silence: a pane that never stops printing
+            // must not hold back a return or the end of a wait.
+            if Instant::now() >= wake {
+                if !self.server_alive() {
+                    break "the tmux server is gone";
                 }
+                if self.last_rescan.elapsed() >= Duration::from_secs(60) {
+                    self.rescan();
+                }
+                self.timers();
+                wake = Instant::now() + self.next_wake();
+            }
+            let first = match rx.recv_timeout(wake.saturating_duration_since(Instant::now())) {
+                Ok(m) => m,
+                Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => break "event sources closed",
             };
             let mut batch = vec![first];
@@ -696,10 +711,6 @@ impl<'a> Daemon<'a> {
                                 if p.extension().is_some_and(|e| e == "jsonl") && !transcripts.contains(p) {
                                     transcripts.push(p.clone());
                                 }
-                            } else if p.as_os_str() == self.server.socket.as_str() {
-                                if matches!(ev.kind, notify::EventKind::Remove(_)) && !self.server_alive() {
-                                    quit = Some("the tmux server is gone");
-                                }
                             } else if self.cfg.accounts.iter().any(|a| p.starts_with(&a.home)) {
                                 if p.file_name().is_some_and(|n| n == "sessions") && p.is_dir() {
                                     let _ = watcher.watch(p, RecursiveMode::NonRecursive);
@@ -726,6 +737,7 @@ impl<'a> Daemon<'a> {
             if rescan {
                 self.rescan();
             }
+            wake = wake.min(Instant::now() + self.next_wake());
         };
         self.events.emit("daemon_stopped", quit_reason, json!({}));
         let _ = std::fs::remove_file(self.server.pid_file());
@@ -760,6 +772,31 @@ impl<'a> Daemon<'a> {
             }
         }
     }
+}
+
+/// Send `Quit` when process `pid` (the tmux server) exits: a pidfd becomes readable then.
+/// tmux does not remove its socket on exit, so the socket cannot tell us.
+fn watch_exit(pid: u32, tx: mpsc::Sender<Msg>) -> bool {
+    // SAFETY: pidfd_open(2) with a pid and no flags returns a new fd or -1; nothing is shared.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) } as libc::c_int;
+    if fd < 0 {
+        return false;
+    }
+    std::thread::spawn(move || {
+        let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        loop {
+            // SAFETY: one valid pollfd, owned by this thread.
+            let r = unsafe { libc::poll(&mut p, 1, -1) };
+            if r > 0 {
+                break;
+            }
+            if r < 0 && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+                return;
+            }
+        }
+        let _ = tx.send(Msg::Quit("the tmux server is gone"));
+    });
+    true
 }
 
 /// Take the per-server daemon lock; `None` when another daemon holds it.

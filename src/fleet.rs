@@ -20,6 +20,9 @@ use crate::state::{SavedPane, Store};
 use crate::swap::Fleet;
 use crate::tmux::{PaneInfo, Tmux, shell_quote};
 
+/// Serialises our edits of an account's `.claude.json` (two swaps in one process).
+static TRUST: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// How long each step of a relaunch may take before we fall back or give up.
 #[derive(Debug, Clone)]
 pub struct Timing {
@@ -206,6 +209,28 @@ impl Fleet for TmuxFleet<'_> {
         self.tmux.set_global_env("CLAUDE_CONFIG_DIR", &home.to_string_lossy())
     }
 
+    fn prepare(&self, panes: &[SavedPane], to: &Account) -> Vec<String> {
+        let _one_at_a_time = TRUST.lock().unwrap_or_else(|e| e.into_inner());
+        let mut problems = Vec::new();
+        for pane in panes {
+            // Trust follows the conversation: without it the new account would stop at the
+            // trust dialog, even with --dangerously-skip-permissions.
+            let old_dir = pane
+                .account
+                .as_deref()
+                .and_then(|a| self.cfg.account(a))
+                .map(|a| a.home.clone())
+                .unwrap_or_else(|| self.cfg.claude_dir.clone());
+            if claude::is_trusted(&old_dir, &pane.cwd)
+                && !claude::is_trusted(&to.home, &pane.cwd)
+                && let Err(e) = claude::set_trusted(&to.home, &pane.cwd)
+            {
+                problems.push(format!("cannot carry the folder trust of {} to {}: {e:#}", pane.cwd.display(), to.name));
+            }
+        }
+        problems
+    }
+
     fn relaunch(&self, pane: &SavedPane, to: &Account) -> Result<()> {
         let pane_pid = self.pane_pid(&pane.pane).with_context(|| format!("pane {} is gone", pane.pane))?;
         if let Some(p) = procs::find_claude(pane_pid, &command_name(self.cfg)) {
@@ -213,18 +238,6 @@ impl Fleet for TmuxFleet<'_> {
                 return Ok(()); // already moved (a relaunch interrupted by a crash)
             }
             self.stop_claude(&pane.pane, p.pid)?;
-        }
-        // Trust follows the conversation: without it the new account would stop at the trust
-        // dialog even with --dangerously-skip-permissions.
-        let old_dir = pane
-            .account
-            .as_deref()
-            .and_then(|a| self.cfg.account(a))
-            .map(|a| a.home.clone())
-            .unwrap_or_else(|| self.cfg.claude_dir.clone());
-        if claude::is_trusted(&old_dir, &pane.cwd) && !claude::is_trusted(&to.home, &pane.cwd) {
-            claude::set_trusted(&to.home, &pane.cwd)
-                .with_context(|| format!("cannot carry the folder trust of {} to {}", pane.cwd.display(), to.name))?;
         }
         let line = relaunch_line(self.cfg, &pane.cwd, to, pane.session_id.as_deref());
         // C-u clears anything half-typed at the prompt; then the line; Enter separately.

@@ -28,6 +28,10 @@ pub trait Fleet: Sync {
     fn discover(&self) -> Result<Vec<SavedPane>>;
     /// New panes (and `tmux new-window`) start on `home`.
     fn point_new_panes(&self, home: &Path) -> Result<()>;
+    /// Before any pane starts on `to`: carry each pane's folder trust to `to`'s `.claude.json`.
+    /// All at once and first, because a claude that starts rewrites that file from memory and
+    /// would erase trust written for the next pane. Returns problems (non-fatal).
+    fn prepare(&self, panes: &[SavedPane], to: &Account) -> Vec<String>;
     /// Stop claude in the pane and start it again on `to`, resuming its session. Called from
     /// several threads at once, one pane each.
     fn relaunch(&self, pane: &SavedPane, to: &Account) -> Result<()>;
@@ -43,6 +47,9 @@ pub struct NoPanes;
 impl Fleet for NoPanes {
     fn discover(&self) -> Result<Vec<SavedPane>> {
         Ok(Vec::new())
+    }
+    fn prepare(&self, _: &[SavedPane], _: &Account) -> Vec<String> {
+        Vec::new()
     }
     fn point_new_panes(&self, _: &Path) -> Result<()> {
         Ok(())
@@ -454,6 +461,10 @@ impl Engine<'_> {
             .iter()
             .filter(|p| p.account.as_deref().is_none_or(|a| a == from) && !done.contains(&p.pane))
             .collect();
+        let owned: Vec<SavedPane> = todo.iter().map(|p| (*p).clone()).collect();
+        for problem in self.fleet.prepare(&owned, to) {
+            self.events.emit("warning", &problem, json!({}));
+        }
         let results: Vec<(String, Result<()>)> = std::thread::scope(|scope| {
             let handles: Vec<_> = todo
                 .iter()

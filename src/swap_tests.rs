@@ -32,6 +32,9 @@ impl Fleet for FakeFleet {
     fn discover(&self) -> Result<Vec<SavedPane>> {
         Ok(self.panes.clone())
     }
+    fn prepare(&self, _: &[SavedPane], _: &Account) -> Vec<String> {
+        Vec::new()
+    }
     fn point_new_panes(&self, _: &Path) -> Result<()> {
         Ok(())
     }

@@ -84,10 +84,7 @@ impl TmuxCli {
     }
 
     pub fn run_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Result<String> {
-        let mut cmd = Command::new("tmux");
-        if let Some(s) = &self.socket {
-            cmd.arg("-S").arg(s);
-        }
+        let mut cmd = self.command();
         cmd.args(args);
         let out = exec::run(&mut cmd, stdin, self.timeout)?;
         if !out.status.success() {
@@ -98,10 +95,7 @@ impl TmuxCli {
 
     /// Like `run`, but "no server running" is `Ok(None)`.
     fn run_if_server(&self, args: &[&str]) -> Result<Option<String>> {
-        let mut cmd = Command::new("tmux");
-        if let Some(s) = &self.socket {
-            cmd.arg("-S").arg(s);
-        }
+        let mut cmd = self.command();
         cmd.args(args);
         let out = exec::run(&mut cmd, None, self.timeout)?;
         if out.status.success() {
@@ -111,6 +105,17 @@ impl TmuxCli {
         } else {
             bail!("tmux {} failed: {}", args.first().unwrap_or(&""), out.stderr.trim())
         }
+    }
+
+    /// `tmux -u [-S socket]`: `-u` because tmux started from `run-shell` or a bare environment
+    /// has no UTF-8 locale and would mangle the status glyphs and messages we pass.
+    fn command(&self) -> Command {
+        let mut cmd = Command::new("tmux");
+        cmd.arg("-u");
+        if let Some(s) = &self.socket {
+            cmd.arg("-S").arg(s);
+        }
+        cmd
     }
 
     pub fn server_running(&self) -> bool {
@@ -150,14 +155,16 @@ impl TmuxCli {
 
 impl Tmux for TmuxCli {
     fn list_panes(&self) -> Result<Vec<PaneInfo>> {
-        let fmt = "#{pane_id}\t#{pane_pid}\t#{pane_dead}\t#{window_id}\t#{session_name}";
+        // Space-separated, free text last: without a UTF-8 locale tmux prints control
+        // characters (a tab separator) as '_'.
+        let fmt = "#{pane_id} #{pane_pid} #{pane_dead} #{window_id} #{session_name}";
         let Some(out) = self.run_if_server(&["list-panes", "-a", "-F", fmt])? else {
             return Ok(Vec::new());
         };
         Ok(out
             .lines()
             .filter_map(|l| {
-                let mut it = l.splitn(5, '\t');
+                let mut it = l.splitn(5, ' ');
                 let id = it.next()?.to_string();
                 let pid = it.next()?.parse().ok()?;
                 let dead = it.next()? == "1";

@@ -6,7 +6,7 @@
 //! `pipe-pane` output (escape stripping in [`strip`], reset times in [`reset`]). It is pure: the
 //! clock and the machine's zone are passed in, and it never touches files or tmux.
 //!
-//! The invariant a newcomer could break: rule order in [`RULE_SPECS`]. Transient, login and
+//! The invariant a newcomer could break: rule order in `RULE_SPECS`. Transient, login and
 //! warning phrasings are tried before the exhausted ones because some of them contain the
 //! exhausted words ("Claude Opus 4 limit reached, now using Claude Sonnet 4" is a model fallback,
 //! not an empty account); an exhausted rule moved above them would fail accounts over on a harmless
@@ -289,6 +289,7 @@ struct Hit {
 }
 
 /// Compiled catalogue plus the user's extra patterns.
+#[derive(Clone)]
 pub struct Detector {
     prefilter: regex::bytes::Regex,
     extra: Vec<Regex>,

@@ -69,7 +69,7 @@ static ZONE: LazyLock<Regex> = LazyLock::new(|| {
 /// time expression (`3:30pm`, `in 2 hours`). A zone name jiff does not know falls back to `local`,
 /// which is also the zone of a time printed without one.
 pub fn parse_reset(s: &str, now: Timestamp, local: &TimeZone) -> Option<Timestamp> {
-    if let Some(epoch) = EPOCH.captures(s).and_then(|c| c[1].parse::<i64>().ok()) {
+    if let Some(epoch) = EPOCH.captures(s).and_then(|c| c.get(1)?.as_str().parse::<i64>().ok()) {
         return Timestamp::from_second(epoch).ok();
     }
     for anchor in ANCHOR.find_iter(s) {
@@ -83,7 +83,7 @@ pub fn parse_reset(s: &str, now: Timestamp, local: &TimeZone) -> Option<Timestam
 /// Parses a time expression at the very start of `s`; trailing text is ignored.
 fn parse_when(s: &str, now: Timestamp, local: &TimeZone) -> Option<Timestamp> {
     if let Some(c) = RELATIVE.captures(s) {
-        let mut secs = amount(&c["n"])?.checked_mul(unit_secs(&c["u"])?)?;
+        let mut secs = amount(c.name("n")?.as_str())?.checked_mul(unit_secs(c.name("u")?.as_str())?)?;
         if let (Some(n2), Some(u2)) = (c.name("n2"), c.name("u2")) {
             secs = secs.checked_add(amount(n2.as_str())?.checked_mul(unit_secs(u2.as_str())?)?)?;
         }
@@ -94,15 +94,15 @@ fn parse_when(s: &str, now: Timestamp, local: &TimeZone) -> Option<Timestamp> {
     let mut month_day: Option<(i8, i8, Option<i16>)> = None;
     let mut day_word: Option<bool> = None; // Some(true) = tomorrow
     if let Some(c) = DATE.captures(rest) {
-        let day = c["day"].parse::<i8>().ok()?;
+        let day = c.name("day")?.as_str().parse::<i8>().ok()?;
         let year = match c.name("year") {
             Some(y) => Some(y.as_str().parse::<i16>().ok()?),
             None => None,
         };
-        month_day = Some((month_number(&c["mon"])?, day, year));
+        month_day = Some((month_number(c.name("mon")?.as_str())?, day, year));
         rest = &rest[c.get(0).map_or(0, |m| m.end())..];
     } else if let Some(c) = DAY_WORD.captures(rest) {
-        day_word = Some(c["w"].eq_ignore_ascii_case("tomorrow"));
+        day_word = Some(c.name("w")?.as_str().eq_ignore_ascii_case("tomorrow"));
         rest = &rest[c.get(0).map_or(0, |m| m.end())..];
     }
 
@@ -113,7 +113,8 @@ fn parse_when(s: &str, now: Timestamp, local: &TimeZone) -> Option<Timestamp> {
         let glued = rest[end..].chars().next().is_some_and(|ch| ch.is_ascii_alphanumeric());
         let has_ap = c.name("ap").is_some();
         if !glued && (has_ap || c.name("m").is_some()) {
-            hour_minute = Some(to_24h(&c["h"], c.name("m").map(|m| m.as_str()), c.name("ap").map(|m| m.as_str()))?);
+            hour_minute =
+                Some(to_24h(c.name("h")?.as_str(), c.name("m").map(|m| m.as_str()), c.name("ap").map(|m| m.as_str()))?);
             rest = &rest[end..];
         }
     }

@@ -4,3 +4,5 @@
 mod common;
 mod core_cli;
 mod core_links;
+mod detect_e2e;
+mod world;

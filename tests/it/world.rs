@@ -1,0 +1,239 @@
+//! A private tmux server with Claude panes run by the scripted stand-in, plus a daemon: the
+//! world the end-to-end tests act on. Everything lives in the test's temp dir; the server is
+//! killed and the daemon stopped on drop.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::common::*;
+
+pub const FAKE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fake-claude/claude");
+
+/// A dir with `python3` pointing at the real interpreter, first on PATH: the stand-in then
+/// starts in ~30 ms instead of going through version-manager shims.
+fn python_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output().expect("python3");
+        let exe = String::from_utf8_lossy(&exe.stdout).trim().to_string();
+        let dir = std::env::temp_dir().join(format!("cf-python-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let link = dir.join("python3");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(exe, &link).unwrap();
+        dir
+    })
+}
+
+pub struct World {
+    pub env: Env,
+    pub socket: PathBuf,
+    pub log: PathBuf,
+    daemon: Option<Child>,
+}
+
+impl World {
+    /// Two accounts, main (primary) and backup, linked; a tmux server with one window.
+    pub fn new(extra_config: &str) -> World {
+        let mut env = Env::new();
+        let path = format!("{}:{}", python_dir().display(), std::env::var("PATH").unwrap_or_default());
+        env.set("PATH", &path);
+        env.write_config(&format!(
+            "claude_command = {FAKE:?}\n{extra_config}\n[[accounts]]\nname = \"main\"\nhome = \"~/.claude-main\"\n[[accounts]]\nname = \"backup\"\nhome = \"~/.claude-backup\"\n"
+        ));
+        env.ok(&["link"]);
+        let socket = env.dir.path().join("tmux").join("sock");
+        let log = env.dir.path().join("fake-claude.jsonl");
+        let w = World { env, socket, log, daemon: None };
+        let log_env = format!("FAKE_CLAUDE_LOG={}", w.log.display());
+        let home = w.env.home.to_str().unwrap().to_string();
+        w.tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "w",
+            "-x",
+            "160",
+            "-y",
+            "40",
+            "-e",
+            &log_env,
+            "-e",
+            "PS1=$ ",
+            "-c",
+            &home,
+            "bash --norc --noprofile",
+        ]);
+        w.tmux(&["set", "-g", "default-command", "bash --norc --noprofile"]);
+        w.tmux(&["set", "-g", "remain-on-exit", "off"]);
+        w.tmux(&["set-environment", "-g", "FAKE_CLAUDE_LOG", w.log.to_str().unwrap()]);
+        w.tmux(&["set-environment", "-g", "PS1", "$ "]);
+        w
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> String {
+        let mut c = Command::new("tmux");
+        c.arg("-S").arg(&self.socket).args(args).env_clear();
+        for (k, v) in &self.env.vars {
+            c.env(k, v);
+        }
+        let o = c.output().expect("tmux");
+        assert!(o.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// The CLI, talking to this world's server.
+    pub fn cli(&self, args: &[&str]) -> Run {
+        let mut a = vec!["--socket", self.socket.to_str().unwrap()];
+        a.extend_from_slice(args);
+        self.env.run(&a)
+    }
+
+    pub fn home(&self, account: &str) -> PathBuf {
+        self.env.path(&format!(".claude-{account}"))
+    }
+
+    pub fn project(&self, name: &str) -> PathBuf {
+        let p = self.env.path(&format!("src/{name}"));
+        std::fs::create_dir_all(&p).unwrap();
+        std::fs::canonicalize(p).unwrap()
+    }
+
+    /// Mark `dir` trusted in `account`'s .claude.json (as a user who accepted the dialog once).
+    pub fn trust(&self, account: &str, dir: &Path) {
+        let p = self.home(account).join(".claude.json");
+        let mut v: Value =
+            std::fs::read(&p).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or(serde_json::json!({}));
+        v["projects"][dir.to_str().unwrap()] = serde_json::json!({"hasTrustDialogAccepted": true});
+        std::fs::write(p, serde_json::to_vec(&v).unwrap()).unwrap();
+    }
+
+    /// A new pane in `dir`; returns its id.
+    pub fn pane(&self, dir: &Path) -> String {
+        self.tmux(&["split-window", "-d", "-t", "w", "-P", "-F", "#{pane_id}", "-c", dir.to_str().unwrap()])
+            .trim()
+            .to_string()
+    }
+
+    /// The first pane (created with the session), moved to `dir`.
+    pub fn first_pane(&self, dir: &Path) -> String {
+        let id = self.tmux(&["list-panes", "-t", "w", "-F", "#{pane_id}"]).lines().next().unwrap().to_string();
+        self.type_line(&id, &format!("cd '{}'", dir.display()));
+        id
+    }
+
+    pub fn type_line(&self, pane: &str, text: &str) {
+        self.tmux(&["send-keys", "-t", pane, "-l", "--", text]);
+        std::thread::sleep(Duration::from_millis(120)); // the TUI takes text+Enter together as a paste
+        self.tmux(&["send-keys", "-t", pane, "C-m"]);
+    }
+
+    /// Start claude on `account` in `pane` and give it one prompt, so its transcript exists.
+    pub fn start_claude(&self, pane: &str, account: &str) -> String {
+        let home = self.home(account);
+        self.type_line(pane, &format!("CLAUDE_CONFIG_DIR='{}' '{FAKE}'", home.display()));
+        let sid = self.wait_event("claude ready in pane", |e| {
+            e["event"] == "ready" && self.pane_of_pid(e["pid"].as_u64()) == Some(pane.to_string())
+        })["session_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        self.type_line(pane, "hello");
+        self.wait_event("first prompt answered", |e| e["event"] == "reply" && e["session_id"] == sid.as_str());
+        sid
+    }
+
+    /// Which pane a pid runs in (walks /proc up to a pane's shell).
+    pub fn pane_of_pid(&self, pid: Option<u64>) -> Option<String> {
+        let mut pid = pid? as u32;
+        let panes = self.tmux(&["list-panes", "-a", "-F", "#{pane_id} #{pane_pid}"]);
+        for _ in 0..8 {
+            if let Some(l) = panes.lines().find(|l| l.split(' ').nth(1) == Some(&pid.to_string())) {
+                return l.split(' ').next().map(String::from);
+            }
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            pid = stat.rsplit(')').next()?.split_whitespace().nth(1)?.parse().ok()?;
+        }
+        None
+    }
+
+    pub fn fake_events(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    pub fn wait_event(&self, what: &str, f: impl Fn(&Value) -> bool) -> Value {
+        let mut found = None;
+        wait_for(what, Duration::from_secs(20), || {
+            found = self.fake_events().into_iter().find(|e| f(e));
+            found.is_some()
+        });
+        found.unwrap()
+    }
+
+    pub fn daemon_events(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.env.state_dir().join("events.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    pub fn wait_daemon_event(&self, what: &str, f: impl Fn(&Value) -> bool) -> Value {
+        let end = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(e) = self.daemon_events().into_iter().find(|e| f(e)) {
+                return e;
+            }
+            if std::time::Instant::now() > end {
+                panic!(
+                    "timed out waiting for daemon event: {what}\n--- daemon log:\n{}\n--- claude log:\n{}",
+                    self.daemon_log(),
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn start_daemon(&mut self) {
+        let mut c = self.env.command(&["--socket", self.socket.to_str().unwrap(), "daemon"]);
+        c.stdout(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(self.env.dir.path().join("daemon.log")).unwrap()));
+        self.daemon = Some(c.spawn().expect("daemon"));
+        self.wait_daemon_event("daemon started", |e| e["event"] == "daemon_started");
+    }
+
+    pub fn daemon_log(&self) -> String {
+        std::fs::read_to_string(self.env.dir.path().join("daemon.log")).unwrap_or_default()
+    }
+
+    pub fn daemon_exited(&mut self) -> bool {
+        self.daemon.as_mut().is_some_and(|c| c.try_wait().ok().flatten().is_some())
+    }
+
+    pub fn screen(&self, pane: &str) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", pane])
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").arg("-S").arg(&self.socket).arg("kill-server").output();
+        if let Some(mut d) = self.daemon.take() {
+            let _ = d.kill();
+            let _ = d.wait();
+        }
+    }
+}

@@ -247,3 +247,51 @@ fn usage_errors_exit_2() {
     assert_eq!(e.run(&["frobnicate"]).code, 2);
     assert_eq!(e.run(&["status", "--format", "xml"]).code, 2);
 }
+
+fn detect(e: &Env, input: &str) -> Vec<serde_json::Value> {
+    use std::io::Write;
+    let mut c = e.command(&["detect", "--json"]);
+    c.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn detect_reads_escapes_on_stdin_and_prints_json_lines() {
+    let e = Env::new(); // works without a config
+    let d = detect(
+        &e,
+        "\x1b[2K\x1b[31m  ⎿  You\u{2019}ve hit your session limit \u{00b7} resets 3pm (Europe/Paris)\x1b[0m\nplain text\n",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["kind"], "exhausted");
+    assert_eq!(d[0]["limit"], "session");
+    assert_eq!(d[0]["resets_at"], "2026-11-21T14:00:00Z");
+    assert!(d[0]["text"].as_str().unwrap().contains("session limit"));
+    let d = detect(
+        &e,
+        "API Error: Repeated 529 Overloaded errors\nOAuth token revoked · Please run /login\nYou've used 85% of your session limit · resets 3pm\n",
+    );
+    let kinds: Vec<&str> = d.iter().map(|x| x["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["transient", "auth", "warning"]);
+    assert!(d[1]["resets_at"].is_null());
+    // the legacy epoch form
+    let d = detect(&e, "Claude AI usage limit reached|1749924000\n");
+    assert_eq!(d[0]["resets_at"], "2025-06-14T18:00:00Z");
+}
+
+#[test]
+fn events_lists_what_happened() {
+    let e = Env::two_accounts();
+    e.ok(&["link"]);
+    e.ok(&["swap"]);
+    let human = e.ok(&["events"]).stdout;
+    assert!(human.contains("swap") && human.contains("main -> backup"), "{human}");
+    let json = e.ok(&["events", "--json", "-n", "1"]).stdout;
+    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(v["event"], "swap");
+    assert_eq!(v["from"], "main");
+}

@@ -5,4 +5,5 @@ mod common;
 mod core_cli;
 mod core_links;
 mod detect_e2e;
+mod measure;
 mod world;

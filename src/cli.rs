@@ -100,6 +100,8 @@ pub enum PaneAction {
     Attach { pane: Option<String> },
     /// Stop watching a pane; the daemon will not attach it again
     Detach { pane: Option<String> },
+    /// Ask the daemon to look for new Claude panes now (tmux hooks run this)
+    Rescan,
     /// Claude panes with their account, session and cwd
     List {
         #[arg(long)]
@@ -476,6 +478,10 @@ fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
             })?;
             let _ = std::fs::remove_file(server.log_of(&pane));
             println!("stopped watching {pane}");
+            Ok(0)
+        }
+        PaneAction::Rescan => {
+            daemon::post(&server, &daemon::Inbox::Rescan)?;
             Ok(0)
         }
         PaneAction::List { json } => {

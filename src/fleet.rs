@@ -239,7 +239,12 @@ impl Fleet for TmuxFleet<'_> {
             }
             self.stop_claude(&pane.pane, p.pid)?;
         }
-        let line = relaunch_line(self.cfg, &pane.cwd, to, pane.session_id.as_deref());
+        // No id from the registry or a hook: claude prints `claude --resume <id>` as it exits.
+        let hinted = match &pane.session_id {
+            Some(_) => None,
+            None => self.tmux.capture(&pane.pane, 50).ok().and_then(|screen| claude::parse_resume_hint(&screen)),
+        };
+        let line = relaunch_line(self.cfg, &pane.cwd, to, pane.session_id.as_deref().or(hinted.as_deref()));
         // C-u clears anything half-typed at the prompt; then the line; Enter separately.
         self.tmux.send_keys(&pane.pane, &["C-u"])?;
         self.tmux.send_literal(&pane.pane, &line)?;

@@ -153,3 +153,40 @@ fn daemon_is_one_per_server_and_exits_with_it() {
     }
     assert!(w.daemon_events().iter().any(|e| e["event"] == "daemon_stopped"));
 }
+
+#[test]
+fn a_session_without_registry_is_resumed_by_its_exit_hint() {
+    // The registry entry is gone (older Claude, or removed): the id comes from the hint claude
+    // prints when it exits on SIGTERM.
+    let mut w = World::new("");
+    let d = w.project("h");
+    w.trust("main", &d);
+    let p = w.first_pane(&d);
+    let sid = w.start_claude(&p, "main");
+    for f in std::fs::read_dir(w.home("main").join("sessions")).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    w.start_daemon();
+    w.wait_daemon_event("attached", |e| e["event"] == "attached");
+    w.type_line(&p, "!fake limit");
+    let l = w.wait_event("relaunch", |e| e["event"] == "launch" && e["resumed"] == true);
+    assert_eq!(l["session_id"], sid.as_str());
+    assert_eq!(l["argv"][2], sid.as_str());
+}
+
+#[test]
+fn pane_rescan_finds_a_new_claude_pane() {
+    let mut w = World::new("");
+    w.start_daemon();
+    let d = w.project("r");
+    w.trust("main", &d);
+    let p = w.first_pane(&d);
+    w.start_claude(&p, "main");
+    // found either through the sessions/ registry watch or the explicit rescan
+    assert_eq!(w.cli(&["pane", "rescan"]).code, 0);
+    w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
+    let list: serde_json::Value = serde_json::from_str(&w.cli(&["pane", "list", "--json"]).stdout).unwrap();
+    assert_eq!(list[0]["pane"], p.as_str());
+    assert_eq!(list[0]["account"], "main");
+    assert_eq!(list[0]["attached"], true);
+}

@@ -240,8 +240,12 @@ impl<'a> Daemon<'a> {
         })
     }
 
-    fn engine_run(&mut self, trigger: Trigger) {
-        let fleet = TmuxFleet { cfg: self.cfg, tmux: self.tmux, store: self.store, timing: Timing::default() };
+    fn fleet(&self) -> TmuxFleet<'_> {
+        TmuxFleet { cfg: self.cfg, tmux: self.tmux, store: self.store, timing: Timing::default() }
+    }
+
+    fn with_engine<R>(&self, f: impl FnOnce(&Engine) -> R) -> R {
+        let fleet = self.fleet();
         let engine = Engine {
             cfg: self.cfg,
             store: self.store,
@@ -250,7 +254,11 @@ impl<'a> Daemon<'a> {
             events: self.events,
             faults: self.faults.clone(),
         };
-        match engine.run(trigger) {
+        f(&engine)
+    }
+
+    fn engine_run(&mut self, trigger: Trigger) {
+        match self.with_engine(|engine| engine.run(trigger)) {
             Ok(Outcome::Skipped(why)) => self.events.emit("skipped", &why, json!({})),
             Ok(Outcome::Swapped { from, to, relaunched, failed }) => {
                 crate::notify::swapped(self.cfg, self.tmux, self.events, &from, &to, relaunched.len(), failed.len());
@@ -296,13 +304,12 @@ impl<'a> Daemon<'a> {
             }
         };
         let st = self.store.load().unwrap_or_default();
-        let fleet = TmuxFleet { cfg: self.cfg, tmux: self.tmux, store: self.store, timing: Timing::default() };
         let live: HashSet<String> = panes.iter().map(|p| p.id.clone()).collect();
         for p in panes.iter().filter(|p| !p.dead) {
             if self.panes.contains_key(&p.id) || st.panes.get(&p.id).is_some_and(|r| r.detached) {
                 continue;
             }
-            let Some(saved) = fleet.saved_pane(p) else { continue };
+            let Some(saved) = self.fleet().saved_pane(p) else { continue };
             match attach(self.tmux, &self.server, &p.id) {
                 Ok(log) => {
                     let offset = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
@@ -415,8 +422,7 @@ impl<'a> Daemon<'a> {
     /// The account of the claude running in `pane`, or None when it runs no claude.
     fn claude_account_of(&self, pane: &str) -> Option<String> {
         let p = self.tmux.list_panes().ok()?.into_iter().find(|p| p.id == pane)?;
-        let fleet = TmuxFleet { cfg: self.cfg, tmux: self.tmux, store: self.store, timing: Timing::default() };
-        let saved = fleet.saved_pane(&p)?;
+        let saved = self.fleet().saved_pane(&p)?;
         saved.account.or_else(|| match links::read_pointer(self.cfg) {
             Pointer::Account(a) => Some(a),
             _ => None,
@@ -632,16 +638,7 @@ impl<'a> Daemon<'a> {
 
         // A swap a crash interrupted is finished or rolled back before anything else.
         {
-            let fleet = TmuxFleet { cfg: self.cfg, tmux: self.tmux, store: self.store, timing: Timing::default() };
-            let engine = Engine {
-                cfg: self.cfg,
-                store: self.store,
-                clock: self.clock,
-                fleet: &fleet,
-                events: self.events,
-                faults: self.faults.clone(),
-            };
-            if let Err(e) = engine.finish_interrupted() {
+            if let Err(e) = self.with_engine(|engine| engine.finish_interrupted()) {
                 self.events.emit("swap_failed", &format!("could not finish an interrupted swap: {e}"), json!({}));
             }
         }

@@ -2,8 +2,6 @@
 //! `cargo test --test it measure -- --ignored --nocapture` prints them). The full benchmark is
 //! `scripts/bench`.
 
-use std::time::Duration;
-
 use crate::world::*;
 
 fn percentile(v: &mut [f64], p: f64) -> f64 {
@@ -79,5 +77,4 @@ fn measure_failover_10_panes() {
         swap["t_ms"].as_f64().unwrap() - limit["time"].as_f64().unwrap() * 1000.0,
         (last - limit["time"].as_f64().unwrap()) * 1000.0
     );
-    std::thread::sleep(Duration::from_millis(10));
 }

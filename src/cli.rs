@@ -89,6 +89,19 @@ pub enum Command {
         #[arg(long, short = 'n', value_name = "N")]
         last: Option<usize>,
     },
+    /// Print the tmux config the plugin loads (options, key table, hooks, status, daemon start)
+    TmuxInit {
+        /// The plugin's checkout (for the "build" key)
+        #[arg(long, value_name = "DIR")]
+        plugin_dir: Option<PathBuf>,
+    },
+    /// Pause automatic swaps (manual swaps still work); --off resumes them
+    Pause {
+        #[arg(long, conflicts_with = "toggle")]
+        off: bool,
+        #[arg(long)]
+        toggle: bool,
+    },
     /// (internal) copy stdin to a capped pane log; run by tmux pipe-pane
     #[command(hide = true)]
     PipeLog { file: PathBuf },
@@ -97,9 +110,18 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum PaneAction {
     /// Start watching a pane (default: the current one, $TMUX_PANE)
-    Attach { pane: Option<String> },
+    Attach {
+        pane: Option<String>,
+        /// Also say it with a tmux message (key bindings)
+        #[arg(long)]
+        notify: bool,
+    },
     /// Stop watching a pane; the daemon will not attach it again
-    Detach { pane: Option<String> },
+    Detach {
+        pane: Option<String>,
+        #[arg(long)]
+        notify: bool,
+    },
     /// Ask the daemon to look for new Claude panes now (tmux hooks run this)
     Rescan,
     /// Claude panes with their account, session and cwd
@@ -152,6 +174,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Pane { action } => pane_cmd(&ctx, action),
         Command::Events { follow, json, last } => events_cmd(&ctx, follow, json, last),
         Command::PipeLog { file } => daemon::pipe_log(&file).map(|()| 0),
+        Command::TmuxInit { plugin_dir } => tmux_init(&ctx, plugin_dir.as_deref()),
+        Command::Pause { off, toggle } => pause(&ctx, off, toggle),
     }
 }
 
@@ -325,6 +349,7 @@ fn swap_now(ctx: &Ctx, to: Option<String>) -> Result<u8> {
     };
     match engine.run(Trigger::Manual { to }) {
         Ok(Outcome::Swapped { from, to, relaunched, failed }) => {
+            crate::notify::swapped(&cfg, &tmux, &events, &from, &to, relaunched.len(), failed.len());
             println!("swapped {from} -> {to}: {} pane(s) resumed", relaunched.len());
             for (pane, e) in &failed {
                 println!("problem: {pane}: {e}");
@@ -332,6 +357,7 @@ fn swap_now(ctx: &Ctx, to: Option<String>) -> Result<u8> {
             Ok(u8::from(!failed.is_empty()))
         }
         Ok(Outcome::Skipped(why)) => {
+            let _ = tmux.display_message(&format!("claude-failover: {why}"));
             println!("{why}");
             Ok(0)
         }
@@ -340,6 +366,7 @@ fn swap_now(ctx: &Ctx, to: Option<String>) -> Result<u8> {
             Ok(0)
         }
         Err(e) => {
+            crate::notify::send(&cfg, &tmux, &events, &format!("swap failed: {e}"));
             eprintln!("claude-failover: {e}");
             Ok(1)
         }
@@ -454,7 +481,7 @@ fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
     let server = Server::resolve(&ctx.paths, &tmux)?;
     let store = Store::open(&ctx.paths.state_dir)?;
     match action {
-        PaneAction::Attach { pane } => {
+        PaneAction::Attach { pane, notify } => {
             let pane = target_pane(pane)?;
             store.update(|s| {
                 s.panes.entry(pane.clone()).or_default().detached = false;
@@ -462,6 +489,9 @@ fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
             })?;
             let log = daemon::attach(&tmux, &server, &pane)?;
             println!("watching {pane} ({})", log.display());
+            if notify {
+                let _ = tmux.display_message(&format!("claude-failover: watching {pane}"));
+            }
             if server.daemon_pid().is_none() {
                 println!(
                     "note: no daemon runs for this tmux server; start it with the tmux plugin or 'claude-failover daemon'"
@@ -469,7 +499,7 @@ fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
             }
             Ok(0)
         }
-        PaneAction::Detach { pane } => {
+        PaneAction::Detach { pane, notify } => {
             let pane = target_pane(pane)?;
             tmux.pipe_pane(&pane, None)?;
             store.update(|s| {
@@ -478,6 +508,9 @@ fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
             })?;
             let _ = std::fs::remove_file(server.log_of(&pane));
             println!("stopped watching {pane}");
+            if notify {
+                let _ = tmux.display_message(&format!("claude-failover: stopped watching {pane}"));
+            }
             Ok(0)
         }
         PaneAction::Rescan => {
@@ -589,4 +622,51 @@ fn events_cmd(ctx: &Ctx, follow: bool, json: bool, last: Option<usize>) -> Resul
             line.clear();
         }
     }
+}
+
+/// The status segment as the daemon would push it: for tmux-init's first value and `status`.
+fn tmux_segment(ctx: &Ctx, style: &status::TmuxStyle) -> String {
+    let Ok(cfg) = ctx.config() else { return "#[fg=red]claude:config?#[default]".into() };
+    let st = Store::at(&ctx.paths.state_dir).load().unwrap_or_default();
+    let pointer = links::read_pointer(&cfg);
+    let problem = links::pointer_problem(&cfg, &pointer);
+    let now = ctx.clock.now();
+    status::render_tmux(&status::build(&cfg, &st, &pointer, problem, &ctx.paths.home, now), style, now)
+}
+
+fn tmux_init(ctx: &Ctx, plugin_dir: Option<&std::path::Path>) -> Result<u8> {
+    let tmux = ctx.tmux();
+    if !tmux.server_running() {
+        anyhow::bail!("no tmux server to configure: tmux-init is run by the plugin from inside tmux");
+    }
+    let options = tmux.global_options();
+    let bin = match options.get("@claude-failover-bin").filter(|b| !b.is_empty()) {
+        Some(b) => PathBuf::from(b),
+        None => std::env::current_exe().context("cannot find this program's own path")?,
+    };
+    let plugin: std::collections::HashMap<String, String> = options
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("@claude-failover-")?.to_string(), v.clone())))
+        .collect();
+    let init = crate::plugin::Init {
+        bin: &bin,
+        plugin_dir,
+        options: &options,
+        popups: tmux.at_least(3, 2),
+        initial_status: tmux_segment(ctx, &status::TmuxStyle::from_options(&plugin)),
+    };
+    print!("{}", crate::plugin::render(&init));
+    Ok(0)
+}
+
+fn pause(ctx: &Ctx, off: bool, toggle: bool) -> Result<u8> {
+    let store = Store::open(&ctx.paths.state_dir)?;
+    let paused = store.update(|s| {
+        s.paused = if toggle { !s.paused } else { !off };
+        Ok(s.paused)
+    })?;
+    let msg = if paused { "automatic swaps paused (manual swaps still work)" } else { "automatic swaps resumed" };
+    let _ = ctx.tmux().display_message(&format!("claude-failover: {msg}"));
+    println!("{msg}");
+    Ok(0)
 }

@@ -613,6 +613,9 @@ impl<'a> Daemon<'a> {
         .context("cannot start the file watcher (inotify)")?;
         watcher.watch(&self.server.logs(), RecursiveMode::NonRecursive)?;
         watcher.watch(&self.server.inbox(), RecursiveMode::NonRecursive)?;
+        // state.json changes when anyone swaps, pauses or recovers: the status line follows.
+        watcher.watch(&self.paths.state_dir, RecursiveMode::NonRecursive)?;
+        let state_file = self.paths.state_file();
         let projects = self.projects_root();
         if let Some(p) = &projects {
             if let Err(e) = watcher.watch(p, RecursiveMode::Recursive) {
@@ -682,6 +685,7 @@ impl<'a> Daemon<'a> {
             let mut transcripts: Vec<PathBuf> = Vec::new();
             let mut inbox = false;
             let mut rescan = false;
+            let mut status = false;
             let mut quit = None;
             for m in batch {
                 match m {
@@ -704,6 +708,8 @@ impl<'a> Daemon<'a> {
                                 }
                             } else if p.starts_with(self.server.inbox()) {
                                 inbox = true;
+                            } else if *p == state_file {
+                                status = true;
                             } else if projects.as_ref().is_some_and(|r| p.starts_with(r)) {
                                 if p.extension().is_some_and(|e| e == "jsonl") && !transcripts.contains(p) {
                                     transcripts.push(p.clone());
@@ -733,6 +739,9 @@ impl<'a> Daemon<'a> {
             }
             if rescan {
                 self.rescan();
+            }
+            if status {
+                self.push_status();
             }
             wake = wake.min(Instant::now() + self.next_wake());
         };

@@ -17,6 +17,7 @@ pub mod fleet;
 pub mod links;
 pub mod notify;
 pub mod paths;
+pub mod plugin;
 pub mod procs;
 pub mod state;
 pub mod status;

@@ -127,16 +127,33 @@ impl TmuxCli {
         Ok(self.run(&["display-message", "-p", "#{socket_path}"])?.trim().to_string())
     }
 
-    /// Every `@claude-failover-*` option, in one `show-options` call.
-    pub fn plugin_options(&self) -> std::collections::HashMap<String, String> {
+    /// Every global session option (user `@` options included), in one `show-options` call.
+    pub fn global_options(&self) -> std::collections::HashMap<String, String> {
         let out = self.run_if_server(&["show-options", "-g"]).ok().flatten().unwrap_or_default();
         out.lines()
             .filter_map(|l| {
                 let (k, v) = l.split_once(' ')?;
-                let k = k.strip_prefix("@claude-failover-")?;
                 Some((k.to_string(), unquote(v)))
             })
             .collect()
+    }
+
+    /// The `@claude-failover-*` options, prefix removed.
+    pub fn plugin_options(&self) -> std::collections::HashMap<String, String> {
+        self.global_options()
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("@claude-failover-")?.to_string(), v)))
+            .collect()
+    }
+
+    /// tmux ≥ major.minor (from `tmux -V`, e.g. `tmux 3.3a`, `tmux next-3.4`).
+    pub fn at_least(&self, major: u32, minor: u32) -> bool {
+        let v = self.version().unwrap_or_default();
+        let num: String =
+            v.chars().skip_while(|c| !c.is_ascii_digit()).take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+        let mut it = num.split('.').map(|n| n.parse::<u32>().unwrap_or(0));
+        let (a, b) = (it.next().unwrap_or(0), it.next().unwrap_or(0));
+        (a, b) >= (major, minor)
     }
 
     pub fn version(&self) -> Result<String> {

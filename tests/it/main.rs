@@ -6,4 +6,5 @@ mod core_cli;
 mod core_links;
 mod detect_e2e;
 mod measure;
+mod plugin;
 mod world;

@@ -36,6 +36,8 @@ pub struct World {
     pub socket: PathBuf,
     pub log: PathBuf,
     daemon: Option<Child>,
+    /// An outer tmux server whose pane is a real client attached to this world's server.
+    outer: Option<PathBuf>,
 }
 
 impl World {
@@ -50,7 +52,7 @@ impl World {
         env.ok(&["link"]);
         let socket = env.dir.path().join("tmux").join("sock");
         let log = env.dir.path().join("fake-claude.jsonl");
-        let w = World { env, socket, log, daemon: None };
+        let w = World { env, socket, log, daemon: None, outer: None };
         let log_env = format!("FAKE_CLAUDE_LOG={}", w.log.display());
         let home = w.env.home.to_str().unwrap().to_string();
         w.tmux(&[
@@ -228,8 +230,60 @@ impl World {
     }
 }
 
+impl World {
+    /// Attach a real client (in an outer tmux server's pane) so key bindings and messages work.
+    pub fn attach_client(&mut self) {
+        let outer = self.env.dir.path().join("tmux").join("outer");
+        let attach = format!("tmux -u -S '{}' attach -t w", self.socket.display());
+        let mut c = Command::new("tmux");
+        c.arg("-S")
+            .arg(&outer)
+            .args(["-f", "/dev/null", "new-session", "-d", "-x", "150", "-y", "40", &attach])
+            .env_clear();
+        for (k, v) in &self.env.vars {
+            c.env(k, v);
+        }
+        c.env("TERM", "xterm-256color");
+        assert!(c.status().unwrap().success());
+        self.outer = Some(outer);
+        wait_for("client attached", Duration::from_secs(10), || !self.tmux(&["list-clients"]).trim().is_empty());
+    }
+
+    /// Keys typed at the attached client (tmux key names, e.g. "C-b", "F", "s").
+    pub fn press(&self, keys: &[&str]) {
+        let outer = self.outer.as_ref().expect("attach_client first");
+        for k in keys {
+            let o = Command::new("tmux").arg("-S").arg(outer).args(["send-keys", "-t", "0", k]).output().unwrap();
+            assert!(o.status.success());
+        }
+    }
+
+    /// What the user sees: the client's screen, status line included.
+    pub fn client_screen(&self) -> String {
+        let outer = self.outer.as_ref().expect("attach_client first");
+        String::from_utf8_lossy(
+            &Command::new("tmux").arg("-S").arg(outer).args(["capture-pane", "-p", "-t", "0"]).output().unwrap().stdout,
+        )
+        .into_owned()
+    }
+
+    /// Processes running `claude-failover … daemon` for this world's server.
+    pub fn daemons(&self) -> usize {
+        let sock = self.socket.to_string_lossy().to_string();
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+            .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+            .filter(|c| c.contains("claude-failover") && c.contains(&sock) && c.trim_end().ends_with(" daemon"))
+            .count()
+    }
+}
+
 impl Drop for World {
     fn drop(&mut self) {
+        if let Some(outer) = &self.outer {
+            let _ = Command::new("tmux").arg("-S").arg(outer).arg("kill-server").output();
+        }
         let _ = Command::new("tmux").arg("-S").arg(&self.socket).arg("kill-server").output();
         if let Some(mut d) = self.daemon.take() {
             let _ = d.kill();

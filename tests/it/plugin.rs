@@ -1,0 +1,165 @@
+//! The tmux plugin: the generated config, loading through the TPM shim, the key table, the pushed
+//! status, notifications (tmux, Telegram on a loopback server).
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::common::*;
+use crate::world::*;
+
+const SHIM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/claude-failover.tmux");
+
+fn load_plugin(w: &World) {
+    w.tmux(&["set", "-g", "@claude-failover-bin", BIN]);
+    w.tmux(&["run-shell", SHIM]);
+}
+
+fn count(s: &str, needle: &str) -> usize {
+    s.lines().filter(|l| l.contains(needle)).count()
+}
+
+#[test]
+fn generated_config_parses_and_matches_the_snapshot() {
+    let w = World::new("");
+    w.tmux(&["set", "-g", "status-right", "#{claude_failover_status} %H:%M"]);
+    let r = w.cli(&["tmux-init", "--plugin-dir", "/opt/claude-failover"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let conf = w.env.dir.path().join("init.conf");
+    std::fs::write(&conf, &r.stdout).unwrap();
+    w.tmux(&["source-file", "-n", conf.to_str().unwrap()]);
+    let normalized = r.stdout.replace(BIN, "<BIN>");
+    let snap = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots/tmux-init.conf");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&snap, &normalized).unwrap();
+    }
+    let want = std::fs::read_to_string(&snap).expect("snapshot (UPDATE_SNAPSHOTS=1 to write it)");
+    assert_eq!(normalized, want, "tmux-init output changed; review and rerun with UPDATE_SNAPSHOTS=1");
+}
+
+#[test]
+fn loading_twice_leaves_one_daemon_and_no_duplicates() {
+    let w = World::new("");
+    w.tmux(&["set", "-g", "status-right", "#{claude_failover_status} | %H:%M"]);
+    load_plugin(&w);
+    wait_for("daemon running", Duration::from_secs(10), || w.daemons() == 1);
+    let all_hooks = |w: &World| format!("{}{}", w.tmux(&["show-hooks", "-g"]), w.tmux(&["show-hooks", "-gw"]));
+    let hooks = all_hooks(&w);
+    let keys = w.tmux(&["list-keys", "-T", "claude-failover"]);
+    let prefix_keys = count(&w.tmux(&["list-keys", "-T", "prefix"]), "claude-failover");
+    load_plugin(&w);
+    std::thread::sleep(Duration::from_millis(300)); // a second daemon, if any, would be up by now
+    assert_eq!(w.daemons(), 1, "one daemon per server");
+    assert_eq!(all_hooks(&w), hooks, "hooks not duplicated");
+    assert_eq!(w.tmux(&["list-keys", "-T", "claude-failover"]), keys);
+    assert_eq!(count(&w.tmux(&["list-keys", "-T", "prefix"]), "claude-failover"), prefix_keys);
+    assert_eq!(count(&hooks, "pane rescan"), 4, "{hooks}");
+    let right = w.tmux(&["show", "-gv", "status-right"]);
+    assert_eq!(right.trim(), "#{@claude-failover-status} | %H:%M");
+    // the daemon goes with the server
+    w.tmux(&["kill-server"]);
+    wait_for("daemon gone with the server", Duration::from_secs(10), || w.daemons() == 0);
+}
+
+#[test]
+fn status_follows_a_swap_and_the_swap_key_swaps() {
+    let mut w = World::new("");
+    w.tmux(&["set", "-g", "status-right", "#{claude_failover_status}"]);
+    load_plugin(&w);
+    wait_for("daemon", Duration::from_secs(10), || w.daemons() == 1);
+    w.attach_client();
+    let status = || w.tmux(&["show", "-gv", "@claude-failover-status"]);
+    assert!(status().contains("claude:main"), "{}", status());
+    // what the user sees in the status line
+    wait_for("status line shows main", Duration::from_secs(5), || w.client_screen().contains("claude:main"));
+    // prefix + F, s: swap now
+    w.press(&["C-b", "F", "s"]);
+    wait_for("pointer flipped", Duration::from_secs(10), || {
+        std::fs::read_link(w.env.path(".claude")).ok() == Some(w.home("backup"))
+    });
+    let t = std::time::Instant::now();
+    wait_for("status pushed", Duration::from_secs(5), || status().contains("claude:backup"));
+    assert!(t.elapsed() < Duration::from_secs(1), "status changed {:?} after the swap", t.elapsed());
+    wait_for("status line shows backup", Duration::from_secs(5), || w.client_screen().contains("claude:backup"));
+    // prefix + F, p: pause toggles
+    w.press(&["C-b", "F", "p"]);
+    wait_for("paused", Duration::from_secs(5), || w.env.status_json()["paused"] == true);
+}
+
+#[test]
+fn a_missing_binary_is_reported_in_tmux() {
+    let mut w = World::new("");
+    w.attach_client();
+    w.tmux(&["set", "-g", "@claude-failover-bin", "/nonexistent/claude-failover"]);
+    w.tmux(&["set", "-g", "display-time", "10000"]);
+    w.tmux(&["run-shell", SHIM]);
+    wait_for("message shown", Duration::from_secs(5), || w.client_screen().contains("binary not found"));
+}
+
+/// A one-request-at-a-time HTTP server on loopback that records what it receives.
+fn telegram_server() -> (String, std::sync::mpsc::Receiver<String>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for s in l.incoming().take(4) {
+            let Ok(mut s) = s else { continue };
+            s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+            let mut buf = vec![0u8; 65536];
+            let mut got = Vec::new();
+            while let Ok(n) = s.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&got);
+                if let Some(h) = text.find("\r\n\r\n") {
+                    let len = text[..h]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if got.len() >= h + 4 + len {
+                        break;
+                    }
+                }
+            }
+            let _ = tx.send(String::from_utf8_lossy(&got).into_owned());
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"ok\":true}");
+        }
+    });
+    (base, rx)
+}
+
+#[test]
+fn telegram_gets_the_swap_and_a_dead_endpoint_does_not_stop_it() {
+    let (base, rx) = telegram_server();
+    let mut e = Env::new();
+    e.write_config(&format!(
+        "[[accounts]]\nname=\"main\"\nhome=\"~/.claude-main\"\n[[accounts]]\nname=\"backup\"\nhome=\"~/.claude-backup\"\n[notify]\ntmux = false\n[notify.telegram]\nchat_id = \"4242\"\napi_base = \"{base}\"\n"
+    ));
+    e.set("CLAUDE_FAILOVER_TELEGRAM_TOKEN", "123:SECRET-token");
+    e.ok(&["link"]);
+    e.ok(&["swap"]);
+    let req = rx.recv_timeout(Duration::from_secs(10)).expect("telegram request");
+    assert!(req.starts_with("POST /bot123:SECRET-token/sendMessage"), "{req}");
+    assert!(req.contains("chat_id=4242"), "{req}");
+    assert!(req.contains("main") && req.contains("backup"), "{req}");
+    // a dead endpoint: the swap still happens, the failure is an event, the token is nowhere
+    let dead = TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_base = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    e.write_config(&format!(
+        "[[accounts]]\nname=\"main\"\nhome=\"~/.claude-main\"\n[[accounts]]\nname=\"backup\"\nhome=\"~/.claude-backup\"\n[notify]\ntmux = false\n[notify.telegram]\nchat_id = \"4242\"\napi_base = \"{dead_base}\"\n"
+    ));
+    let r = e.ok(&["swap"]);
+    assert!(r.stdout.contains("backup -> main"), "{}", r.stdout);
+    let log = std::fs::read_to_string(e.state_dir().join("events.jsonl")).unwrap();
+    assert!(log.contains("notify_failed") && log.contains("telegram"), "{log}");
+    assert!(!log.contains("SECRET"), "the token leaked into the event log:\n{log}");
+    assert!(!r.all().contains("SECRET"));
+}

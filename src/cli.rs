@@ -102,6 +102,16 @@ pub enum Command {
         #[arg(long)]
         toggle: bool,
     },
+    /// A two-minute tour in a throwaway world: two fake accounts, a private tmux server, a pane
+    /// that hits its limit. Needs no Claude account; removes everything on exit
+    Demo {
+        /// Run it without attaching (prints the outcome)
+        #[arg(long)]
+        no_attach: bool,
+        /// Seconds before the first pane hits its limit
+        #[arg(long, default_value_t = 6)]
+        limit_after: u32,
+    },
     /// (internal) copy stdin to a capped pane log; run by tmux pipe-pane
     #[command(hide = true)]
     PipeLog { file: PathBuf },
@@ -174,6 +184,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Pane { action } => pane_cmd(&ctx, action),
         Command::Events { follow, json, last } => events_cmd(&ctx, follow, json, last),
         Command::PipeLog { file } => daemon::pipe_log(&file).map(|()| 0),
+        Command::Demo { no_attach, limit_after } => {
+            crate::demo::run(&crate::demo::Options { attach: !no_attach, limit_after })
+        }
         Command::TmuxInit { plugin_dir } => tmux_init(&ctx, plugin_dir.as_deref()),
         Command::Pause { off, toggle } => pause(&ctx, off, toggle),
     }
@@ -514,7 +527,10 @@ fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
             Ok(0)
         }
         PaneAction::Rescan => {
-            daemon::post(&server, &daemon::Inbox::Rescan)?;
+            // Nobody listens without a daemon: write nothing (this runs from tmux hooks).
+            if server.daemon_pid().is_some() {
+                daemon::post(&server, &daemon::Inbox::Rescan)?;
+            }
             Ok(0)
         }
         PaneAction::List { json } => {

@@ -163,3 +163,42 @@ fn telegram_gets_the_swap_and_a_dead_endpoint_does_not_stop_it() {
     assert!(!log.contains("SECRET"), "the token leaked into the event log:\n{log}");
     assert!(!r.all().contains("SECRET"));
 }
+
+#[test]
+fn demo_runs_headless_to_a_completed_swap_and_leaves_nothing() {
+    let mut e = Env::new();
+    let tmp = e.dir.path().join("tmpdir");
+    std::fs::create_dir_all(&tmp).unwrap();
+    e.set("TMPDIR", tmp.to_str().unwrap());
+    let r = e.ok(&["demo", "--no-attach", "--limit-after", "1"]);
+    assert!(r.stdout.contains("work -> personal: 2 pane(s) resumed"), "{}", r.all());
+    assert!(r.stdout.contains("claude:personal"), "{}", r.stdout);
+    assert_eq!(std::fs::read_dir(&e.home).unwrap().count(), 0, "the demo wrote nothing into HOME");
+    let left: Vec<_> = walk(&tmp);
+    assert!(left.is_empty(), "the demo removed its world, but left: {left:?}");
+}
+
+fn walk(d: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+        out.push(e.path());
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_notify_command_gets_the_message_as_its_last_argument() {
+    let e = Env::new();
+    let out = e.dir.path().join("notified.txt");
+    e.write_config(&format!(
+        "[[accounts]]\nname=\"main\"\nhome=\"~/.claude-main\"\n[[accounts]]\nname=\"backup\"\nhome=\"~/.claude-backup\"\n[notify]\ntmux = false\ncommand = [\"sh\", \"-c\", \"printf '%s' \\\"$1\\\" > '{}'\", \"notify\"]\n",
+        out.display()
+    ));
+    e.ok(&["link"]);
+    e.ok(&["swap"]);
+    let msg = std::fs::read_to_string(&out).expect("the command ran");
+    assert!(msg.contains("main → backup"), "{msg}");
+}

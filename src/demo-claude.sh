@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# claude-failover demo: a tiny stand-in for Claude Code, so the demo needs no Claude account.
+# It keeps a transcript and the sessions/<pid>.json registry like the real one, fails --resume
+# without a transcript, and prints the resume hint when stopped.
+dir="${CLAUDE_CONFIG_DIR:-$HOME/.claude}"
+sid=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --resume | -r) sid="$2"; shift 2 ;;
+    *) shift ;;
+  esac
+done
+resumed="${sid:+yes}"
+[ -n "$sid" ] || sid="$(cat /proc/sys/kernel/random/uuid)"
+enc="$(pwd -P | sed 's/[^A-Za-z0-9]/-/g')"
+mkdir -p "$dir/projects/$enc" "$dir/sessions"
+t="$dir/projects/$enc/$sid.jsonl"
+if [ -n "$resumed" ] && [ ! -f "$t" ]; then
+  echo "No conversation found with session ID: $sid"
+  exit 1
+fi
+printf '{"pid":%d,"sessionId":"%s","cwd":"%s","status":"idle"}\n' "$$" "$sid" "$(pwd -P)" >"$dir/sessions/$$.json"
+bye() {
+  rm -f "$dir/sessions/$$.json"
+  printf '\n\033[2mResume this session with:\nclaude --resume %s\033[0m\n' "$sid"
+  exit 0
+}
+say() { printf '%s\n' "$1"; printf '{"type":"assistant","text":"%s"}\n' "$1" >>"$t"; }
+limit() {
+  msg="You've hit your session limit · resets ${DEMO_RESET:-3pm}"
+  printf '\n\033[31m  ⎿  %s\033[0m\n' "$msg"
+  printf '{"type":"assistant","text":"%s"}\n' "$msg" >>"$t"
+}
+trap bye TERM INT
+trap limit USR1
+printf '\033[1;38;5;209m✻ Claude Code\033[0m (demo stand-in) · account \033[1m%s\033[0m · %s\n' "$(basename "$dir")" "$(pwd)"
+if [ -n "$resumed" ]; then
+  printf '\033[2m(resumed %s; history:)\033[0m\n' "$sid"
+  sed -n 's/.*"text":"\(.*\)"}$/  │ \1/p' "$t"
+else
+  say "⏺ Working on it: writing the parser…"
+  if [ -n "$DEMO_LIMIT_AFTER" ]; then (sleep "$DEMO_LIMIT_AFTER" && kill -USR1 "$$") & fi
+fi
+while :; do
+  printf '\033[2m>\033[0m '
+  if IFS= read -r line; then
+    [ -n "$line" ] && say "⏺ ok: $line — carrying on where we left off."
+  elif [ $? -le 128 ]; then
+    bye # end of input; a signal (the limit) just interrupts the read
+  fi
+done

@@ -112,6 +112,23 @@ pub enum Command {
         #[arg(long, default_value_t = 6)]
         limit_after: u32,
     },
+    /// Claude Code hook entry point (reads the hook JSON on stdin); see install-hooks
+    Hook {
+        #[arg(value_parser = ["session-start", "session-end", "stop-failure", "notification", "stop", "user-prompt-submit", "pre-tool-use"])]
+        event: String,
+    },
+    /// Add our hooks (session tracking, rate-limit failures, the safety guard) to Claude's settings
+    InstallHooks {
+        /// One account's settings.json (default: every account)
+        #[arg(long, value_name = "NAME", conflicts_with = "project")]
+        account: Option<String>,
+        /// A project's .claude/settings.json
+        #[arg(long, value_name = "DIR")]
+        project: Option<PathBuf>,
+        /// Print the hooks as settings JSON (for `claude --settings`), change nothing
+        #[arg(long)]
+        print: bool,
+    },
     /// (internal) copy stdin to a capped pane log; run by tmux pipe-pane
     #[command(hide = true)]
     PipeLog { file: PathBuf },
@@ -187,6 +204,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Demo { no_attach, limit_after } => {
             crate::demo::run(&crate::demo::Options { attach: !no_attach, limit_after })
         }
+        Command::Hook { event } => hook_cmd(&ctx, &event),
+        Command::InstallHooks { account, project, print } => install_hooks(&ctx, account, project, print),
         Command::TmuxInit { plugin_dir } => tmux_init(&ctx, plugin_dir.as_deref()),
         Command::Pause { off, toggle } => pause(&ctx, off, toggle),
     }
@@ -271,6 +290,21 @@ fn doctor(ctx: &Ctx, fix: bool) -> Result<u8> {
             }
             if st.paused {
                 advice.push("automatic swaps are paused".into());
+            }
+            let mut no_hooks: Vec<String> = cfg
+                .accounts
+                .iter()
+                .filter(|a| !crate::hooks::installed(&a.home.join("settings.json")))
+                .map(|a| format!("account {}", a.name))
+                .collect();
+            no_hooks.extend(
+                cfg.sessions
+                    .iter()
+                    .filter(|s| !crate::hooks::installed(&s.project.join(".claude/settings.json")))
+                    .map(|s| format!("session {} ({})", s.name, s.project.display())),
+            );
+            if !no_hooks.is_empty() {
+                advice.push(format!("Claude hooks (session tracking, safety guard) not installed for: {}; run 'claude-failover install-hooks'", no_hooks.join(", ")));
             }
         }
     }
@@ -685,4 +719,64 @@ fn pause(ctx: &Ctx, off: bool, toggle: bool) -> Result<u8> {
     let _ = ctx.tmux().display_message(&format!("claude-failover: {msg}"));
     println!("{msg}");
     Ok(0)
+}
+
+fn hook_cmd(ctx: &Ctx, event: &str) -> Result<u8> {
+    let input = crate::hooks::read_input();
+    let cfg = ctx.config().ok();
+    let store = Store::at(&ctx.paths.state_dir);
+    let events = EventLog::new(ctx.paths.events_file(), &ctx.clock, false);
+    // Only $TMUX: a hook must not spend a tmux round-trip to find its server.
+    let server = std::env::var_os("TMUX").and_then(|_| Server::resolve(&ctx.paths, &ctx.tmux()).ok());
+    let hctx = crate::hooks::HookCtx {
+        cfg: cfg.as_ref(),
+        store: &store,
+        events: &events,
+        server,
+        home: &ctx.paths.home,
+        now: ctx.clock.now(),
+    };
+    match crate::hooks::handle(event, &input, &hctx) {
+        Ok(crate::hooks::Outcome::Done) => Ok(0),
+        Ok(crate::hooks::Outcome::Deny(reason)) => {
+            // Exit 2: Claude Code blocks the tool call and shows this to the model.
+            eprintln!("claude-failover guard: {reason}");
+            Ok(2)
+        }
+        Err(e) => {
+            // Our own failure never fails the user's session.
+            crate::events::Sink::emit(&events, "hook_error", &format!("hook {event}: {e:#}"), serde_json::json!({}));
+            Ok(0)
+        }
+    }
+}
+
+fn install_hooks(ctx: &Ctx, account: Option<String>, project: Option<PathBuf>, print: bool) -> Result<u8> {
+    let bin = std::env::current_exe().context("cannot find this program's own path")?;
+    if print {
+        println!("{}", serde_json::to_string_pretty(&crate::hooks::settings(&bin))?);
+        return Ok(0);
+    }
+    let targets: Vec<PathBuf> = match (account, project) {
+        (_, Some(dir)) => vec![dir.join(".claude/settings.json")],
+        (Some(name), None) => {
+            let cfg = ctx.config()?;
+            let a =
+                cfg.account(&name).with_context(|| format!("no account named {name:?} in {}", cfg.file.display()))?;
+            vec![a.home.join("settings.json")]
+        }
+        (None, None) => ctx.config()?.accounts.iter().map(|a| a.home.join("settings.json")).collect(),
+    };
+    let mut failed = false;
+    for t in targets {
+        match crate::hooks::install(&t, &bin) {
+            Ok(true) => println!("installed hooks in {}", t.display()),
+            Ok(false) => println!("hooks already in {}", t.display()),
+            Err(e) => {
+                eprintln!("claude-failover: {e:#}");
+                failed = true;
+            }
+        }
+    }
+    Ok(u8::from(failed))
 }

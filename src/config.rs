@@ -91,6 +91,7 @@ pub struct Config {
     pub pool: Option<Pool>,
     pub notify: NotifyConfig,
     pub extra_patterns: Vec<String>,
+    pub guard: crate::guard::GuardConfig,
 }
 
 impl Config {
@@ -128,6 +129,7 @@ struct Raw {
     pool: Option<RawPool>,
     notify: RawNotify,
     detect: RawDetect,
+    guard: crate::guard::GuardConfig,
 }
 
 #[derive(Deserialize)]
@@ -217,6 +219,7 @@ fn allowed_keys(path: &str) -> Option<&'static [&'static str]> {
             "pool",
             "notify",
             "detect",
+            "guard",
         ],
         "accounts[]" => &["name", "home"],
         "shared" => &["root", "dirs", "links"],
@@ -227,6 +230,7 @@ fn allowed_keys(path: &str) -> Option<&'static [&'static str]> {
         "notify" => &["tmux", "command", "telegram"],
         "notify.telegram" => &["chat_id", "token_file", "api_base"],
         "detect" => &["extra_patterns"],
+        "guard" => &["enabled", "deny", "allow", "protected_branches"],
         _ => return None,
     })
 }
@@ -530,6 +534,10 @@ fn build(raw: Raw, home: &Path, errors: &mut Vec<String>) -> Option<Config> {
         }
     }
 
+    if let Err(e) = crate::guard::Guard::new(&raw.guard) {
+        errors.push(format!("guard: {e}"));
+    }
+
     Some(Config {
         file: PathBuf::new(),
         claude_dir,
@@ -543,6 +551,7 @@ fn build(raw: Raw, home: &Path, errors: &mut Vec<String>) -> Option<Config> {
         pool,
         notify: NotifyConfig { tmux: raw.notify.tmux.unwrap_or(true), command: raw.notify.command, telegram },
         extra_patterns: raw.detect.extra_patterns,
+        guard: raw.guard,
     })
 }
 
@@ -589,7 +598,13 @@ pub fn starter(found: &[(String, String)]) -> String {
          # chat_id = \"123456\"\n\
          # token_file = \"~/.config/claude-failover/telegram.token\"\n\n\
          [detect]\n\
-         extra_patterns = []             # regexes that also mean \"this account is exhausted\"\n",
+         extra_patterns = []             # regexes that also mean \"this account is exhausted\"\n\n\
+         # The PreToolUse safety guard ('claude-failover install-hooks'): denies rm -rf of / or ~,\n\
+         # force pushes to protected branches, curl|sh, other accounts' credentials …\n\
+         [guard]\n\
+         protected_branches = []         # added to main and master\n\
+         deny = []                       # extra regexes (a command that matches is refused)\n\
+         allow = []                      # regexes that are always allowed\n",
     );
     s
 }

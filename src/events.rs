@@ -62,7 +62,15 @@ impl Sink for EventLog<'_> {
         if std::fs::metadata(&self.path).map(|m| m.len() > MAX_BYTES).unwrap_or(false) {
             let _ = std::fs::rename(&self.path, self.path.with_extension("jsonl.1"));
         }
-        if let Ok(mut f) = crate::atomic::open_append_private(&self.path) {
+        let mut file = crate::atomic::open_append_private(&self.path);
+        if file.is_err()
+            && let Some(dir) = self.path.parent()
+            && !dir.exists()
+            && crate::atomic::private_dir(dir).is_ok()
+        {
+            file = crate::atomic::open_append_private(&self.path);
+        }
+        if let Ok(mut f) = file {
             // One write(2) per line with O_APPEND: lines from several processes never interleave.
             let _ = f.write_all(&bytes);
         }

@@ -212,6 +212,15 @@ impl Fleet for TmuxFleet<'_> {
     fn prepare(&self, panes: &[SavedPane], to: &Account) -> Vec<String> {
         let _one_at_a_time = TRUST.lock().unwrap_or_else(|e| e.into_inner());
         let mut problems = Vec::new();
+        // Named sessions are the ones that run unattended: (re)deploy the safety guard into
+        // their projects before they are relaunched. A failure is logged; the relaunch goes on.
+        if let Ok(bin) = std::env::current_exe() {
+            for s in &self.cfg.sessions {
+                if let Err(e) = crate::hooks::install(&s.project.join(".claude/settings.json"), &bin) {
+                    problems.push(format!("could not deploy the safety guard into {}: {e:#}", s.project.display()));
+                }
+            }
+        }
         for pane in panes {
             // Trust follows the conversation: without it the new account would stop at the
             // trust dialog, even with --dangerously-skip-permissions.

@@ -15,6 +15,8 @@ pub mod events;
 pub mod exec;
 pub mod faults;
 pub mod fleet;
+pub mod guard;
+pub mod hooks;
 pub mod links;
 pub mod notify;
 pub mod paths;

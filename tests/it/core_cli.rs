@@ -295,3 +295,18 @@ fn events_lists_what_happened() {
     assert_eq!(v["event"], "swap");
     assert_eq!(v["from"], "main");
 }
+
+#[test]
+fn guard_config_is_validated() {
+    let e = Env::new();
+    e.write_config("[[accounts]]\nname=\"a\"\nhome=\"~/a\"\n[[accounts]]\nname=\"b\"\nhome=\"~/b\"\n[guard]\nprotected_branches=[\"release\"]\ndeny=[\"(oops\"]\n");
+    let r = e.expect(&["status"], 1);
+    assert!(r.stderr.contains("guard") && r.stderr.contains("(oops"), "{}", r.stderr);
+    e.write_config("[[accounts]]\nname=\"a\"\nhome=\"~/a\"\n[[accounts]]\nname=\"b\"\nhome=\"~/b\"\n[guard]\nprotected_branch=[]\n");
+    let r = e.expect(&["status"], 1);
+    assert!(
+        r.stderr.contains("guard.protected_branch: unknown key (did you mean `protected_branches`?)"),
+        "{}",
+        r.stderr
+    );
+}

@@ -5,6 +5,7 @@ mod common;
 mod core_cli;
 mod core_links;
 mod detect_e2e;
+mod hooks_e2e;
 mod measure;
 mod plugin;
 mod world;

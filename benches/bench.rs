@@ -1,0 +1,311 @@
+//! `scripts/bench [--quick]`: the figures of docs/BENCHMARKS.md, measured the same way every time
+//! on private tmux servers with the scripted claude, next to the polling way on the same workload
+//! in the same run. Writes target/bench/summary.json. Prints; asserts nothing.
+
+#[path = "../tests/it/common.rs"]
+mod common;
+#[path = "../tests/it/world.rs"]
+mod world;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use common::*;
+use world::*;
+
+struct Size {
+    quick: bool,
+    panes: usize,
+    samples: usize,
+    idle_secs: u64,
+    scan_mb: usize,
+}
+
+fn pct(v: &[f64], p: f64) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn now_ms() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+}
+
+/// `n` Claude panes in one window of a fresh world (tiled), each with a session; returns panes.
+fn fleet(w: &World, n: usize) -> Vec<String> {
+    let d = w.project("bench");
+    w.trust("main", &d);
+    let mut panes = vec![w.first_pane(&d)];
+    for i in 1..n {
+        // tmux refuses to split a full window: a new window every 8 panes
+        if i % 8 == 0 {
+            w.tmux(&["new-window", "-d", "-t", "w", "-c", d.to_str().unwrap()]);
+            let id = w.tmux(&["list-panes", "-t", "w:$", "-F", "#{pane_id}"]).lines().last().unwrap().to_string();
+            panes.push(id);
+        } else {
+            let win =
+                w.tmux(&["display-message", "-p", "-t", panes.last().unwrap(), "#{window_id}"]).trim().to_string();
+            let id = w
+                .tmux(&["split-window", "-d", "-t", &win, "-P", "-F", "#{pane_id}", "-c", d.to_str().unwrap()])
+                .trim()
+                .to_string();
+            w.tmux(&["select-layout", "-t", &win, "tiled"]);
+            panes.push(id);
+        }
+    }
+    for p in &panes {
+        w.start_claude(p, "main");
+    }
+    panes
+}
+
+fn proc_cpu_ms(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let f: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks: f64 =
+        f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0) + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    ticks * 1000.0 / 100.0 // USER_HZ is 100 on Linux
+}
+
+fn proc_rss_kb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:").and_then(|v| v.split_whitespace().next()?.parse().ok()))
+        .unwrap_or(f64::NAN)
+}
+
+fn daemon_pid(w: &World) -> u32 {
+    let dir = w.env.state_dir().join("servers");
+    let s = std::fs::read_dir(dir).unwrap().next().unwrap().unwrap().path();
+    std::fs::read_to_string(s.join("daemon.pid")).unwrap().trim().parse().unwrap()
+}
+
+/// Detection latency, ours and a 500 ms capture-pane poller's, on the same workload.
+fn detection(size: &Size, out: &mut BTreeMap<&'static str, Value>) {
+    let mut w = World::new("");
+    let panes = fleet(&w, size.panes);
+    for p in &panes[1..] {
+        w.type_line(p, "!fake stream 20000");
+    }
+    w.start_daemon();
+    w.wait_daemon_event("all attached", |e| e["event"] == "attached" && e["pane"] == panes[size.panes - 1].as_str());
+    // The poller: what tmux session managers do, every 500 ms, capture each pane and look.
+    let stop = Arc::new(AtomicBool::new(false));
+    let seen: Arc<Mutex<BTreeMap<String, f64>>> = Arc::default();
+    let poller = {
+        let (stop, seen, socket, panes) = (stop.clone(), seen.clone(), w.socket.clone(), panes.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let tick = Instant::now();
+                for p in &panes {
+                    let o = Command::new("tmux").arg("-S").arg(&socket).args(["capture-pane", "-p", "-t", p]).output();
+                    if let Ok(o) = o {
+                        let t = now_ms();
+                        for l in String::from_utf8_lossy(&o.stdout).lines() {
+                            if let Some(i) = l.find("BENCH-") {
+                                seen.lock()
+                                    .unwrap()
+                                    .entry(l[i..].split_whitespace().next().unwrap_or("").to_string())
+                                    .or_insert(t);
+                            }
+                        }
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(500).saturating_sub(tick.elapsed()));
+            }
+        })
+    };
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for i in 0..size.samples {
+        let tag = format!("BENCH-{i}");
+        let text = format!("You've used {}% of your session limit · resets 3pm (Europe/Paris) {tag}", 10 + i % 80);
+        w.type_line(&panes[0], &format!("!fake print   ⎿  {text}"));
+        let ev = w.wait_daemon_event("warning", |e| {
+            e["event"] == "limit_warning" && e["text"].as_str().is_some_and(|t| t.ends_with(&tag))
+        });
+        let printed =
+            w.wait_event("printed", |e| e["event"] == "fake" && e["arg"].as_str().is_some_and(|a| a.ends_with(&tag)));
+        let t0 = printed["time"].as_f64().unwrap() * 1000.0;
+        ours.push(ev["t_ms"].as_f64().unwrap() - t0);
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline && !seen.lock().unwrap().contains_key(&tag) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if let Some(t) = seen.lock().unwrap().get(&tag) {
+            theirs.push(t - t0);
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = poller.join();
+    // Busy CPU: the daemon while the panes stream.
+    let pid = daemon_pid(&w);
+    let (c0, t0) = (proc_cpu_ms(pid), Instant::now());
+    std::thread::sleep(Duration::from_secs(if size.quick { 5 } else { 15 }));
+    let busy = (proc_cpu_ms(pid) - c0) / t0.elapsed().as_secs_f64() / 10.0;
+    out.insert("detect_p50_ms", json!(pct(&ours, 0.5)));
+    out.insert("detect_p99_ms", json!(pct(&ours, 0.99)));
+    out.insert("poll_baseline_p50_ms", json!(pct(&theirs, 0.5)));
+    out.insert("poll_baseline_p99_ms", json!(pct(&theirs, 0.99)));
+    out.insert("detect_speedup", json!(pct(&theirs, 0.5) / pct(&ours, 0.5)));
+    out.insert("detect_samples", json!(ours.len()));
+    out.insert("daemon_busy_cpu_pct", json!(busy));
+}
+
+/// Limit in one pane → every pane resumed on the other account with "continue" delivered.
+fn failover(n: usize) -> f64 {
+    let mut w = World::new("");
+    let panes = fleet(&w, n);
+    w.start_daemon();
+    w.wait_daemon_event("all attached", |e| e["event"] == "attached" && e["pane"] == panes[n - 1].as_str());
+    let before: Vec<String> = w
+        .fake_events()
+        .iter()
+        .filter(|e| e["event"] == "ready")
+        .filter_map(|e| e["session_id"].as_str().map(String::from))
+        .collect();
+    w.type_line(&panes[0], "!fake print   ⎿  You've hit your session limit · resets 3pm (Europe/Paris)");
+    let printed = w.wait_event("limit printed", |e| e["event"] == "fake" && e["cmd"] == "print");
+    let mut last: f64 = 0.0;
+    for sid in &before {
+        let e = w.wait_event("continue", |e| {
+            e["event"] == "prompt" && e["session_id"] == sid.as_str() && e["text"] == "continue"
+        });
+        last = last.max(e["time"].as_f64().unwrap());
+    }
+    (last - printed["time"].as_f64().unwrap()) * 1000.0
+}
+
+/// Median wall time of running the binary `n` times.
+fn wall(e: &Env, args: &[&str], stdin: Option<&str>, n: usize) -> f64 {
+    let mut v = Vec::new();
+    for _ in 0..n {
+        let mut c = e.command(args);
+        c.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        if stdin.is_some() {
+            c.stdin(std::process::Stdio::piped());
+        }
+        let t = Instant::now();
+        let mut child = c.spawn().unwrap();
+        if let (Some(s), Some(mut i)) = (stdin, child.stdin.take()) {
+            use std::io::Write;
+            let _ = i.write_all(s.as_bytes());
+        }
+        let _ = child.wait();
+        v.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    pct(&v, 0.5)
+}
+
+/// Detector throughput over recorded-style TUI output, in process.
+fn scan(mb: usize) -> f64 {
+    use claude_failover::detect::{Detector, Stream};
+    let det = Detector::new(&[]).unwrap();
+    let mut frame = Vec::new();
+    for i in 0..40 {
+        frame.extend_from_slice(
+            format!(
+                "\x1b[2K\x1b[1A\x1b[38;5;{}m⏺ Reading src/module_{i}.rs … \x1b[0m\x1b[2m(ctrl+r to expand)\x1b[0m\r\n",
+                i % 255
+            )
+            .as_bytes(),
+        );
+        frame.extend_from_slice(
+            "\x1b[2K│ > \x1b[7m \x1b[27m                                                      │\r\n".as_bytes(),
+        );
+    }
+    let total = mb << 20;
+    let now = jiff::Timestamp::now();
+    let tz = jiff::tz::TimeZone::UTC;
+    let mut s = Stream::new();
+    let t = Instant::now();
+    let mut n = 0;
+    let mut found = 0;
+    while n < total {
+        found += s.feed(&det, &frame, now, &tz).len();
+        n += frame.len();
+    }
+    found += s.flush(&det, now, &tz).len();
+    std::hint::black_box(found);
+    (n as f64 / (1 << 20) as f64) / t.elapsed().as_secs_f64()
+}
+
+fn idle(size: &Size, out: &mut BTreeMap<&'static str, Value>) {
+    let mut w = World::new("");
+    let panes = fleet(&w, size.panes);
+    w.start_daemon();
+    w.wait_daemon_event("all attached", |e| e["event"] == "attached" && e["pane"] == panes[size.panes - 1].as_str());
+    std::thread::sleep(Duration::from_secs(2)); // let start-up settle
+    let pid = daemon_pid(&w);
+    let (c0, t0) = (proc_cpu_ms(pid), Instant::now());
+    std::thread::sleep(Duration::from_secs(size.idle_secs));
+    let cpu_per_min = (proc_cpu_ms(pid) - c0) / t0.elapsed().as_secs_f64() * 60.0;
+    out.insert("daemon_idle_rss_kb", json!(proc_rss_kb(pid)));
+    out.insert("daemon_idle_cpu_ms_per_min", json!(cpu_per_min));
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let tiny = args.iter().any(|a| a == "--tiny"); // the smoke test: proves the harness runs
+    let size = if tiny {
+        Size { quick: true, panes: 3, samples: 3, idle_secs: 2, scan_mb: 4 }
+    } else if quick {
+        Size { quick: true, panes: 50, samples: 40, idle_secs: 30, scan_mb: 200 }
+    } else {
+        Size { quick: false, panes: 50, samples: 200, idle_secs: 60, scan_mb: 200 }
+    };
+    let mut out: BTreeMap<&'static str, Value> = BTreeMap::new();
+    let t = Instant::now();
+    out.insert("scan_mb_per_s", json!(scan(size.scan_mb)));
+    eprintln!("scan done ({:.0?})", t.elapsed());
+    let e = Env::two_accounts();
+    e.ok(&["link"]);
+    let runs = if tiny { 5 } else { 50 };
+    out.insert("status_tmux_p50_ms", json!(wall(&e, &["status", "--format", "tmux"], None, runs)));
+    let tool = json!({"session_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "cwd": e.home, "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "cargo build --release && rm -rf target/tmp"}}).to_string();
+    out.insert("hook_pre_tool_use_p50_ms", json!(wall(&e, &["hook", "pre-tool-use"], Some(&tool), runs)));
+    eprintln!("process timings done ({:.0?})", t.elapsed());
+    detection(&size, &mut out);
+    eprintln!("detection done ({:.0?})", t.elapsed());
+    out.insert("failover_10_panes_ms", json!(failover(if tiny { 2 } else { 10 })));
+    if !tiny {
+        out.insert("failover_50_panes_ms", json!(failover(50)));
+    }
+    eprintln!("failover done ({:.0?})", t.elapsed());
+    idle(&size, &mut out);
+    out.insert("quick", json!(quick || tiny));
+    out.insert(
+        "machine",
+        json!(format!(
+            "{} cores, {}",
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            std::fs::read_to_string("/proc/cpuinfo")
+                .unwrap_or_default()
+                .lines()
+                .find_map(|l| l.strip_prefix("model name\t: "))
+                .unwrap_or("?")
+        )),
+    );
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = serde_json::to_string_pretty(&out).unwrap();
+    std::fs::write(dir.join(if tiny { "smoke.json" } else { "summary.json" }), &json).unwrap();
+    println!("{:32} {:>12}", "figure", "value");
+    for (k, v) in &out {
+        match v.as_f64() {
+            Some(f) => println!("{k:32} {f:>12.2}"),
+            None => println!("{k:32} {:>12}", v.to_string()),
+        }
+    }
+    eprintln!("total {:.0?}; written to {}", t.elapsed(), dir.display());
+}

@@ -264,25 +264,41 @@ fn main() {
     } else {
         Size { quick: false, panes: 50, samples: 200, idle_secs: 60, scan_mb: 200 }
     };
+    let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
+    let run = |name: &str| only.as_deref().is_none_or(|o| o == name);
     let mut out: BTreeMap<&'static str, Value> = BTreeMap::new();
     let t = Instant::now();
-    out.insert("scan_mb_per_s", json!(scan(size.scan_mb)));
-    eprintln!("scan done ({:.0?})", t.elapsed());
-    let e = Env::two_accounts();
-    e.ok(&["link"]);
-    let runs = if tiny { 5 } else { 50 };
-    out.insert("status_tmux_p50_ms", json!(wall(&e, &["status", "--format", "tmux"], None, runs)));
-    let tool = json!({"session_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "cwd": e.home, "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "cargo build --release && rm -rf target/tmp"}}).to_string();
-    out.insert("hook_pre_tool_use_p50_ms", json!(wall(&e, &["hook", "pre-tool-use"], Some(&tool), runs)));
-    eprintln!("process timings done ({:.0?})", t.elapsed());
-    detection(&size, &mut out);
-    eprintln!("detection done ({:.0?})", t.elapsed());
-    out.insert("failover_10_panes_ms", json!(failover(if tiny { 2 } else { 10 })));
-    if !tiny {
-        out.insert("failover_50_panes_ms", json!(failover(50)));
+    let show = |out: &BTreeMap<&'static str, Value>, phase: &str| {
+        eprintln!("[{:>5.0?}] {phase}: {}", t.elapsed(), serde_json::to_string(out).unwrap_or_default());
+    };
+    if run("scan") {
+        out.insert("scan_mb_per_s", json!(scan(size.scan_mb)));
+        show(&out, "scan");
     }
-    eprintln!("failover done ({:.0?})", t.elapsed());
-    idle(&size, &mut out);
+    if run("process") {
+        let e = Env::two_accounts();
+        e.ok(&["link"]);
+        let runs = if tiny { 5 } else { 50 };
+        out.insert("status_tmux_p50_ms", json!(wall(&e, &["status", "--format", "tmux"], None, runs)));
+        let tool = json!({"session_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "cwd": e.home, "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "cargo build --release && rm -rf target/tmp"}}).to_string();
+        out.insert("hook_pre_tool_use_p50_ms", json!(wall(&e, &["hook", "pre-tool-use"], Some(&tool), runs)));
+        show(&out, "process timings");
+    }
+    if run("detect") {
+        detection(&size, &mut out);
+        show(&out, "detection");
+    }
+    if run("failover") {
+        out.insert("failover_10_panes_ms", json!(failover(if tiny { 2 } else { 10 })));
+        if !tiny {
+            out.insert("failover_50_panes_ms", json!(failover(50)));
+        }
+        show(&out, "failover");
+    }
+    if run("idle") {
+        idle(&size, &mut out);
+        show(&out, "idle");
+    }
     out.insert("quick", json!(quick || tiny));
     out.insert(
         "machine",

@@ -606,7 +606,12 @@ impl<'a> Daemon<'a> {
 
         let fs_tx = tx.clone();
         let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            if let Ok(ev) = res {
+            // inotify also reports opens and reads. Our own reads of a log or of state.json
+            // would then wake the loop, which reads again: a loop that burns CPU while idle.
+            // Only changes matter.
+            if let Ok(ev) = res
+                && !matches!(ev.kind, notify::EventKind::Access(_))
+            {
                 let _ = fs_tx.send(Msg::Fs(ev));
             }
         })

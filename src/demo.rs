@@ -170,10 +170,15 @@ fn drive(tmux: &TmuxCli, root: &Path, bin: &Path, stand_in: &Path, work: &Path, 
         if let Some(l) = log.lines().find(|l| l.contains("\"event\":\"swap\"")) {
             let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
             println!("demo: {}", v["message"].as_str().unwrap_or("swapped"));
-            println!(
-                "demo: status line: {}",
-                tmux.run(&["show", "-gv", "@claude-failover-status"]).unwrap_or_default().trim()
-            );
+            // The status is pushed just after the swap is logged: wait for it to show the move.
+            let want = format!(":{}", v["to"].as_str().unwrap_or(""));
+            let status =
+                || tmux.run(&["show", "-gv", "@claude-failover-status"]).unwrap_or_default().trim().to_string();
+            let until = Instant::now() + Duration::from_secs(5);
+            while !status().contains(&want) && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            println!("demo: status line: {}", status());
             return Ok(0);
         }
         if Instant::now() > end {

@@ -360,6 +360,9 @@ impl Detector {
     /// Classifies one line; returns the detection and the message text it came from (kept to
     /// join a reset part printed on the next line).
     fn classify_line(&self, raw: &str, now: Timestamp, local: &TimeZone) -> Option<(Detection, String)> {
+        if is_input_line(raw) {
+            return None;
+        }
         let cleaned = clean(raw);
         if let Some(hit) = self.classify_builtin(cleaned, |_, _| true) {
             let message = &cleaned[hit.start..];
@@ -386,6 +389,9 @@ impl Detector {
         now: Timestamp,
         local: &TimeZone,
     ) -> Option<(Detection, String)> {
+        if is_input_line(first) {
+            return None;
+        }
         let (first, second) = (clean(first), clean(second));
         if first.is_empty() || second.is_empty() {
             return None;
@@ -400,6 +406,13 @@ impl Detector {
 
 fn build(hit: Hit, message: &str, now: Timestamp, local: &TimeZone) -> Detection {
     Detection { kind: hit.kind, limit: hit.limit, resets_at: parse_reset(message, now, local), text: tidy(message) }
+}
+
+/// Claude's input box: `> …` (inside `│ … │`). What the user types or pastes there — a copied
+/// limit message included — is never Claude reporting a limit, and must not fail the pane over.
+fn is_input_line(raw: &str) -> bool {
+    let t = raw.trim_start_matches(|c: char| c.is_whitespace() || c == '│' || c == '|');
+    t.starts_with('>') || t.starts_with('❯')
 }
 
 /// Drops the glyph before a message. A trailing separator stays: it belongs between this line

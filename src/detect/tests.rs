@@ -604,3 +604,23 @@ fn throughput() {
         assert!(found > 0);
     }
 }
+
+#[test]
+fn text_typed_or_pasted_into_the_input_box_is_never_a_limit() {
+    let det = Detector::new(&[]).unwrap();
+    let now: Timestamp = "2026-11-21T10:00:00Z".parse().unwrap();
+    for line in [
+        "│ > why did I get   ⎿  You've hit your session limit · resets 3pm (Europe/Paris)      │",
+        "> !fake print   ⎿  You've hit your session limit · resets 3pm",
+        "❯ You've hit your session limit · resets 3pm",
+        "  > Claude usage limit reached. Your limit will reset at 1pm (Etc/GMT+5).",
+    ] {
+        assert!(det.scan_text(line, now, &TimeZone::UTC).is_empty(), "{line}");
+        let mut s = Stream::new();
+        let mut found = s.feed(&det, format!("\x1b[2K{line}\r\n").as_bytes(), now, &TimeZone::UTC);
+        found.extend(s.flush(&det, now, &TimeZone::UTC));
+        assert!(found.is_empty(), "{line}: {found:?}");
+    }
+    // the same message printed by Claude (not in the box) still counts
+    assert_eq!(det.scan_text("  ⎿  You've hit your session limit · resets 3pm", now, &TimeZone::UTC).len(), 1);
+}

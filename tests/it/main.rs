@@ -8,4 +8,5 @@ mod detect_e2e;
 mod hooks_e2e;
 mod measure;
 mod plugin;
+mod reliability;
 mod world;

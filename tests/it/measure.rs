@@ -78,3 +78,66 @@ fn measure_failover_10_panes() {
         (last - limit["time"].as_f64().unwrap()) * 1000.0
     );
 }
+
+/// Idle: what the panes' logs and the daemon do while Claude panes sit quiet.
+#[test]
+#[ignore]
+fn measure_idle_probe() {
+    let mut w = World::new("");
+    let d = w.project("i");
+    w.trust("main", &d);
+    let p = w.first_pane(&d);
+    w.start_claude(&p, "main");
+    for i in 1..20 {
+        if i % 8 == 0 {
+            w.tmux(&["new-window", "-d", "-t", "w"]);
+        }
+        let q = w
+            .tmux(&["split-window", "-d", "-t", "w:$", "-P", "-F", "#{pane_id}", "-c", d.to_str().unwrap()])
+            .trim()
+            .to_string();
+        w.tmux(&["select-layout", "-t", "w:$", "tiled"]);
+        w.start_claude(&q, "main");
+    }
+    w.start_daemon();
+    w.wait_daemon_event("attached", |e| e["event"] == "attached");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let pid: u32 = {
+        let s = std::fs::read_dir(w.env.state_dir().join("servers")).unwrap().next().unwrap().unwrap().path();
+        std::fs::read_to_string(s.join("daemon.pid")).unwrap().trim().parse().unwrap()
+    };
+    let cpu = || {
+        let st = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let f: Vec<u64> = st.rsplit(')').next().unwrap().split_whitespace().filter_map(|x| x.parse().ok()).collect();
+        (f[10] + f[11]) * 10
+    };
+    let c0 = cpu();
+    let logs = w.env.state_dir().join("servers");
+    let size = || -> u64 {
+        let mut n = 0;
+        for s in std::fs::read_dir(&logs).unwrap().flatten() {
+            for f in std::fs::read_dir(s.path().join("panes")).unwrap().flatten() {
+                n += f.metadata().unwrap().len();
+            }
+        }
+        n
+    };
+    let s0 = size();
+    let e0 = w.daemon_events().len();
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    println!(
+        "idle 5 s: pane log grew {} bytes, {} new daemon events, daemon cpu {} ms",
+        size() - s0,
+        w.daemon_events().len() - e0,
+        cpu() - c0
+    );
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ls -la /proc/{pid}/task | wc -l; cat /proc/{pid}/task/*/stat | awk '{{print $2, $14, $15}}'"))
+        .output()
+        .unwrap();
+    println!("{}", String::from_utf8_lossy(&o.stdout));
+    for e in w.daemon_events().iter().skip(e0).take(5) {
+        println!("  {e}");
+    }
+}

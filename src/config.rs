@@ -534,8 +534,15 @@ fn build(raw: Raw, home: &Path, errors: &mut Vec<String>) -> Option<Config> {
         }
     }
 
-    if let Err(e) = crate::guard::Guard::new(&raw.guard) {
-        errors.push(format!("guard: {e}"));
+    // Only the user's own regexes: building the whole guard here would cost every command
+    // (status runs in a status line) the compile of its built-in rules.
+    for (key, list) in [("deny", &raw.guard.deny), ("allow", &raw.guard.allow)] {
+        for (i, p) in list.iter().enumerate() {
+            if let Err(e) = regex::Regex::new(p) {
+                let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
+                errors.push(format!("guard.{key}[{i}]: {p:?} is not a valid regex ({first})"));
+            }
+        }
     }
 
     Some(Config {

@@ -61,9 +61,17 @@ fn fleet(w: &World, n: usize) -> Vec<String> {
             panes.push(id);
         }
     }
-    for p in &panes {
-        w.start_claude(p, "main");
-    }
+    // All at once: type every launch line, then wait for all of them (one by one would take
+    // ~0.7 s a pane).
+    let home = w.home("main");
+    w.type_lines(&panes, &format!("CLAUDE_CONFIG_DIR='{}' '{FAKE}'", home.display()));
+    wait_for("every claude ready", Duration::from_secs(60), || {
+        w.fake_events().iter().filter(|e| e["event"] == "ready").count() >= n
+    });
+    w.type_lines(&panes, "hello");
+    wait_for("every first prompt answered", Duration::from_secs(60), || {
+        w.fake_events().iter().filter(|e| e["event"] == "reply").count() >= n
+    });
     panes
 }
 
@@ -111,6 +119,10 @@ fn detection(size: &Size, out: &mut BTreeMap<&'static str, Value>) {
                     if let Ok(o) = o {
                         let t = now_ms();
                         for l in String::from_utf8_lossy(&o.stdout).lines() {
+                            // Like the daemon: what is typed in the input box is not output.
+                            if l.trim_start_matches(['│', ' ']).starts_with('>') {
+                                continue;
+                            }
                             if let Some(i) = l.find("BENCH-") {
                                 seen.lock()
                                     .unwrap()
@@ -126,15 +138,28 @@ fn detection(size: &Size, out: &mut BTreeMap<&'static str, Value>) {
     };
     let mut ours = Vec::new();
     let mut theirs = Vec::new();
+    // A random phase against the poller's tick (deterministic LCG): otherwise each print lands
+    // just after the poll that saw the previous one, and the baseline is phase-locked.
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     for i in 0..size.samples {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        std::thread::sleep(Duration::from_millis((seed >> 33) % 500));
         let tag = format!("BENCH-{i}");
-        let text = format!("You've used {}% of your session limit · resets 3pm (Europe/Paris) {tag}", 10 + i % 80);
-        w.type_line(&panes[0], &format!("!fake print   ⎿  {text}"));
+        let pct = 10 + i % 80;
+        // The typed form must not contain the message or the tag (its echo in the input box can
+        // wrap onto lines that no longer start with '>'): an invisible ESC[0m splits both, which
+        // the stand-in turns into a real escape when it prints.
+        let typed = format!(
+            "!fake print   ⎿  You've u\\e[0msed {pct}% of your session limit · resets 3pm (Europe/Paris) BENCH-\\e[0m{i}"
+        );
+        w.type_line(&panes[0], &typed);
         let ev = w.wait_daemon_event("warning", |e| {
             e["event"] == "limit_warning" && e["text"].as_str().is_some_and(|t| t.ends_with(&tag))
         });
-        let printed =
-            w.wait_event("printed", |e| e["event"] == "fake" && e["arg"].as_str().is_some_and(|a| a.ends_with(&tag)));
+        let typed_tag = format!("BENCH-\\e[0m{i}");
+        let printed = w.wait_event("printed", |e| {
+            e["event"] == "fake" && e["arg"].as_str().is_some_and(|a| a.ends_with(&typed_tag))
+        });
         let t0 = printed["time"].as_f64().unwrap() * 1000.0;
         ours.push(ev["t_ms"].as_f64().unwrap() - t0);
         let deadline = Instant::now() + Duration::from_secs(3);
@@ -173,7 +198,7 @@ fn failover(n: usize) -> f64 {
         .filter(|e| e["event"] == "ready")
         .filter_map(|e| e["session_id"].as_str().map(String::from))
         .collect();
-    w.type_line(&panes[0], "!fake print   ⎿  You've hit your session limit · resets 3pm (Europe/Paris)");
+    w.type_line(&panes[0], "!fake print   ⎿  You've h\\e[0mit your session limit · resets 3pm (Europe/Paris)");
     let printed = w.wait_event("limit printed", |e| e["event"] == "fake" && e["cmd"] == "print");
     let mut last: f64 = 0.0;
     for sid in &before {

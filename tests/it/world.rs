@@ -132,6 +132,17 @@ impl World {
         id
     }
 
+    /// The same line into many panes, with one pause before all the Enters.
+    pub fn type_lines(&self, panes: &[String], text: &str) {
+        for p in panes {
+            self.tmux(&["send-keys", "-t", p, "-l", "--", text]);
+        }
+        std::thread::sleep(Duration::from_millis(120));
+        for p in panes {
+            self.tmux(&["send-keys", "-t", p, "C-m"]);
+        }
+    }
+
     pub fn type_line(&self, pane: &str, text: &str) {
         self.tmux(&["send-keys", "-t", pane, "-l", "--", text]);
         std::thread::sleep(Duration::from_millis(120)); // the TUI takes text+Enter together as a paste

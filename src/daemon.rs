@@ -175,6 +175,8 @@ pub struct Daemon<'a> {
     panes: HashMap<String, PaneWatch>,
     transcripts: HashMap<PathBuf, u64>,
     session_seen: HashSet<(String, String)>,
+    /// Messages already charged to an account (fingerprint → account, when).
+    counted: HashMap<String, (String, Timestamp)>,
     started: Timestamp,
     last_status: String,
     last_rescan: Instant,
@@ -232,6 +234,7 @@ impl<'a> Daemon<'a> {
             panes: HashMap::new(),
             transcripts: HashMap::new(),
             session_seen: HashSet::new(),
+            counted: HashMap::new(),
             started: clock.now(),
             last_status: String::new(),
             last_rescan: Instant::now(),
@@ -390,12 +393,13 @@ impl<'a> Daemon<'a> {
     fn on_pane_detection(&mut self, pane: &str, d: Detection) {
         let now = self.clock.now();
         let fp = d.fingerprint();
+        let fp_seen = fp.clone();
         if let Some(w) = self.panes.get_mut(pane) {
             w.seen.retain(|_, t| *t > now);
-            if w.seen.contains_key(&fp) {
+            if w.seen.contains_key(&fp_seen) {
                 return; // a redraw, or a resumed session re-rendering its history
             }
-            w.seen.insert(fp, now.checked_add(SEEN_TTL).unwrap_or(now));
+            w.seen.insert(fp_seen, now.checked_add(SEEN_TTL).unwrap_or(now));
         }
         let fields = json!({"pane": pane, "kind": d.kind, "limit": d.limit, "resets_at": d.resets_at.map(fmt_utc), "text": d.text, "source": "pane"});
         match d.kind {
@@ -414,6 +418,22 @@ impl<'a> Daemon<'a> {
             self.events.emit("ignored", &format!("{pane} does not run claude: {}", d.text), fields);
             return;
         };
+        // While a swap runs, other panes' copies of the same message wait unread in their logs;
+        // read after their pane moved, they would blame the new account for the old one's limit.
+        let relaunched = self.store.load().ok().and_then(|s| s.panes.get(pane).and_then(|r| r.relaunched_at));
+        if let (Some(rel), Some((charged, at))) = (relaunched, self.counted.get(&fp))
+            && *charged != account
+            && rel >= *at
+            && now.duration_since(rel) < jiff::SignedDuration::from_mins(2)
+        {
+            self.events.emit(
+                "ignored",
+                &format!("{pane}: printed before its relaunch (already counted for {charged}): {}", d.text),
+                fields,
+            );
+            return;
+        }
+        self.counted.insert(fp, (account.clone(), now));
         self.events.emit("detected", &format!("{pane} ({account}): {}", d.text), fields);
         let auth = d.kind == Kind::Auth;
         self.engine_run(Trigger::Limit { account, until: d.resets_at, text: d.text, auth });

@@ -148,7 +148,10 @@ impl TmuxFleet<'_> {
     }
 
     /// Type `text` and, after a gap, Enter; retry Enter once if the screen did not change.
+    /// Ctrl-U first: a prompt half-typed by a run that crashed before its Enter is cleared, not
+    /// doubled.
     fn type_prompt(&self, pane: &str, text: &str) -> Result<()> {
+        self.tmux.send_keys(pane, &["C-u"])?;
         self.tmux.send_literal(pane, text)?;
         std::thread::sleep(self.timing.enter_gap);
         let before = self.tmux.capture(pane, 0).unwrap_or_default();
@@ -160,6 +163,17 @@ impl TmuxFleet<'_> {
             self.tmux.send_keys(pane, &["C-m"])?;
         }
         Ok(())
+    }
+
+    /// Once claude has registered its session under the target, type the resume prompt.
+    fn prompt_when_ready(&self, pane: &str, to: &Account) -> Result<()> {
+        if self.cfg.swap.resume_prompt.is_empty() {
+            return Ok(());
+        }
+        if self.wait_ready(pane, &to.home).is_none() {
+            bail!("claude did not come up in {pane} within {} s", self.timing.ready.as_secs());
+        }
+        self.type_prompt(pane, &self.cfg.swap.resume_prompt)
     }
 
     /// Wait for the relaunched claude to register its session under `home`.
@@ -244,7 +258,10 @@ impl Fleet for TmuxFleet<'_> {
         let pane_pid = self.pane_pid(&pane.pane).with_context(|| format!("pane {} is gone", pane.pane))?;
         if let Some(p) = procs::find_claude(pane_pid, &command_name(self.cfg)) {
             if self.config_dir_of(&p) == to.home {
-                return Ok(()); // already moved (a relaunch interrupted by a crash)
+                // Already moved by a relaunch that a crash interrupted before it was recorded:
+                // the resume prompt may not have been typed yet. A second "continue" is harmless;
+                // a session left waiting is the failure this tool exists to prevent.
+                return self.prompt_when_ready(&pane.pane, to);
             }
             self.stop_claude(&pane.pane, p.pid)?;
         }
@@ -258,13 +275,7 @@ impl Fleet for TmuxFleet<'_> {
         self.tmux.send_keys(&pane.pane, &["C-u"])?;
         self.tmux.send_literal(&pane.pane, &line)?;
         self.tmux.send_keys(&pane.pane, &["C-m"])?;
-        if self.cfg.swap.resume_prompt.is_empty() {
-            return Ok(());
-        }
-        if self.wait_ready(&pane.pane, &to.home).is_none() {
-            bail!("claude did not come up in {} within {} s", pane.pane, self.timing.ready.as_secs());
-        }
-        self.type_prompt(&pane.pane, &self.cfg.swap.resume_prompt)
+        self.prompt_when_ready(&pane.pane, to)
     }
 
     fn nudge(&self, pane: &SavedPane) -> Result<()> {

@@ -4,6 +4,7 @@
 mod common;
 mod core_cli;
 mod core_links;
+mod crash;
 mod detect_e2e;
 mod hooks_e2e;
 mod measure;

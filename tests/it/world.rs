@@ -228,6 +228,21 @@ impl World {
         self.wait_daemon_event("daemon started", |e| e["event"] == "daemon_started");
     }
 
+    /// SIGKILL the daemon, as a crash would.
+    pub fn kill_daemon(&mut self) {
+        if let Some(mut d) = self.daemon.take() {
+            let _ = d.kill();
+            let _ = d.wait();
+        }
+    }
+
+    pub fn state(&self) -> serde_json::Value {
+        std::fs::read(self.env.state_dir().join("state.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
     pub fn daemon_log(&self) -> String {
         std::fs::read_to_string(self.env.dir.path().join("daemon.log")).unwrap_or_default()
     }

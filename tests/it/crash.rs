@@ -1,0 +1,173 @@
+//! SIGKILL of the daemon at each phase of a swap, then a restart: the daemon rolls back (before
+//! the commit) or finishes (after it). In every case it ends with `~/.claude` a link to a
+//! configured account that the state agrees with, every Claude pane on that account with its own
+//! session, none left at a shell, none relaunched twice, no transcript lost.
+
+use std::time::Duration;
+
+use crate::common::*;
+use crate::world::*;
+
+struct Crash {
+    w: World,
+    sessions: Vec<String>,
+}
+
+fn setup(fault: &str) -> Crash {
+    let mut w = World::new("");
+    let a = w.project("a");
+    let b = w.project("b");
+    for d in [&a, &b] {
+        w.trust("main", d);
+    }
+    let p1 = w.first_pane(&a);
+    let p2 = w.pane(&b);
+    let sessions = vec![w.start_claude(&p1, "main"), w.start_claude(&p2, "main")];
+    w.env.set("CLAUDE_FAILOVER_FAULTS", fault);
+    w.start_daemon();
+    w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p2.as_str());
+    w.type_line(&p1, "!fake limit");
+    Crash { w, sessions }
+}
+
+impl Crash {
+    /// Kill once the state shows `phase` (and `relaunched` has at least `done` panes).
+    fn kill_at(&mut self, phase: &str, done: usize) {
+        let w = &self.w;
+        wait_for(&format!("swap in phase {phase}"), Duration::from_secs(20), || {
+            let st = w.state();
+            st["swap"]["phase"] == phase && st["swap"]["relaunched"].as_array().map_or(0, Vec::len) >= done
+        });
+        self.w.kill_daemon();
+        self.w.env.set("CLAUDE_FAILOVER_FAULTS", "");
+    }
+
+    /// Restart, let it recover, and check the end state.
+    fn restart_and_check(mut self) {
+        self.w.start_daemon();
+        let w = &self.w;
+        // main is still exhausted: recovered either by finishing the swap or by rolling back and
+        // swapping again. Either way every session ends resumed on backup with "continue".
+        for sid in &self.sessions {
+            let end = std::time::Instant::now() + Duration::from_secs(20);
+            while !w
+                .fake_events()
+                .iter()
+                .any(|e| e["event"] == "prompt" && e["session_id"] == sid.as_str() && e["text"] == "continue")
+            {
+                if std::time::Instant::now() > end {
+                    let fe: Vec<String> = w
+                        .fake_events()
+                        .iter()
+                        .filter(|e| e["event"] != "hook")
+                        .map(|e| format!("{} {} {}", e["event"], e["session_id"], e["reason"]))
+                        .collect();
+                    panic!(
+                        "{sid} never resumed on backup\n--- daemon:\n{}\n--- claude:\n{}\n--- state:\n{}",
+                        w.daemon_log(),
+                        fe.join("\n"),
+                        w.state()
+                    );
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let launches: Vec<_> = w
+                .fake_events()
+                .into_iter()
+                .filter(|e| e["event"] == "launch" && e["session_id"] == sid.as_str())
+                .collect();
+            assert_eq!(launches.len(), 2, "{sid}: started once, resumed once\n{}", w.daemon_log());
+            assert_eq!(launches[1]["config_dir"], w.home("backup").to_str().unwrap());
+            let t = w.home("backup").join("projects");
+            assert!(
+                walk_has(&t, &format!("{sid}.jsonl")),
+                "the transcript of {sid} is still there, through the shared projects/"
+            );
+        }
+        wait_for("the swap is finished", Duration::from_secs(20), || w.state()["swap"].is_null());
+        assert_eq!(w.env.pointer(), w.home("backup"), "claude_dir points at a configured account");
+        let st = w.state();
+        assert_eq!(st["active"], "backup", "the state agrees with the pointer");
+        assert!(st["swap"].is_null(), "no swap left in progress");
+        assert!(st["degraded"].is_null());
+        let shells = w.tmux(&["list-panes", "-a", "-F", "#{pane_id}"]).lines().count();
+        let running = w.fake_events().iter().filter(|e| e["event"] == "ready").count()
+            - w.fake_events().iter().filter(|e| e["event"] == "exit").count();
+        assert_eq!(running, shells, "every pane runs claude: none left at a shell");
+    }
+}
+
+fn walk_has(dir: &std::path::Path, name: &str) -> bool {
+    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
+        let p = e.path();
+        p.file_name().is_some_and(|n| n == name) || (p.is_dir() && walk_has(&p, name))
+    })
+}
+
+#[test]
+fn killed_after_saving() {
+    let mut c = setup("swap.saved=sleep:20000");
+    c.kill_at("switching", 0);
+    c.restart_and_check();
+}
+
+#[test]
+fn killed_after_the_flip() {
+    let mut c = setup("swap.after_flip=sleep:20000");
+    wait_for("flipped", Duration::from_secs(20), || {
+        std::fs::read_link(c.w.env.path(".claude")).ok() == Some(c.w.home("backup"))
+    });
+    c.kill_at("switching", 0);
+    c.restart_and_check();
+}
+
+#[test]
+fn killed_after_ensure() {
+    let mut c = setup("swap.after_ensure=sleep:20000");
+    c.kill_at("switching", 0);
+    c.restart_and_check();
+}
+
+#[test]
+fn killed_mid_relaunch_with_one_pane_done() {
+    let mut c = setup("swap.relaunch=sleep:20000@2");
+    c.kill_at("resuming", 1);
+    c.restart_and_check();
+}
+
+/// Ten runs killed at pseudo-random points of the swap (0–900 ms after it started: saving, the
+/// flip, ensure, any moment of the relaunch, or just after the end).
+fn random_runs(seed: u64) {
+    let mut x = seed;
+    for run in 0..10 {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        let delay = (x >> 33) % 900;
+        let mut c = setup("");
+        c.w.wait_daemon_event("swap started", |e| e["event"] == "swap_started");
+        std::thread::sleep(Duration::from_millis(delay)); // the random point itself, not a synchronisation
+        c.w.kill_daemon();
+        eprintln!("run {run}: killed {delay} ms into the swap");
+        c.restart_and_check();
+    }
+}
+
+#[test]
+fn killed_at_random_points_1() {
+    random_runs(1);
+}
+#[test]
+fn killed_at_random_points_2() {
+    random_runs(2);
+}
+#[test]
+fn killed_at_random_points_3() {
+    random_runs(3);
+}
+#[test]
+fn killed_at_random_points_4() {
+    random_runs(4);
+}
+#[test]
+fn killed_at_random_points_5() {
+    random_runs(5);
+}

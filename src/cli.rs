@@ -413,8 +413,9 @@ fn swap_now(ctx: &Ctx, to: Option<String>) -> Result<u8> {
             Ok(0)
         }
         Err(e) => {
-            crate::notify::send(&cfg, &tmux, &events, &format!("swap failed: {e}"));
-            eprintln!("claude-failover: {e}");
+            let msg = e.full();
+            crate::notify::send(&cfg, &tmux, &events, &format!("swap failed: {msg}"));
+            eprintln!("claude-failover: {msg}");
             Ok(1)
         }
     }

@@ -276,8 +276,8 @@ impl<'a> Daemon<'a> {
             }
             Ok(Outcome::Resumed { .. }) => {}
             Err(e) => {
-                self.events.emit("swap_failed", &e.to_string(), json!({}));
-                crate::notify::send(self.cfg, self.tmux, self.events, &format!("swap failed: {e}"));
+                self.events.emit("swap_failed", &e.full(), json!({}));
+                crate::notify::send(self.cfg, self.tmux, self.events, &format!("swap failed: {}", e.full()));
             }
         }
         self.push_status();
@@ -667,7 +667,11 @@ impl<'a> Daemon<'a> {
         // A swap a crash interrupted is finished or rolled back before anything else.
         {
             if let Err(e) = self.with_engine(|engine| engine.finish_interrupted()) {
-                self.events.emit("swap_failed", &format!("could not finish an interrupted swap: {e}"), json!({}));
+                self.events.emit(
+                    "swap_failed",
+                    &format!("could not finish an interrupted swap: {}", e.full()),
+                    json!({}),
+                );
             }
         }
         self.rescan();

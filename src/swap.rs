@@ -119,6 +119,16 @@ pub enum SwapError {
     Other(#[from] anyhow::Error),
 }
 
+impl SwapError {
+    /// The message with every cause (`cannot open lock file X: Read-only file system`).
+    pub fn full(&self) -> String {
+        match self {
+            SwapError::Other(inner) => format!("{inner:#}"),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// The account a swap would move to: the first in config order that is not `current`, not
 /// exhausted at `now` and not waiting for a login. `Err` carries the earliest reset
 /// (account, instant) when there is none, or `None` when no reset can help (all need a login).

@@ -184,3 +184,73 @@ fn a_gigabyte_and_an_escape_flood_through_a_pane_keep_memory_bounded() {
         assert!(f.metadata().unwrap().len() <= claude_failover::daemon::LOG_CAP, "log capped");
     }
 }
+
+/// Unmounts on drop, so a failing test does not leave a mount behind.
+struct Mount(std::path::PathBuf);
+
+impl Mount {
+    fn new(args: &[&str], at: &std::path::Path) -> Option<Mount> {
+        let ok = std::process::Command::new("mount").args(args).arg(at).status().is_ok_and(|s| s.success());
+        ok.then(|| Mount(at.to_path_buf()))
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_or_read_only_state_dir_is_a_clear_error_and_changes_nothing() {
+    use crate::common::Env;
+    for mode in ["full", "read-only"] {
+        let mut e = Env::two_accounts();
+        e.ok(&["link"]);
+        let state = e.dir.path().join("state");
+        std::fs::create_dir_all(&state).unwrap();
+        e.set("CLAUDE_FAILOVER_STATE_DIR", state.to_str().unwrap());
+        let _m = match mode {
+            "full" => Mount::new(&["-t", "tmpfs", "-o", "size=64k", "tmpfs"], &state),
+            _ => {
+                e.ok(&["swap"]); // a real state first, then the dir turns read-only
+                Mount::new(&["--bind", "-o", "ro", state.to_str().unwrap()], &state).and_then(|m| {
+                    std::process::Command::new("mount")
+                        .args(["-o", "remount,bind,ro"])
+                        .arg(&state)
+                        .status()
+                        .ok()?
+                        .success()
+                        .then_some(m)
+                })
+            }
+        };
+        let Some(_m) = _m else {
+            eprintln!("skipped ({mode}): mounting needs root (CI runs as root)");
+            return;
+        };
+        if mode == "full" {
+            // fill it to the last block
+            let _ = std::fs::write(state.join("filler"), vec![0u8; 1 << 20]);
+        }
+        let before = std::fs::read(state.join("state.json")).ok();
+        let pointer = e.pointer();
+        let r = e.run(&["swap"]);
+        assert_eq!(r.code, 1, "{mode}: {}", r.all());
+        let msg = r.all();
+        assert!(msg.contains(state.to_str().unwrap()), "{mode}: the error names the state dir:\n{msg}");
+        let cause = if mode == "full" { "No space left" } else { "Read-only file system" };
+        assert!(msg.contains(cause), "{mode}: the error says why:\n{msg}");
+        assert!(!msg.contains("panicked"), "{mode}: {msg}");
+        assert_eq!(e.pointer(), pointer, "{mode}: nothing flipped");
+        assert_eq!(std::fs::read(state.join("state.json")).ok(), before, "{mode}: no partial state");
+        let leftovers: Vec<_> = std::fs::read_dir(&state)
+            .unwrap()
+            .flatten()
+            .filter(|f| f.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{mode}: temp files left: {leftovers:?}");
+        // status still answers (reads only)
+        assert_eq!(e.run(&["status", "--format", "tmux"]).code, 0, "{mode}");
+    }
+}

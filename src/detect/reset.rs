@@ -72,12 +72,17 @@ pub fn parse_reset(s: &str, now: Timestamp, local: &TimeZone) -> Option<Timestam
     if let Some(epoch) = EPOCH.captures(s).and_then(|c| c.get(1)?.as_str().parse::<i64>().ok()) {
         return Timestamp::from_second(epoch).ok();
     }
+    // A reset lies between just now and about a year ahead. Anything else (an explicit year long
+    // past, found by fuzzing: "Mar 1 1242") is garbage, and the caller's fallback is better.
+    let plausible = |ts: &Timestamp| {
+        *ts >= now - jiff::SignedDuration::from_hours(24) && *ts <= now + jiff::SignedDuration::from_hours(24 * 400)
+    };
     for anchor in ANCHOR.find_iter(s) {
         if let Some(ts) = parse_when(&s[anchor.end()..], now, local) {
-            return Some(ts);
+            return plausible(&ts).then_some(ts);
         }
     }
-    parse_when(s.trim(), now, local)
+    parse_when(s.trim(), now, local).filter(plausible)
 }
 
 /// Parses a time expression at the very start of `s`; trailing text is ignored.
@@ -253,10 +258,10 @@ mod tests {
         assert_eq!(utc("Dec 2, 7pm", now).as_deref(), Some("2026-12-02T19:00:00Z"));
         assert_eq!(utc("December 2nd at 7:05pm", now).as_deref(), Some("2026-12-02T19:05:00Z"));
         assert_eq!(utc("Oct 25", now).as_deref(), Some("2026-10-25T00:00:00Z"));
-        // An explicit year is taken as printed, even in the past.
-        assert_eq!(utc("Jan 2, 2025, 9am", now).as_deref(), Some("2025-01-02T09:00:00Z"));
-        // Feb 29 without a year: the next leap year.
-        assert_eq!(utc("Feb 29, 1am", now).as_deref(), Some("2028-02-29T01:00:00Z"));
+        // A reset long past (an explicit old year) or more than ~a year ahead (Feb 29 without a
+        // year, from 2026: 2028) is not a plausible limit reset: None, and the fallback applies.
+        assert_eq!(utc("Jan 2, 2025, 9am", now).as_deref(), None);
+        assert_eq!(utc("Feb 29, 1am", now).as_deref(), None);
     }
 
     #[test]

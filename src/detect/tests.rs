@@ -624,3 +624,13 @@ fn text_typed_or_pasted_into_the_input_box_is_never_a_limit() {
     // the same message printed by Claude (not in the box) still counts
     assert_eq!(det.scan_text("  ⎿  You've hit your session limit · resets 3pm", now, &TimeZone::UTC).len(), 1);
 }
+
+#[test]
+fn a_reset_long_past_or_far_ahead_is_not_a_reset() {
+    // found by fuzzing: an explicit year taken as printed gave a reset in 1242
+    let now: Timestamp = "2026-11-21T10:00:00Z".parse().unwrap();
+    assert_eq!(parse_reset("MAr 1  1242 ", now, &TimeZone::UTC), None);
+    assert_eq!(parse_reset("resets Jan 2, 1999, 9am", now, &TimeZone::UTC), None);
+    assert_eq!(parse_reset("resets Jan 2, 2031, 9am", now, &TimeZone::UTC), None);
+    assert!(parse_reset("resets Jan 2, 2027, 9am", now, &TimeZone::UTC).is_some());
+}

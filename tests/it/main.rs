@@ -6,6 +6,7 @@ mod core_cli;
 mod core_links;
 mod crash;
 mod detect_e2e;
+mod fuzz_replay;
 mod hooks_e2e;
 mod measure;
 mod plugin;

@@ -254,3 +254,22 @@ fn a_full_or_read_only_state_dir_is_a_clear_error_and_changes_nothing() {
         assert_eq!(e.run(&["status", "--format", "tmux"]).code, 0, "{mode}");
     }
 }
+
+#[test]
+fn an_account_home_deleted_mid_run_is_recreated_by_the_swap() {
+    let mut w = World::new("");
+    let d = w.project("gone");
+    w.trust("main", &d);
+    let p = w.first_pane(&d);
+    let sid = w.start_claude(&p, "main");
+    w.start_daemon();
+    w.wait_daemon_event("attached", |e| e["event"] == "attached");
+    // someone removes the backup account's home (its links go with it; the shared data does not)
+    std::fs::remove_dir_all(w.home("backup")).unwrap();
+    w.type_line(&p, "!fake limit");
+    w.wait_daemon_event("swap", |e| e["event"] == "swap");
+    let l = w.wait_event("resumed on the recreated home", |e| e["event"] == "launch" && e["resumed"] == true);
+    assert_eq!(l["session_id"], sid.as_str(), "the transcript was found through the recreated shared link");
+    assert_eq!(std::fs::read_link(w.home("backup").join("projects")).unwrap(), w.env.path(".claude-shared/projects"));
+    assert_eq!(w.env.status_json()["degraded"], false);
+}

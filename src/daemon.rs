@@ -155,7 +155,13 @@ struct PaneWatch {
     offset: u64,
     stream: Stream,
     seen: HashMap<String, Timestamp>,
+    /// Set when a swap relaunched this pane: until the old claude's exit hint ("Resume this
+    /// session with:") is read, what the log holds was printed on this account.
+    before_relaunch: Option<(String, Instant)>,
 }
+
+/// What the old claude prints as it exits: the boundary between two accounts in a pane's log.
+const EXIT_HINT: &[u8] = b"Resume this session with";
 
 enum Msg {
     Fs(notify::Event),
@@ -264,6 +270,11 @@ impl<'a> Daemon<'a> {
         match self.with_engine(|engine| engine.run(trigger)) {
             Ok(Outcome::Skipped(why)) => self.events.emit("skipped", &why, json!({})),
             Ok(Outcome::Swapped { from, to, relaunched, failed }) => {
+                for id in &relaunched {
+                    if let Some(w) = self.panes.get_mut(id) {
+                        w.before_relaunch = Some((from.clone(), Instant::now()));
+                    }
+                }
                 crate::notify::swapped(self.cfg, self.tmux, self.events, &from, &to, relaunched.len(), failed.len());
             }
             Ok(Outcome::Waiting { account, until }) => {
@@ -316,7 +327,10 @@ impl<'a> Daemon<'a> {
             match attach(self.tmux, &self.server, &p.id) {
                 Ok(log) => {
                     let offset = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
-                    self.panes.insert(p.id.clone(), PaneWatch { offset, stream: Stream::new(), seen: HashMap::new() });
+                    self.panes.insert(
+                        p.id.clone(),
+                        PaneWatch { offset, stream: Stream::new(), seen: HashMap::new(), before_relaunch: None },
+                    );
                     self.events.emit(
                         "attached",
                         &format!("watching {} ({})", p.id, saved.account.as_deref().unwrap_or("?")),
@@ -355,11 +369,14 @@ impl<'a> Daemon<'a> {
             if !valid_pane_id(pane) {
                 return;
             }
-            self.panes.insert(pane.to_string(), PaneWatch { offset: 0, stream: Stream::new(), seen: HashMap::new() });
+            self.panes.insert(
+                pane.to_string(),
+                PaneWatch { offset: 0, stream: Stream::new(), seen: HashMap::new(), before_relaunch: None },
+            );
         }
         let now = self.clock.now();
         let local = self.clock.local_zone();
-        let mut found: Vec<Detection> = Vec::new();
+        let mut found: Vec<(Detection, Option<String>)> = Vec::new();
         {
             let Some(w) = self.panes.get_mut(pane) else { return };
             let Ok(mut f) = File::open(&log) else { return };
@@ -381,16 +398,46 @@ impl<'a> Daemon<'a> {
                 };
                 w.offset += n as u64;
                 budget -= n as u64;
-                found.extend(w.stream.feed(&self.detector, &buf[..n], now, &local));
+                let data = &buf[..n];
+                if w.before_relaunch.as_ref().is_some_and(|(_, since)| since.elapsed() > Duration::from_secs(60)) {
+                    w.before_relaunch = None; // no hint came: stop attributing
+                }
+                match w.before_relaunch.clone() {
+                    Some((old, _)) => {
+                        let cut = data.windows(EXIT_HINT.len()).position(|x| x == EXIT_HINT);
+                        let before = &data[..cut.unwrap_or(data.len())];
+                        found.extend(
+                            w.stream
+                                .feed(&self.detector, before, now, &local)
+                                .into_iter()
+                                .map(|d| (d, Some(old.clone()))),
+                        );
+                        if let Some(at) = cut {
+                            found.extend(
+                                w.stream.flush(&self.detector, now, &local).into_iter().map(|d| (d, Some(old.clone()))),
+                            );
+                            w.before_relaunch = None;
+                            found.extend(
+                                w.stream.feed(&self.detector, &data[at..], now, &local).into_iter().map(|d| (d, None)),
+                            );
+                        }
+                    }
+                    None => {
+                        found.extend(w.stream.feed(&self.detector, data, now, &local).into_iter().map(|d| (d, None)))
+                    }
+                }
             }
-            found.extend(w.stream.flush(&self.detector, now, &local));
+            let old = w.before_relaunch.as_ref().map(|(a, _)| a.clone());
+            found.extend(w.stream.flush(&self.detector, now, &local).into_iter().map(|d| (d, old.clone())));
         }
-        for d in found {
-            self.on_pane_detection(pane, d);
+        for (d, printed_on) in found {
+            self.on_pane_detection(pane, d, printed_on);
         }
     }
 
-    fn on_pane_detection(&mut self, pane: &str, d: Detection) {
+    /// `printed_on`: the account the pane ran on when this was printed, when it is known to differ
+    /// from the current one (read after a relaunch, from before it).
+    fn on_pane_detection(&mut self, pane: &str, d: Detection, printed_on: Option<String>) {
         let now = self.clock.now();
         let fp = d.fingerprint();
         let fp_seen = fp.clone();
@@ -414,7 +461,7 @@ impl<'a> Daemon<'a> {
             Kind::Exhausted | Kind::Auth => {}
         }
         // Only a pane that runs claude now counts: a shell printing the same words is not a limit.
-        let Some(account) = self.claude_account_of(pane) else {
+        let Some(account) = printed_on.or_else(|| self.claude_account_of(pane)) else {
             self.events.emit("ignored", &format!("{pane} does not run claude: {}", d.text), fields);
             return;
         };

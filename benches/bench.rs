@@ -39,40 +39,11 @@ fn now_ms() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
 }
 
-/// `n` Claude panes in one window of a fresh world (tiled), each with a session; returns panes.
+/// `n` Claude panes on main in a fresh world.
 fn fleet(w: &World, n: usize) -> Vec<String> {
     let d = w.project("bench");
     w.trust("main", &d);
-    let mut panes = vec![w.first_pane(&d)];
-    for i in 1..n {
-        // tmux refuses to split a full window: a new window every 8 panes
-        if i % 8 == 0 {
-            w.tmux(&["new-window", "-d", "-t", "w", "-c", d.to_str().unwrap()]);
-            let id = w.tmux(&["list-panes", "-t", "w:$", "-F", "#{pane_id}"]).lines().last().unwrap().to_string();
-            panes.push(id);
-        } else {
-            let win =
-                w.tmux(&["display-message", "-p", "-t", panes.last().unwrap(), "#{window_id}"]).trim().to_string();
-            let id = w
-                .tmux(&["split-window", "-d", "-t", &win, "-P", "-F", "#{pane_id}", "-c", d.to_str().unwrap()])
-                .trim()
-                .to_string();
-            w.tmux(&["select-layout", "-t", &win, "tiled"]);
-            panes.push(id);
-        }
-    }
-    // All at once: type every launch line, then wait for all of them (one by one would take
-    // ~0.7 s a pane).
-    let home = w.home("main");
-    w.type_lines(&panes, &format!("CLAUDE_CONFIG_DIR='{}' '{FAKE}'", home.display()));
-    wait_for("every claude ready", Duration::from_secs(60), || {
-        w.fake_events().iter().filter(|e| e["event"] == "ready").count() >= n
-    });
-    w.type_lines(&panes, "hello");
-    wait_for("every first prompt answered", Duration::from_secs(60), || {
-        w.fake_events().iter().filter(|e| e["event"] == "reply").count() >= n
-    });
-    panes
+    w.claude_panes(n, &d)
 }
 
 fn proc_cpu_ms(pid: u32) -> f64 {

@@ -456,7 +456,7 @@ fn status_cmd(ctx: &Ctx, format: Format) -> Result<u8> {
     let pointer = links::read_pointer(&cfg);
     let problem = links::pointer_problem(&cfg, &pointer);
     let now = ctx.clock.now();
-    let s = status::build(&cfg, &st, &pointer, problem, &ctx.paths.home, now);
+    let s = status::build(&cfg, &st, &pointer, problem, now);
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&s)?),
         Format::Tmux => println!("{}", status::render_tmux(&s, &status::TmuxStyle::default(), now)),
@@ -682,7 +682,7 @@ fn tmux_segment(ctx: &Ctx, style: &status::TmuxStyle) -> String {
     let pointer = links::read_pointer(&cfg);
     let problem = links::pointer_problem(&cfg, &pointer);
     let now = ctx.clock.now();
-    status::render_tmux(&status::build(&cfg, &st, &pointer, problem, &ctx.paths.home, now), style, now)
+    status::render_tmux(&status::build(&cfg, &st, &pointer, problem, now), style, now)
 }
 
 fn tmux_init(ctx: &Ctx, plugin_dir: Option<&std::path::Path>) -> Result<u8> {

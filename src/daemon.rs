@@ -300,7 +300,7 @@ impl<'a> Daemon<'a> {
         let pointer = links::read_pointer(self.cfg);
         let problem = links::pointer_problem(self.cfg, &pointer);
         let now = self.clock.now();
-        let s = status::build(self.cfg, &st, &pointer, problem, &self.paths.home, now);
+        let s = status::build(self.cfg, &st, &pointer, problem, now);
         let text = status::render_tmux(&s, &self.style, now);
         if text != self.last_status && self.tmux.set_user_option("@claude-failover-status", &text).is_ok() {
             self.last_status = text;

@@ -73,29 +73,29 @@ pub fn run(opts: &Options) -> Result<u8> {
     cmd(&["link"])?;
 
     let tmux = TmuxCli::new(Some(socket.clone()));
-    let mut new = Command::new("tmux");
-    new.arg("-u").arg("-S").arg(&socket).args([
-        "-f",
-        "/dev/null",
-        "new-session",
-        "-d",
-        "-s",
-        "demo",
-        "-x",
-        "200",
-        "-y",
-        "50",
-    ]);
-    for (k, v) in &envs {
-        new.env(k, v);
-    }
     let work = root.join(".claude-work");
-    new.args(["-c"]).arg(root.join("src/webapp")).args(["-e", &format!("CLAUDE_CONFIG_DIR={}", work.display())]);
-    new.args(["-e", &format!("DEMO_LIMIT_AFTER={}", opts.limit_after)]);
-    let status = new.status().context("cannot start tmux (is it installed?)")?;
-    if !status.success() {
-        bail!("tmux could not start a private server at {}", socket.display());
-    }
+    let webapp = root.join("src/webapp");
+    let work_env = format!("CLAUDE_CONFIG_DIR={}", work.display());
+    let limit_env = format!("DEMO_LIMIT_AFTER={}", opts.limit_after);
+    tmux.start_server(
+        &envs,
+        &[
+            "-d",
+            "-s",
+            "demo",
+            "-x",
+            "200",
+            "-y",
+            "50",
+            "-c",
+            &webapp.to_string_lossy(),
+            "-e",
+            &work_env,
+            "-e",
+            &limit_env,
+        ],
+    )
+    .with_context(|| format!("cannot start a private tmux server at {} (is tmux installed?)", socket.display()))?;
     let result = drive(&tmux, root, &bin, &stand_in, &work, opts);
     stop_daemons(&state);
     let _ = tmux.run(&["kill-server"]);
@@ -159,9 +159,7 @@ fn drive(tmux: &TmuxCli, root: &Path, bin: &Path, stand_in: &Path, work: &Path, 
     tmux.run(&["display-message", "-d", "0", "claude-failover demo: the left pane hits its limit in a few seconds; watch both panes move to 'personal' (prefix + d to leave)"]).ok();
     let events = root.join("state/events.jsonl");
     if opts.attach {
-        let status =
-            Command::new("tmux").arg("-S").arg(root.join("tmux.sock")).args(["attach", "-t", "demo"]).status()?;
-        return Ok(u8::from(!status.success()));
+        return Ok(u8::from(!tmux.attach("demo")?));
     }
     // Headless: wait for the swap and for both panes to be back, then report.
     let end = Instant::now() + Duration::from_secs(30);

@@ -77,14 +77,7 @@ pub struct Status {
     swapping_to: Option<String>,
 }
 
-pub fn build(
-    cfg: &Config,
-    st: &State,
-    pointer: &Pointer,
-    pointer_problem: Option<String>,
-    home: &std::path::Path,
-    now: Timestamp,
-) -> Status {
+pub fn build(cfg: &Config, st: &State, pointer: &Pointer, pointer_problem: Option<String>, now: Timestamp) -> Status {
     let active = match pointer {
         Pointer::Account(a) => a.clone(),
         _ => st.active.clone().unwrap_or_else(|| cfg.primary.clone()),
@@ -108,7 +101,6 @@ pub fn build(
         .iter()
         .filter_map(|a| st.account(&a.name).exhausted_until.filter(|t| *t > now).map(|t| (a.name.clone(), t)))
         .collect();
-    let _ = home;
     Status {
         active,
         state: st.phase_name(),

@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde_json::json;
 
 use crate::clock::{Clock, fmt_utc};
@@ -679,11 +679,6 @@ pub fn recover(cfg: &Config, store: &Store, clock: &dyn Clock, events: &dyn Sink
         );
     }
     Ok(Vec::new())
-}
-
-/// Helper for tests and `status`: `now + d`.
-pub fn after(now: Timestamp, d: SignedDuration) -> Timestamp {
-    now.checked_add(d).unwrap_or(now)
 }
 
 #[cfg(test)]

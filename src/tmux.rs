@@ -118,6 +118,25 @@ impl TmuxCli {
         cmd
     }
 
+    /// Start a server (on this socket) with `args` after `new-session`, and extra environment for
+    /// the server itself.
+    pub fn start_server(&self, env: &[(String, String)], new_session_args: &[&str]) -> Result<()> {
+        let mut cmd = self.command();
+        cmd.args(["-f", "/dev/null", "new-session"]).args(new_session_args);
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
+        let out = exec::run(&mut cmd, None, self.timeout)?;
+        if !out.status.success() {
+            bail!("tmux could not start a server: {}", out.stderr.trim());
+        }
+        Ok(())
+    }
+
+    /// Attach the user's terminal to `session` until they detach (no timeout: it is interactive).
+    pub fn attach(&self, session: &str) -> Result<bool> {
+        let target = format!("={session}");
+        Ok(self.command().args(["attach-session", "-t", &target]).status()?.success())
+    }
+
     pub fn server_running(&self) -> bool {
         matches!(self.run_if_server(&["display-message", "-p", "#{pid}"]), Ok(Some(_)))
     }

@@ -8,7 +8,6 @@ mod crash;
 mod detect_e2e;
 mod fuzz_replay;
 mod hooks_e2e;
-mod measure;
 mod plugin;
 mod reliability;
 mod world;

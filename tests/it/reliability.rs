@@ -63,37 +63,12 @@ fn a_fake_exit_hint_is_never_executed() {
     assert!(l["argv"].as_array().unwrap().iter().all(|a| !a.as_str().unwrap_or("").contains("touch")));
 }
 
-/// `n` Claude panes on main, started together (tiled over windows of 8).
-fn many(w: &World, n: usize, dir: &std::path::Path) -> Vec<String> {
-    let mut panes = vec![w.first_pane(dir)];
-    for i in 1..n {
-        if i % 8 == 0 {
-            w.tmux(&["new-window", "-d", "-t", "w", "-c", dir.to_str().unwrap()]);
-        }
-        let p = w
-            .tmux(&["split-window", "-d", "-t", "w:$", "-P", "-F", "#{pane_id}", "-c", dir.to_str().unwrap()])
-            .trim()
-            .to_string();
-        w.tmux(&["select-layout", "-t", "w:$", "tiled"]);
-        panes.push(p);
-    }
-    w.type_lines(&panes, &format!("CLAUDE_CONFIG_DIR='{}' '{FAKE}'", w.home("main").display()));
-    crate::common::wait_for("all ready", std::time::Duration::from_secs(60), || {
-        w.fake_events().iter().filter(|e| e["event"] == "ready").count() >= n
-    });
-    w.type_lines(&panes, "hello");
-    crate::common::wait_for("all answered", std::time::Duration::from_secs(60), || {
-        w.fake_events().iter().filter(|e| e["event"] == "reply").count() >= n
-    });
-    panes
-}
-
 #[test]
 fn twenty_panes_hitting_the_limit_together_make_one_swap_and_one_relaunch_each() {
     let mut w = World::new("");
     let d = w.project("twenty");
     w.trust("main", &d);
-    let panes = many(&w, 20, &d);
+    let panes = w.claude_panes(20, &d);
     w.start_daemon();
     w.wait_daemon_event("all attached", |e| e["event"] == "attached" && e["pane"] == panes[19].as_str());
     let sessions: Vec<String> = w
@@ -125,7 +100,7 @@ fn a_manual_swap_during_an_automatic_one_waits_its_turn() {
     let d = w.project("race");
     w.trust("main", &d);
     w.trust("backup", &d);
-    let panes = many(&w, 4, &d);
+    let panes = w.claude_panes(4, &d);
     w.start_daemon();
     w.wait_daemon_event("all attached", |e| e["event"] == "attached" && e["pane"] == panes[3].as_str());
     w.type_line(&panes[0], "!fake limit");

@@ -132,6 +132,32 @@ impl World {
         id
     }
 
+    /// `n` Claude panes on main in `dir` (windows of 8, tiled), all started at once, each with one
+    /// prompt answered so its transcript exists.
+    pub fn claude_panes(&self, n: usize, dir: &Path) -> Vec<String> {
+        let d = dir.to_str().unwrap();
+        let mut panes = vec![self.first_pane(dir)];
+        for i in 1..n {
+            if i % 8 == 0 {
+                self.tmux(&["new-window", "-d", "-t", "w", "-c", d]);
+            }
+            panes.push(
+                self.tmux(&["split-window", "-d", "-t", "w:$", "-P", "-F", "#{pane_id}", "-c", d]).trim().to_string(),
+            );
+            self.tmux(&["select-layout", "-t", "w:$", "tiled"]);
+        }
+        let ready = |what: &str, n: usize| {
+            wait_for(what, Duration::from_secs(60), || {
+                self.fake_events().iter().filter(|e| e["event"] == what).count() >= n
+            })
+        };
+        self.type_lines(&panes, &format!("CLAUDE_CONFIG_DIR='{}' '{FAKE}'", self.home("main").display()));
+        ready("ready", n);
+        self.type_lines(&panes, "hello");
+        ready("reply", n);
+        panes
+    }
+
     /// The same line into many panes, with one pause before all the Enters.
     pub fn type_lines(&self, panes: &[String], text: &str) {
         for p in panes {

@@ -36,6 +36,25 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<()> {
     Ok(())
 }
 
+/// Replace `path` with `data` by temp + rename, without fsync: for files that must survive this
+/// process being killed (the page cache outlives it) but not a power cut.
+pub fn replace(path: &Path, data: &[u8], mode: u32) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().with_context(|| format!("cannot write {}: not a file path", path.display()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", name.to_string_lossy()))
+        .suffix(".tmp")
+        .permissions(fs::Permissions::from_mode(mode))
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temp file in {}", dir.display()))?;
+    tmp.write_all(data).with_context(|| format!("cannot write {} (disk full or read-only?)", path.display()))?;
+    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
 /// fsync a directory so a rename in it survives a power cut. Best effort: some filesystems
 /// refuse to fsync directories, and the rename itself already happened.
 pub fn sync_dir(dir: &Path) {

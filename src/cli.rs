@@ -524,6 +524,10 @@ fn target_pane(pane: Option<String>) -> Result<String> {
     Ok(p)
 }
 
+fn find_pane(tmux: &dyn crate::tmux::Tmux, pane: &str) -> Result<crate::tmux::PaneInfo> {
+    tmux.list_panes()?.into_iter().find(|p| p.id == pane).with_context(|| format!("no pane {pane} on this tmux server"))
+}
+
 fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
     let tmux = ctx.tmux();
     let server = Server::resolve(&ctx.paths, &tmux)?;
@@ -531,11 +535,12 @@ fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
     match action {
         PaneAction::Attach { pane, notify } => {
             let pane = target_pane(pane)?;
+            let info = find_pane(&tmux, &pane)?;
+            let log = daemon::attach(&tmux, &server, &info)?;
             store.update(|s| {
                 s.panes.entry(pane.clone()).or_default().detached = false;
                 Ok(())
             })?;
-            let log = daemon::attach(&tmux, &server, &pane)?;
             println!("watching {pane} ({})", log.display());
             if notify {
                 let _ = tmux.display_message(&format!("claude-failover: watching {pane}"));
@@ -549,12 +554,12 @@ fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
         }
         PaneAction::Detach { pane, notify } => {
             let pane = target_pane(pane)?;
-            tmux.pipe_pane(&pane, None)?;
+            let info = find_pane(&tmux, &pane)?;
             store.update(|s| {
                 s.panes.entry(pane.clone()).or_default().detached = true;
                 Ok(())
             })?;
-            let _ = std::fs::remove_file(server.log_of(&pane));
+            daemon::detach(&tmux, &server, &info)?;
             println!("stopped watching {pane}");
             if notify {
                 let _ = tmux.display_message(&format!("claude-failover: stopped watching {pane}"));

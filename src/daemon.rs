@@ -13,6 +13,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -31,9 +32,10 @@ use crate::faults::Faults;
 use crate::fleet::{Timing, TmuxFleet};
 use crate::links::{self, Pointer};
 use crate::paths::Paths;
+use crate::progress::{PaneProgress, PendingLimit, Progress};
 use crate::state::Store;
 use crate::swap::{Engine, Outcome, Trigger};
-use crate::tmux::{Tmux, TmuxCli, shell_quote, valid_pane_id};
+use crate::tmux::{PaneInfo, Tmux, TmuxCli, shell_quote, valid_pane_id};
 use crate::{claude, procs, status};
 
 /// The batching window, anchored at the first event of a batch.
@@ -46,6 +48,8 @@ pub const LOG_CAP: u64 = 8 << 20;
 const READ_MAX: u64 = 1 << 20;
 /// A fingerprint seen in a pane is ignored for this long.
 const SEEN_TTL: jiff::SignedDuration = jiff::SignedDuration::from_hours(12);
+/// A charge is kept this long in the saved progress (it only matters around a relaunch).
+const COUNTED_KEEP: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 
 /// Which tmux server, and where its files live: `<state>/servers/<key>/`.
 #[derive(Debug, Clone)]
@@ -119,13 +123,39 @@ pub fn pipe_command(bin: &Path, log: &Path) -> String {
     format!("exec {} pipe-log {}", shell_quote(&bin.to_string_lossy()), shell_quote(&log.to_string_lossy()))
 }
 
-/// Start piping a pane into its log (`-o`: a pipe the user set up is left alone).
-pub fn attach(tmux: &dyn Tmux, server: &Server, pane: &str) -> Result<PathBuf> {
+/// Start piping a pane into its log. A pane already piped into its log (by a daemon before this
+/// one) is taken as it is; a pane piped anywhere else is the user's, and is left alone.
+pub fn attach(tmux: &dyn Tmux, server: &Server, pane: &PaneInfo) -> Result<PathBuf> {
     crate::atomic::private_dir(&server.logs())?;
-    let log = server.log_of(pane);
+    let log = server.log_of(&pane.id);
+    if pane.piped {
+        if ours(server, pane) {
+            return Ok(log);
+        }
+        anyhow::bail!(
+            "{} is already piped elsewhere (pipe-pane); it is left alone, so its output is not watched \
+             (limits still reach us through the transcripts and the hooks)",
+            pane.id
+        );
+    }
     let bin = std::env::current_exe().context("cannot find this program's own path")?;
-    tmux.pipe_pane(pane, Some(&pipe_command(&bin, &log)))?;
+    tmux.pipe_pane(&pane.id, Some(&pipe_command(&bin, &log)))?;
     Ok(log)
+}
+
+/// Stop piping a pane, only when the pipe is ours.
+pub fn detach(tmux: &dyn Tmux, server: &Server, pane: &PaneInfo) -> Result<()> {
+    if pane.piped && ours(server, pane) {
+        tmux.pipe_pane(&pane.id, None)?;
+    }
+    let _ = std::fs::remove_file(server.log_of(&pane.id));
+    Ok(())
+}
+
+/// A pane's pipe is ours when its log exists: we create it when we pipe the pane and remove it
+/// when we stop, or when the pane is gone.
+fn ours(server: &Server, pane: &PaneInfo) -> bool {
+    std::fs::symlink_metadata(server.log_of(&pane.id)).is_ok_and(|m| m.is_file())
 }
 
 /// `pipe-log FILE`: copy stdin to FILE (O_APPEND, O_NOFOLLOW, 0600), truncating it past the cap.
@@ -152,13 +182,50 @@ pub fn pipe_log(file: &Path) -> Result<()> {
 }
 
 struct PaneWatch {
+    /// The log's inode and how far it has been read.
+    ino: u64,
     offset: u64,
     stream: Stream,
     seen: HashMap<String, Timestamp>,
     /// Set when a swap relaunched this pane: until the old claude's exit hint ("Resume this
     /// session with:") is read, what the log holds was printed on this account.
-    before_relaunch: Option<(String, Instant)>,
+    before_relaunch: Option<(String, Timestamp)>,
 }
+
+impl PaneWatch {
+    /// Carry on from a killed daemon's progress when it is about this very file; otherwise from
+    /// `fresh` (the end of the log for a pane attached now, the start for a log found unread).
+    fn resume(saved: Option<PaneProgress>, ino: u64, len: u64, fresh: u64) -> PaneWatch {
+        let Some(p) = saved else {
+            return PaneWatch {
+                ino,
+                offset: fresh,
+                stream: Stream::new(),
+                seen: HashMap::new(),
+                before_relaunch: None,
+            };
+        };
+        let offset = match p.ino {
+            // Saved before the log existed (tmux creates it a moment after the pipe starts):
+            // everything in it is unread.
+            0 => 0,
+            i if i == ino && p.offset <= len => p.offset,
+            _ => fresh,
+        };
+        PaneWatch {
+            ino,
+            offset,
+            stream: Stream::new(),
+            seen: p.seen.into_iter().collect(),
+            before_relaunch: p.printed_on,
+        }
+    }
+}
+
+/// How long a relaunched pane's output is charged to the old account when no exit hint comes.
+const HINT_WAIT: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
+/// Progress without a detection is saved at most this often.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
 /// What the old claude prints as it exits: the boundary between two accounts in a pane's log.
 const EXIT_HINT: &[u8] = b"Resume this session with";
@@ -183,6 +250,16 @@ pub struct Daemon<'a> {
     session_seen: HashSet<(String, String)>,
     /// Messages already charged to an account (fingerprint → account, when).
     counted: HashMap<String, (String, Timestamp)>,
+    /// A killed daemon's pane progress, taken up as each pane is attached again.
+    restored: HashMap<String, PaneProgress>,
+    /// Panes that could not be attached (already warned about).
+    unwatchable: HashSet<String>,
+    /// Transcripts read since start (the others are at their end, as primed).
+    read_transcripts: HashSet<PathBuf>,
+    /// Limits found and not acted on yet (saved before acting).
+    pending: Vec<PendingLimit>,
+    progress_dirty: bool,
+    progress_saved: Instant,
     started: Timestamp,
     last_status: String,
     last_rescan: Instant,
@@ -241,6 +318,12 @@ impl<'a> Daemon<'a> {
             transcripts: HashMap::new(),
             session_seen: HashSet::new(),
             counted: HashMap::new(),
+            restored: HashMap::new(),
+            read_transcripts: HashSet::new(),
+            unwatchable: HashSet::new(),
+            pending: Vec::new(),
+            progress_dirty: false,
+            progress_saved: Instant::now(),
             started: clock.now(),
             last_status: String::new(),
             last_rescan: Instant::now(),
@@ -270,9 +353,10 @@ impl<'a> Daemon<'a> {
         match self.with_engine(|engine| engine.run(trigger)) {
             Ok(Outcome::Skipped(why)) => self.events.emit("skipped", &why, json!({})),
             Ok(Outcome::Swapped { from, to, relaunched, failed }) => {
+                let now = self.clock.now();
                 for id in &relaunched {
                     if let Some(w) = self.panes.get_mut(id) {
-                        w.before_relaunch = Some((from.clone(), Instant::now()));
+                        w.before_relaunch = Some((from.clone(), now));
                     }
                 }
                 crate::notify::swapped(self.cfg, self.tmux, self.events, &from, &to, relaunched.len(), failed.len());
@@ -319,18 +403,17 @@ impl<'a> Daemon<'a> {
         };
         let st = self.store.load().unwrap_or_default();
         let live: HashSet<String> = panes.iter().map(|p| p.id.clone()).collect();
+        let mut attached = false;
         for p in panes.iter().filter(|p| !p.dead) {
             if self.panes.contains_key(&p.id) || st.panes.get(&p.id).is_some_and(|r| r.detached) {
                 continue;
             }
             let Some(saved) = self.fleet().saved_pane(p) else { continue };
-            match attach(self.tmux, &self.server, &p.id) {
+            match attach(self.tmux, &self.server, p) {
                 Ok(log) => {
-                    let offset = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
-                    self.panes.insert(
-                        p.id.clone(),
-                        PaneWatch { offset, stream: Stream::new(), seen: HashMap::new(), before_relaunch: None },
-                    );
+                    let (ino, len) = std::fs::metadata(&log).map(|m| (m.ino(), m.len())).unwrap_or((0, 0));
+                    self.panes.insert(p.id.clone(), PaneWatch::resume(self.restored.remove(&p.id), ino, len, len));
+                    attached = true;
                     self.events.emit(
                         "attached",
                         &format!("watching {} ({})", p.id, saved.account.as_deref().unwrap_or("?")),
@@ -346,7 +429,11 @@ impl<'a> Daemon<'a> {
                         Ok(())
                     });
                 }
-                Err(e) => self.events.emit("warning", &format!("cannot attach {}: {e:#}", p.id), json!({"pane": p.id})),
+                Err(e) => {
+                    if self.unwatchable.insert(p.id.clone()) {
+                        self.events.emit("warning", &format!("cannot attach {}: {e:#}", p.id), json!({"pane": p.id}));
+                    }
+                }
             }
         }
         // Panes that are gone: drop their log (a file we created) and their record.
@@ -354,6 +441,12 @@ impl<'a> Daemon<'a> {
         for id in gone {
             self.panes.remove(&id);
             let _ = std::fs::remove_file(self.server.log_of(&id));
+        }
+        self.restored.retain(|id, _| live.contains(id));
+        self.unwatchable.retain(|id| live.contains(id));
+        if attached {
+            // From now on a restarted daemon reads this pane from here, not from its end.
+            self.save_progress();
         }
         let _ = self.store.update(|s| {
             s.panes.retain(|id, _| live.contains(id));
@@ -369,10 +462,8 @@ impl<'a> Daemon<'a> {
             if !valid_pane_id(pane) {
                 return;
             }
-            self.panes.insert(
-                pane.to_string(),
-                PaneWatch { offset: 0, stream: Stream::new(), seen: HashMap::new(), before_relaunch: None },
-            );
+            let (ino, len) = std::fs::metadata(&log).map(|m| (m.ino(), m.len())).unwrap_or((0, 0));
+            self.panes.insert(pane.to_string(), PaneWatch::resume(self.restored.remove(pane), ino, len, 0));
         }
         let now = self.clock.now();
         let local = self.clock.local_zone();
@@ -380,11 +471,14 @@ impl<'a> Daemon<'a> {
         {
             let Some(w) = self.panes.get_mut(pane) else { return };
             let Ok(mut f) = File::open(&log) else { return };
-            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-            if len < w.offset {
-                w.offset = 0; // truncated by the writer's cap
+            let (ino, len) = f.metadata().map(|m| (m.ino(), m.len())).unwrap_or((0, 0));
+            if len < w.offset || ino != w.ino {
+                // Truncated by the writer's cap, or a new file: read it from its start.
+                w.offset = 0;
+                w.ino = ino;
                 w.stream = Stream::new();
             }
+            let start = w.offset;
             let mut budget = READ_MAX;
             let mut buf = vec![0u8; 64 * 1024];
             if f.seek(SeekFrom::Start(w.offset)).is_err() {
@@ -399,7 +493,7 @@ impl<'a> Daemon<'a> {
                 w.offset += n as u64;
                 budget -= n as u64;
                 let data = &buf[..n];
-                if w.before_relaunch.as_ref().is_some_and(|(_, since)| since.elapsed() > Duration::from_secs(60)) {
+                if w.before_relaunch.as_ref().is_some_and(|(_, since)| now.duration_since(*since) > HINT_WAIT) {
                     w.before_relaunch = None; // no hint came: stop attributing
                 }
                 match w.before_relaunch.clone() {
@@ -429,22 +523,96 @@ impl<'a> Daemon<'a> {
             }
             let old = w.before_relaunch.as_ref().map(|(a, _)| a.clone());
             found.extend(w.stream.flush(&self.detector, now, &local).into_iter().map(|d| (d, old.clone())));
+            self.progress_dirty |= w.offset != start;
         }
-        for (d, printed_on) in found {
-            self.on_pane_detection(pane, d, printed_on);
+        if found.is_empty() {
+            return;
         }
+        let limits =
+            found.into_iter().filter_map(|(d, printed_on)| self.judge_pane_detection(pane, d, printed_on)).collect();
+        self.act(limits);
     }
 
+    /// Save the progress (with the limits to act on), act, save again. See `progress`.
+    fn act(&mut self, limits: Vec<PendingLimit>) {
+        self.pending.extend(limits);
+        self.save_progress();
+        let _ = self.faults.hit("daemon.found");
+        while !self.pending.is_empty() {
+            let l = self.pending.remove(0);
+            self.engine_run(Trigger::Limit { account: l.account, until: l.until, text: l.text, auth: l.auth });
+        }
+        self.save_progress();
+    }
+
+    fn progress(&self) -> Progress {
+        let mut panes: std::collections::BTreeMap<String, PaneProgress> =
+            self.restored.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        for (id, w) in &self.panes {
+            panes.insert(
+                id.clone(),
+                PaneProgress {
+                    ino: w.ino,
+                    offset: w.offset,
+                    seen: w.seen.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+                    printed_on: w.before_relaunch.clone(),
+                },
+            );
+        }
+        let mut p = Progress {
+            panes,
+            transcripts: self
+                .read_transcripts
+                .iter()
+                .filter_map(|t| self.transcripts.get(t).map(|o| (t.clone(), *o)))
+                .collect(),
+            counted: self.counted.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            pending: self.pending.clone(),
+        };
+        p.prune(self.clock.now(), COUNTED_KEEP);
+        p
+    }
+
+    fn save_progress(&mut self) {
+        if let Err(e) = self.progress().save(&self.server.dir) {
+            self.events.emit("warning", &format!("cannot save the daemon's progress: {e:#}"), json!({}));
+        }
+        self.progress_dirty = false;
+        self.progress_saved = Instant::now();
+    }
+
+    /// Take up a killed daemon's progress: offsets and marks now, its pending limits once the
+    /// panes are attached again.
+    fn restore_progress(&mut self) -> Vec<PendingLimit> {
+        let p = match Progress::load(&self.server.dir) {
+            Ok(p) => p,
+            Err(e) => {
+                self.events.emit("warning", &format!("{e:#}; reading every log from its end"), json!({}));
+                return Vec::new();
+            }
+        };
+        self.restored = p.panes.into_iter().collect();
+        self.counted = p.counted.into_iter().collect();
+        for (t, offset) in p.transcripts {
+            if std::fs::metadata(&t).is_ok_and(|m| m.len() >= offset) {
+                self.transcripts.insert(t.clone(), offset);
+                self.read_transcripts.insert(t);
+            }
+        }
+        p.pending
+    }
+
+    /// Judge one detection in a pane; a limit to act on comes back, everything else is logged.
     /// `printed_on`: the account the pane ran on when this was printed, when it is known to differ
     /// from the current one (read after a relaunch, from before it).
-    fn on_pane_detection(&mut self, pane: &str, d: Detection, printed_on: Option<String>) {
+    fn judge_pane_detection(&mut self, pane: &str, d: Detection, printed_on: Option<String>) -> Option<PendingLimit> {
         let now = self.clock.now();
         let fp = d.fingerprint();
         let fp_seen = fp.clone();
         if let Some(w) = self.panes.get_mut(pane) {
             w.seen.retain(|_, t| *t > now);
             if w.seen.contains_key(&fp_seen) {
-                return; // a redraw, or a resumed session re-rendering its history
+                return None; // a redraw, or a resumed session re-rendering its history
             }
             w.seen.insert(fp_seen, now.checked_add(SEEN_TTL).unwrap_or(now));
         }
@@ -456,14 +624,14 @@ impl<'a> Daemon<'a> {
                     &format!("{pane}: {}", d.text),
                     fields,
                 );
-                return;
+                return None;
             }
             Kind::Exhausted | Kind::Auth => {}
         }
         // Only a pane that runs claude now counts: a shell printing the same words is not a limit.
         let Some(account) = printed_on.or_else(|| self.claude_account_of(pane)) else {
             self.events.emit("ignored", &format!("{pane} does not run claude: {}", d.text), fields);
-            return;
+            return None;
         };
         // While a swap runs, other panes' copies of the same message wait unread in their logs;
         // read after their pane moved, they would blame the new account for the old one's limit.
@@ -478,12 +646,11 @@ impl<'a> Daemon<'a> {
                 &format!("{pane}: printed before its relaunch (already counted for {charged}): {}", d.text),
                 fields,
             );
-            return;
+            return None;
         }
         self.counted.insert(fp, (account.clone(), now));
         self.events.emit("detected", &format!("{pane} ({account}): {}", d.text), fields);
-        let auth = d.kind == Kind::Auth;
-        self.engine_run(Trigger::Limit { account, until: d.resets_at, text: d.text, auth });
+        Some(PendingLimit { account, until: d.resets_at, text: d.text, auth: d.kind == Kind::Auth })
     }
 
     /// The account of the claude running in `pane`, or None when it runs no claude.
@@ -520,6 +687,10 @@ impl<'a> Daemon<'a> {
         // Only whole lines; a partial last line is read again next time.
         let end = buf.iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0);
         self.transcripts.insert(path.to_path_buf(), offset + end as u64);
+        self.read_transcripts.insert(path.to_path_buf());
+        self.progress_dirty |= end > 0;
+        let mut found = false;
+        let mut limits = Vec::new();
         let now = self.clock.now();
         let local = self.clock.local_zone();
         for line in buf[..end].split(|b| *b == b'\n') {
@@ -544,6 +715,7 @@ impl<'a> Daemon<'a> {
                 continue;
             }
             for d in self.detector.scan_text(&err.text, now, &local) {
+                found = true;
                 let fp = d.fingerprint();
                 if !self.session_seen.insert((err.session_id.clone(), fp.clone())) {
                     continue;
@@ -574,9 +746,11 @@ impl<'a> Daemon<'a> {
                     continue;
                 };
                 self.events.emit("detected", &format!("session {} ({account}): {}", err.session_id, d.text), fields);
-                let auth = d.kind == Kind::Auth;
-                self.engine_run(Trigger::Limit { account, until: d.resets_at, text: d.text, auth });
+                limits.push(PendingLimit { account, until: d.resets_at, text: d.text, auth: d.kind == Kind::Auth });
             }
+        }
+        if found {
+            self.act(limits);
         }
     }
 
@@ -589,7 +763,7 @@ impl<'a> Daemon<'a> {
         files.sort();
         for f in files {
             let msg = std::fs::read(&f).ok().and_then(|b| serde_json::from_slice::<Inbox>(&b).ok());
-            let _ = std::fs::remove_file(&f);
+            // Removed once handled: a daemon killed meanwhile handles it again (idempotent).
             match msg {
                 Some(Inbox::Rescan) => self.rescan(),
                 Some(Inbox::Detection { pane, session_id, config_dir, text }) => {
@@ -617,6 +791,7 @@ impl<'a> Daemon<'a> {
                 }
                 None => {}
             }
+            let _ = std::fs::remove_file(&f);
         }
     }
 
@@ -711,9 +886,20 @@ impl<'a> Daemon<'a> {
             );
         }
 
+        let pending = self.restore_progress();
         // A swap a crash interrupted is finished or rolled back before anything else.
-        {
-            if let Err(e) = self.with_engine(|engine| engine.finish_interrupted()) {
+        match self.with_engine(|engine| engine.finish_interrupted()) {
+            Ok(Some(Outcome::Swapped { from, relaunched, .. })) => {
+                // What those panes' logs hold up to the old claude's exit hint was printed on `from`.
+                let now = self.clock.now();
+                for id in relaunched {
+                    if let Some(p) = self.restored.get_mut(&id) {
+                        p.printed_on = Some((from.clone(), now));
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
                 self.events.emit(
                     "swap_failed",
                     &format!("could not finish an interrupted swap: {}", e.full()),
@@ -722,6 +908,29 @@ impl<'a> Daemon<'a> {
             }
         }
         self.rescan();
+        // What was printed while no daemon read it, and what a killed daemon had found but not
+        // acted on yet.
+        let panes: Vec<String> = self.panes.keys().cloned().collect();
+        for pane in panes {
+            self.read_log(&pane);
+        }
+        let unread: Vec<PathBuf> = self
+            .read_transcripts
+            .iter()
+            .filter(|t| std::fs::metadata(t).is_ok_and(|m| m.len() > self.transcripts.get(*t).copied().unwrap_or(0)))
+            .cloned()
+            .collect();
+        for t in unread {
+            self.read_transcript(&t);
+        }
+        if !pending.is_empty() {
+            self.events.emit(
+                "recovered",
+                &format!("acting on {} limit(s) found before a restart", pending.len()),
+                json!({}),
+            );
+            self.act(pending);
+        }
         self.read_inbox();
         self.timers();
         self.events.emit(
@@ -732,6 +941,10 @@ impl<'a> Daemon<'a> {
 
         let mut wake = Instant::now() + self.next_wake();
         let quit_reason = loop {
+            // What was read since the last save is saved a second later at most.
+            if self.progress_dirty && self.progress_saved.elapsed() >= PROGRESS_EVERY {
+                self.save_progress();
+            }
             // Timers are due by the clock, not by silence: a pane that never stops printing
             // must not hold back a return or the end of a wait.
             if Instant::now() >= wake {
@@ -744,7 +957,8 @@ impl<'a> Daemon<'a> {
                 self.timers();
                 wake = Instant::now() + self.next_wake();
             }
-            let first = match rx.recv_timeout(wake.saturating_duration_since(Instant::now())) {
+            let until = if self.progress_dirty { wake.min(self.progress_saved + PROGRESS_EVERY) } else { wake };
+            let first = match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
                 Ok(m) => m,
                 Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => break "event sources closed",
@@ -821,6 +1035,7 @@ impl<'a> Daemon<'a> {
             }
             wake = wake.min(Instant::now() + self.next_wake());
         };
+        self.save_progress();
         self.events.emit("daemon_stopped", quit_reason, json!({}));
         let _ = std::fs::remove_file(self.server.pid_file());
         Ok(())

@@ -22,6 +22,7 @@ pub mod notify;
 pub mod paths;
 pub mod plugin;
 pub mod procs;
+pub mod progress;
 pub mod state;
 pub mod status;
 pub mod swap;

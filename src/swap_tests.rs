@@ -405,6 +405,7 @@ impl crate::tmux::Tmux for FakeTmux {
                 session: s.clone(),
                 window: "@0".into(),
                 dead: false,
+                piped: false,
             })
             .collect())
     }

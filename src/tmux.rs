@@ -24,6 +24,8 @@ pub struct PaneInfo {
     pub session: String,
     pub window: String,
     pub dead: bool,
+    /// Its output is piped somewhere (`pipe-pane`), by us or by anyone.
+    pub piped: bool,
 }
 
 pub trait Tmux: Send + Sync {
@@ -43,8 +45,8 @@ pub trait Tmux: Send + Sync {
     /// A message on every attached client.
     fn display_message(&self, text: &str) -> Result<()>;
     fn set_user_option(&self, name: &str, value: &str) -> Result<()>;
-    /// Start (`Some(shell command)`, only if the pane has no pipe yet) or stop (`None`) piping
-    /// a pane's output.
+    /// Start (`Some(shell command)`) or stop (`None`) piping a pane's output. Either replaces
+    /// the pane's current pipe: callers check [`PaneInfo::piped`] first.
     fn pipe_pane(&self, pane: &str, command: Option<&str>) -> Result<()>;
 }
 
@@ -193,20 +195,21 @@ impl Tmux for TmuxCli {
     fn list_panes(&self) -> Result<Vec<PaneInfo>> {
         // Space-separated, free text last: without a UTF-8 locale tmux prints control
         // characters (a tab separator) as '_'.
-        let fmt = "#{pane_id} #{pane_pid} #{pane_dead} #{window_id} #{session_name}";
+        let fmt = "#{pane_id} #{pane_pid} #{pane_dead} #{pane_pipe} #{window_id} #{session_name}";
         let Some(out) = self.run_if_server(&["list-panes", "-a", "-F", fmt])? else {
             return Ok(Vec::new());
         };
         Ok(out
             .lines()
             .filter_map(|l| {
-                let mut it = l.splitn(5, ' ');
+                let mut it = l.splitn(6, ' ');
                 let id = it.next()?.to_string();
                 let pid = it.next()?.parse().ok()?;
                 let dead = it.next()? == "1";
+                let piped = it.next()? == "1";
                 let window = it.next()?.to_string();
                 let session = it.next()?.to_string();
-                valid_pane_id(&id).then_some(PaneInfo { id, pid, session, window, dead })
+                valid_pane_id(&id).then_some(PaneInfo { id, pid, session, window, dead, piped })
             })
             .collect())
     }
@@ -274,7 +277,8 @@ impl Tmux for TmuxCli {
     fn pipe_pane(&self, pane: &str, command: Option<&str>) -> Result<()> {
         Self::check_pane(pane)?;
         match command {
-            Some(c) => self.run(&["pipe-pane", "-o", "-t", pane, c]).map(drop),
+            // Not `-o`: with a pipe open, `-o` closes it and opens nothing (tmux's toggle).
+            Some(c) => self.run(&["pipe-pane", "-t", pane, c]).map(drop),
             None => self.run(&["pipe-pane", "-t", pane]).map(drop),
         }
     }

@@ -11,9 +11,17 @@ use crate::world::*;
 struct Crash {
     w: World,
     sessions: Vec<String>,
+    first: String,
 }
 
 fn setup(fault: &str) -> Crash {
+    let c = quiet(fault);
+    c.w.type_line(&c.first, "!fake limit");
+    c
+}
+
+/// Two Claude panes on main and a daemon watching them; nothing printed yet.
+fn quiet(fault: &str) -> Crash {
     let mut w = World::new("");
     let a = w.project("a");
     let b = w.project("b");
@@ -26,8 +34,7 @@ fn setup(fault: &str) -> Crash {
     w.env.set("CLAUDE_FAILOVER_FAULTS", fault);
     w.start_daemon();
     w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p2.as_str());
-    w.type_line(&p1, "!fake limit");
-    Crash { w, sessions }
+    Crash { w, sessions, first: p1 }
 }
 
 impl Crash {
@@ -43,7 +50,7 @@ impl Crash {
     }
 
     /// Restart, let it recover, and check the end state.
-    fn restart_and_check(mut self) {
+    fn restart_and_check(&mut self) {
         self.w.start_daemon();
         let w = &self.w;
         // main is still exhausted: recovered either by finishing the swap or by rolling back and
@@ -63,12 +70,7 @@ impl Crash {
                         .filter(|e| e["event"] != "hook")
                         .map(|e| format!("{} {} {}", e["event"], e["session_id"], e["reason"]))
                         .collect();
-                    panic!(
-                        "{sid} never resumed on backup\n--- daemon:\n{}\n--- claude:\n{}\n--- state:\n{}",
-                        w.daemon_log(),
-                        fe.join("\n"),
-                        w.state()
-                    );
+                    panic!("{sid} never resumed on backup\n--- claude:\n{}\n{}", fe.join("\n"), w.diagnose());
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -134,6 +136,34 @@ fn killed_mid_relaunch_with_one_pane_done() {
     let mut c = setup("swap.relaunch=sleep:20000@2");
     c.kill_at("resuming", 1);
     c.restart_and_check();
+}
+
+/// A limit printed while no daemon runs is read by the next one: it carries on from where the
+/// killed one stopped reading (`progress.json`), not from the end of the log.
+#[test]
+fn a_limit_printed_while_no_daemon_runs_is_read_by_the_next() {
+    let mut c = quiet("");
+    // Output the daemon has read, and saved, before it dies: the next one must not re-read it.
+    c.w.type_line(&c.first, "hello");
+    c.w.wait_event("the reply", |e| e["event"] == "prompt" && e["text"] == "hello");
+    c.w.kill_daemon();
+    c.w.type_line(&c.first, "!fake limit");
+    c.w.wait_event("the limit printed", |e| e["event"] == "limit");
+    c.restart_and_check();
+}
+
+/// Killed after finding a limit and before acting on it: the limit was saved as pending, and
+/// the next daemon acts on it, charged to the account it was printed on.
+#[test]
+fn killed_between_finding_a_limit_and_acting_on_it() {
+    let mut c = setup("daemon.found=abort");
+    wait_for("the daemon aborted on the limit", Duration::from_secs(20), || c.w.daemon_exited());
+    c.w.env.set("CLAUDE_FAILOVER_FAULTS", "");
+    assert!(!c.w.daemon_events().iter().any(|e| e["event"] == "swap_started"), "nothing acted on before the kill");
+    c.restart_and_check();
+    let events = c.w.daemon_events();
+    assert!(events.iter().any(|e| e["event"] == "recovered" && e["message"].as_str().unwrap_or("").contains("limit")));
+    assert_eq!(events.iter().filter(|e| e["event"] == "swap_started").count(), 1, "one swap");
 }
 
 /// Ten runs killed at pseudo-random points of the swap (0–900 ms after it started: saving, the

@@ -248,3 +248,41 @@ fn an_account_home_deleted_mid_run_is_recreated_by_the_swap() {
     assert_eq!(std::fs::read_link(w.home("backup").join("projects")).unwrap(), w.env.path(".claude-shared/projects"));
     assert_eq!(w.env.status_json()["degraded"], false);
 }
+
+/// A pane the user already pipes somewhere is never touched: tmux's `pipe-pane -o` would close
+/// their pipe (it toggles), and `pane detach` must not close it either. Our own panes keep their
+/// pipe across a daemon restart.
+#[test]
+fn a_users_own_pipe_is_left_alone_and_ours_survive_a_restart() {
+    let mut w = World::new("");
+    let d = w.project("piped");
+    w.trust("main", &d);
+    let mine = w.first_pane(&d);
+    let theirs = w.pane(&d);
+    let user_log = w.env.dir.path().join("user-pipe.log");
+    w.tmux(&[
+        "pipe-pane",
+        "-t",
+        &theirs,
+        &format!("cat >> {}", claude_failover::tmux::shell_quote(user_log.to_str().unwrap())),
+    ]);
+    w.start_claude(&mine, "main");
+    w.start_claude(&theirs, "main");
+    w.start_daemon();
+    w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == mine.as_str());
+    let warning =
+        w.wait_daemon_event("the user's pipe is reported", |e| e["event"] == "warning" && e["pane"] == theirs.as_str());
+    assert!(warning["message"].as_str().unwrap().contains("already piped elsewhere"), "{warning}");
+    let piped = |w: &World, p: &str| w.tmux(&["display-message", "-p", "-t", p, "#{pane_pipe}"]).trim() == "1";
+    let out = w.cli(&["pane", "detach", &theirs]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    w.kill_daemon();
+    w.start_daemon();
+    assert!(piped(&w, &mine), "our pipe survives a daemon restart");
+    assert!(piped(&w, &theirs), "the user's pipe is still open after attach, detach and a restart");
+    let before = std::fs::metadata(&user_log).map(|m| m.len()).unwrap_or(0);
+    w.type_line(&theirs, "still logging");
+    crate::common::wait_for("the user's pipe still gets output", std::time::Duration::from_secs(10), || {
+        std::fs::metadata(&user_log).map(|m| m.len()).unwrap_or(0) > before
+    });
+}

@@ -246,12 +246,77 @@ impl World {
         }
     }
 
+    /// Start a daemon and wait for *its* `daemon_started` (an earlier daemon's does not count).
+    /// It finishes an interrupted swap first, so this can take the recovery's worst case.
     pub fn start_daemon(&mut self) {
+        let started = |w: &World| w.daemon_events().iter().filter(|e| e["event"] == "daemon_started").count();
+        let before = started(self);
         let mut c = self.env.command(&["--socket", self.socket.to_str().unwrap(), "daemon"]);
         c.stdout(Stdio::null())
             .stderr(Stdio::from(std::fs::File::create(self.env.dir.path().join("daemon.log")).unwrap()));
         self.daemon = Some(c.spawn().expect("daemon"));
-        self.wait_daemon_event("daemon started", |e| e["event"] == "daemon_started");
+        let end = std::time::Instant::now() + Duration::from_secs(60);
+        while started(self) == before {
+            if std::time::Instant::now() > end || self.daemon_exited() {
+                panic!("the daemon did not start\n{}", self.diagnose());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Everything that tells why a daemon is stuck: its threads' stacks, the locks held, the
+    /// panes and what they show, the logs.
+    pub fn diagnose(&self) -> String {
+        let mut out = String::new();
+        let sock = self.socket.to_string_lossy().to_string();
+        for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(cmd) = std::fs::read(e.path().join("cmdline")) else { continue };
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            if !(cmd.contains("claude-failover") && cmd.contains(&sock)) {
+                continue;
+            }
+            let pid = e.file_name().to_string_lossy().to_string();
+            out += &format!("--- process {pid}: {cmd}\n");
+            let fds: Vec<String> = std::fs::read_dir(e.path().join("fd"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|f| std::fs::read_link(f.path()).ok().map(|l| l.display().to_string()))
+                .collect();
+            out += &format!("fds: {fds:?}\n");
+            if let Ok(g) = Command::new("gdb")
+                .args(["-batch", "-p", &pid, "-ex", "thread apply all bt"])
+                .stdin(Stdio::null())
+                .output()
+            {
+                out += &String::from_utf8_lossy(&g.stdout);
+            }
+        }
+        out += &format!("--- /proc/locks\n{}", std::fs::read_to_string("/proc/locks").unwrap_or_default());
+        out += &format!(
+            "--- panes\n{}",
+            self.tmux(&["list-panes", "-a", "-F", "#{pane_id} #{pane_pid} #{pane_current_command} #{pane_pipe}"])
+        );
+        for p in self.tmux(&["list-panes", "-a", "-F", "#{pane_id}"]).lines() {
+            out += &format!("--- screen {p}\n{}", self.screen(p));
+        }
+        out += &format!("--- state\n{}\n", self.state());
+        for server in std::fs::read_dir(self.env.state_dir().join("servers")).into_iter().flatten().flatten() {
+            out += &format!(
+                "--- progress\n{}\n",
+                std::fs::read_to_string(server.path().join("progress.json")).unwrap_or_default()
+            );
+            for log in std::fs::read_dir(server.path().join("panes")).into_iter().flatten().flatten() {
+                let len = log.metadata().map(|m| m.len()).unwrap_or(0);
+                out += &format!("{}: {len} bytes\n", log.path().display());
+            }
+        }
+        out += &format!(
+            "--- events\n{}",
+            std::fs::read_to_string(self.env.state_dir().join("events.jsonl")).unwrap_or_default()
+        );
+        out += &format!("--- daemon log\n{}", self.daemon_log());
+        out
     }
 
     /// SIGKILL the daemon, as a crash would.

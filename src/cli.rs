@@ -503,7 +503,10 @@ fn daemon_cmd(ctx: &Ctx) -> Result<u8> {
     let tmux = ctx.tmux();
     let server = Server::resolve(&ctx.paths, &tmux)?;
     let Some(_lock) = daemon::lock(&server)? else {
-        println!("a daemon already watches tmux server {}", server.socket);
+        match server.daemon_pid() {
+            Some(pid) => println!("a daemon (pid {pid}) already watches tmux server {}", server.socket),
+            None => println!("a daemon already watches tmux server {}", server.socket),
+        }
         return Ok(0);
     };
     crate::notify::IN_DAEMON.store(true, std::sync::atomic::Ordering::Relaxed);

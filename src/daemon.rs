@@ -13,7 +13,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -128,6 +128,16 @@ pub fn pipe_command(bin: &Path, log: &Path) -> String {
 pub fn attach(tmux: &dyn Tmux, server: &Server, pane: &PaneInfo) -> Result<PathBuf> {
     crate::atomic::private_dir(&server.logs())?;
     let log = server.log_of(&pane.id);
+    if let Ok(m) = std::fs::symlink_metadata(&log)
+        && !m.is_file()
+    {
+        anyhow::bail!(
+            "{} is not a regular file (a symlink planted there?); it is neither followed nor touched: \
+             remove it to watch {}",
+            log.display(),
+            pane.id
+        );
+    }
     if pane.piped {
         if ours(server, pane) {
             return Ok(log);
@@ -222,6 +232,8 @@ impl PaneWatch {
     }
 }
 
+/// How long a new daemon waits for the lock of one that is gone.
+const LOCK_WAIT: Duration = Duration::from_secs(3);
 /// How long a relaunched pane's output is charged to the old account when no exit hint comes.
 const HINT_WAIT: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 /// Progress without a detection is saved at most this often.
@@ -470,7 +482,9 @@ impl<'a> Daemon<'a> {
         let mut found: Vec<(Detection, Option<String>)> = Vec::new();
         {
             let Some(w) = self.panes.get_mut(pane) else { return };
-            let Ok(mut f) = File::open(&log) else { return };
+            let Ok(mut f) = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(&log) else {
+                return;
+            };
             let (ino, len) = f.metadata().map(|m| (m.ino(), m.len())).unwrap_or((0, 0));
             if len < w.offset || ino != w.ino {
                 // Truncated by the writer's cap, or a new file: read it from its start.
@@ -1103,14 +1117,66 @@ pub fn lock(server: &Server) -> Result<Option<File>> {
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(server.dir.join("daemon.lock"))
         .with_context(|| format!("cannot open {}", server.dir.join("daemon.lock").display()))?;
-    match f.try_lock() {
-        Ok(()) => {
-            crate::atomic::write_atomic(&server.pid_file(), std::process::id().to_string().as_bytes(), 0o600)?;
-            Ok(Some(f))
+    // A daemon killed a moment ago can leave its lock held for a few milliseconds more (a child
+    // it was starting holds a copy of the descriptor until it execs). When the daemon the pid
+    // file names is gone, wait for the lock rather than leave the server unwatched.
+    let deadline = Instant::now() + LOCK_WAIT;
+    loop {
+        match f.try_lock() {
+            Ok(()) => {
+                crate::atomic::write_atomic(&server.pid_file(), std::process::id().to_string().as_bytes(), 0o600)?;
+                return Ok(Some(f));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if server.daemon_pid().is_some() || Instant::now() >= deadline {
+                    return Ok(None);
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e).context("cannot take the daemon lock"),
         }
-        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-        Err(std::fs::TryLockError::Error(e)) => Err(e).context("cannot take the daemon lock"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(dir: &Path) -> Server {
+        Server { socket: "/tmp/test-sock".into(), dir: dir.join("server") }
+    }
+
+    fn dead_pid() -> u32 {
+        let mut c = std::process::Command::new("true").spawn().unwrap();
+        let pid = c.id();
+        c.wait().unwrap();
+        pid
+    }
+
+    #[test]
+    fn a_live_daemon_keeps_the_lock_and_a_gone_ones_lock_is_waited_for() {
+        let tmp = tempfile::tempdir().unwrap();
+        let s = server(tmp.path());
+        let held = lock(&s).unwrap().expect("first daemon takes the lock");
+        // The pid file names us, alive: a second daemon gives up at once.
+        let t = Instant::now();
+        assert!(lock(&s).unwrap().is_none());
+        assert!(t.elapsed() < Duration::from_secs(1));
+
+        // The daemon is gone (its pid is dead) but something still holds its lock for a moment,
+        // as a child it was spawning does: the next daemon waits and gets it.
+        std::fs::write(s.pid_file(), dead_pid().to_string()).unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            drop(held);
+        });
+        let next = lock(&s).unwrap();
+        release.join().unwrap();
+        assert!(next.is_some(), "the lock of a daemon that is gone is taken once released");
+        assert_eq!(std::fs::read_to_string(s.pid_file()).unwrap(), std::process::id().to_string());
     }
 }

@@ -183,27 +183,22 @@ fn random_runs(seed: u64) {
 }
 
 #[test]
-#[ignore = "about 1 kill in 150 leaves the restarted daemon silent (not yet diagnosed); run with --ignored"]
 fn killed_at_random_points_1() {
     random_runs(1);
 }
 #[test]
-#[ignore = "about 1 kill in 150 leaves the restarted daemon silent (not yet diagnosed); run with --ignored"]
 fn killed_at_random_points_2() {
     random_runs(2);
 }
 #[test]
-#[ignore = "about 1 kill in 150 leaves the restarted daemon silent (not yet diagnosed); run with --ignored"]
 fn killed_at_random_points_3() {
     random_runs(3);
 }
 #[test]
-#[ignore = "about 1 kill in 150 leaves the restarted daemon silent (not yet diagnosed); run with --ignored"]
 fn killed_at_random_points_4() {
     random_runs(4);
 }
 #[test]
-#[ignore = "about 1 kill in 150 leaves the restarted daemon silent (not yet diagnosed); run with --ignored"]
 fn killed_at_random_points_5() {
     random_runs(5);
 }

@@ -124,18 +124,20 @@ fn peak_rss_kb(pid: u32) -> u64 {
 }
 
 #[test]
-fn a_gigabyte_and_an_escape_flood_through_a_pane_keep_memory_bounded() {
+fn a_gigabyte_random_bytes_and_an_escape_flood_through_a_pane_keep_memory_bounded() {
     let mut w = World::new("");
     let d = w.project("flood");
     let p = w.first_pane(&d);
     w.start_daemon();
     w.cli(&["pane", "attach", &p]);
     let done = w.env.dir.path().join("flood.done");
-    // 1 GB of text, then 64 MB of nothing but escape sequences, then a marker file
+    // 1 GB of text, 32 MB of random bytes (invalid UTF-8, control characters; no ESC or 8-bit
+    // C1 introducers, whose queries tmux would answer into the shell's input), then 64 MB of
+    // nothing but escape sequences, then a marker file
     w.type_line(
         &p,
         &format!(
-            "head -c 1000000000 /dev/zero | tr '\\0' 'x'; yes $'\\e[31m\\e[2K\\e[1A\\e]0;t\\a' | head -c 64000000; touch '{}'",
+            "head -c 1000000000 /dev/zero | tr '\\0' 'x'; head -c 32000000 /dev/urandom | tr -d '\\033\\220\\233\\235\\236\\237'; yes $'\\e[31m\\e[2K\\e[1A\\e]0;t\\a' | head -c 64000000; touch '{}'",
             done.display()
         ),
     );
@@ -285,4 +287,82 @@ fn a_users_own_pipe_is_left_alone_and_ours_survive_a_restart() {
     crate::common::wait_for("the user's pipe still gets output", std::time::Duration::from_secs(10), || {
         std::fs::metadata(&user_log).map(|m| m.len()).unwrap_or(0) > before
     });
+}
+
+/// Every directory the tool creates is 0700 and every file 0600, whatever the umask: the state
+/// dir, the per-server dir with its lock, pid, progress, inbox and pane logs, after a real
+/// daemon-driven swap under `umask 000`.
+#[test]
+fn everything_in_the_state_dir_is_private_under_umask_000() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: umask(2) only sets this process's file mode mask; nextest runs each test in its own
+    // process, and the daemon, the tmux server and its pipe writers inherit the mask from here.
+    unsafe { libc::umask(0) };
+    let mut w = World::new("");
+    let d = w.project("perm");
+    w.trust("main", &d);
+    let p = w.first_pane(&d);
+    w.start_claude(&p, "main");
+    w.start_daemon();
+    w.wait_daemon_event("attached", |e| e["event"] == "attached");
+    w.type_line(&p, "!fake limit");
+    w.wait_event("continue", |e| e["event"] == "prompt" && e["text"] == "continue");
+    w.cli(&["pane", "rescan"]);
+    let mut checked = 0;
+    let mut stack = vec![w.env.state_dir()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let meta = std::fs::symlink_metadata(e.path()).unwrap();
+            let mode = meta.permissions().mode() & 0o777;
+            if meta.is_dir() {
+                assert_eq!(mode, 0o700, "{}", e.path().display());
+                stack.push(e.path());
+            } else {
+                assert_eq!(mode, 0o600, "{}", e.path().display());
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(std::fs::metadata(w.env.state_dir()).unwrap().permissions().mode() & 0o777, 0o700);
+    assert!(checked >= 8, "state, events, locks, pid, progress, logs: {checked} entries");
+}
+
+/// A symlink planted where a pane's log goes is neither followed nor written through: the pane is
+/// not attached (a warning says why), the file it points at is unchanged, and the limit text in
+/// that file triggers nothing.
+#[test]
+fn a_symlink_planted_at_a_log_path_is_not_followed() {
+    let mut w = World::new("");
+    let d = w.project("planted");
+    w.trust("main", &d);
+    let p = w.first_pane(&d);
+    w.start_claude(&p, "main");
+    let victim = w.env.dir.path().join("victim.txt");
+    let text = "  ⎿  You've hit your session limit · resets 3pm (Europe/Paris)\n";
+    std::fs::write(&victim, text).unwrap();
+    // Plant the link where the pane's log will be, before any daemon runs.
+    let servers = w.env.state_dir().join("servers");
+    let key: String = w
+        .socket
+        .to_str()
+        .unwrap()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .collect();
+    let logs = servers.join(key).join("panes");
+    std::fs::create_dir_all(&logs).unwrap();
+    let log = logs.join(format!("pane-{}.log", p.trim_start_matches('%')));
+    std::os::unix::fs::symlink(&victim, &log).unwrap();
+    w.start_daemon();
+    let warning =
+        w.wait_daemon_event("the planted link is reported", |e| e["event"] == "warning" && e["pane"] == p.as_str());
+    assert!(warning["message"].as_str().unwrap().contains("not a regular file"), "{warning}");
+    w.type_line(&p, "hello");
+    w.wait_event("the reply", |e| e["event"] == "reply");
+    let attach = w.cli(&["pane", "attach", &p]);
+    assert_eq!(attach.code, 1, "attach refuses: {}", attach.all());
+    assert!(attach.stderr.contains("not a regular file"), "{}", attach.all());
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), text, "the file behind the link is untouched");
+    assert!(std::fs::symlink_metadata(&log).unwrap().file_type().is_symlink(), "the link itself is left");
+    assert!(!w.daemon_events().iter().any(|e| e["event"] == "detected"), "the text behind the link is never read");
 }

@@ -22,11 +22,18 @@ fn python_dir() -> &'static PathBuf {
     DIR.get_or_init(|| {
         let exe = Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output().expect("python3");
         let exe = String::from_utf8_lossy(&exe.stdout).trim().to_string();
-        let dir = std::env::temp_dir().join(format!("cf-python-{}", std::process::id()));
+        // One dir per interpreter, shared by every test process (nextest runs one per test):
+        // a link made aside and renamed into place, so concurrent processes never see it half made.
+        let key: String = exe.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        let dir = std::env::temp_dir().join(format!("cf-python-{key}"));
         std::fs::create_dir_all(&dir).unwrap();
         let link = dir.join("python3");
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(exe, &link).unwrap();
+        if std::fs::read_link(&link).ok().as_deref() != Some(Path::new(&exe)) {
+            let tmp = dir.join(format!(".python3.{}", std::process::id()));
+            let _ = std::fs::remove_file(&tmp);
+            std::os::unix::fs::symlink(&exe, &tmp).unwrap();
+            std::fs::rename(&tmp, &link).unwrap();
+        }
         dir
     })
 }
@@ -401,10 +408,55 @@ impl Drop for World {
         if let Some(outer) = &self.outer {
             let _ = Command::new("tmux").arg("-S").arg(outer).arg("kill-server").output();
         }
+        // The panes' processes (claude writes its last lines as it dies) outlive kill-server by a
+        // moment; removing the temp dir under them would fail or see it come back.
+        let panes: Vec<u32> = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(["list-panes", "-a", "-F", "#{pane_pid}"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect())
+            .unwrap_or_default();
+        let procs = descendants(&panes);
         let _ = Command::new("tmux").arg("-S").arg(&self.socket).arg("kill-server").output();
         if let Some(mut d) = self.daemon.take() {
             let _ = d.kill();
             let _ = d.wait();
         }
+        let end = std::time::Instant::now() + Duration::from_secs(3);
+        while procs.iter().any(|p| std::path::Path::new(&format!("/proc/{p}")).exists())
+            && std::time::Instant::now() < end
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        while std::fs::remove_dir_all(self.env.dir.path()).is_err()
+            && self.env.dir.path().exists()
+            && std::time::Instant::now() < end
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
+}
+
+/// `roots` and every process below them.
+fn descendants(roots: &[u32]) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut out = roots.to_vec();
+    let mut i = 0;
+    while i < out.len() {
+        let p = out[i];
+        out.extend(parents.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    out
 }

@@ -512,9 +512,40 @@ fn daemon_cmd(ctx: &Ctx) -> Result<u8> {
     crate::notify::IN_DAEMON.store(true, std::sync::atomic::Ordering::Relaxed);
     let store = Store::open(&ctx.paths.state_dir)?;
     let events = EventLog::new(ctx.paths.events_file(), &ctx.clock, true);
-    let d = daemon::Daemon::new(&cfg, &ctx.paths, &store, &ctx.clock, &tmux, &events, server, Faults::from_env())?;
-    d.run()?;
-    Ok(0)
+    use crate::events::Sink;
+    let mut cfg = cfg;
+    loop {
+        let d = daemon::Daemon::new(
+            &cfg,
+            &ctx.paths,
+            &store,
+            &ctx.clock,
+            &tmux,
+            &events,
+            server.clone(),
+            Faults::from_env(),
+        )?;
+        match d.run()? {
+            daemon::Stop::Quit => return Ok(0),
+            // Checked by the daemon; read again here (it may have changed since): a config that
+            // no longer loads keeps the running one.
+            daemon::Stop::Reload => match ctx.config() {
+                Ok(c) => {
+                    cfg = c;
+                    events.emit(
+                        "config_reloaded",
+                        &format!("reloaded {}", ctx.paths.config_file.display()),
+                        serde_json::json!({}),
+                    );
+                }
+                Err(e) => events.emit(
+                    "warning",
+                    &format!("cannot reload the config; keeping the running one: {e:#}"),
+                    serde_json::json!({}),
+                ),
+            },
+        }
+    }
 }
 
 fn target_pane(pane: Option<String>) -> Result<String> {

@@ -15,6 +15,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -242,6 +243,13 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 /// What the old claude prints as it exits: the boundary between two accounts in a pane's log.
 const EXIT_HINT: &[u8] = b"Resume this session with";
 
+/// Why [`Daemon::run`] returned.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stop {
+    Quit,
+    Reload,
+}
+
 enum Msg {
     Fs(notify::Event),
     Quit(&'static str),
@@ -279,28 +287,50 @@ pub struct Daemon<'a> {
     style: status::TmuxStyle,
 }
 
-/// Block the signals we handle in every thread, and turn them into messages on one thread.
-fn signals(tx: mpsc::Sender<Msg>) {
-    // SAFETY: plain libc signal-mask calls on a zeroed sigset_t; done before other threads start,
-    // so every thread inherits the mask and only the waiting thread receives these signals.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        for s in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT] {
-            libc::sigaddset(&mut set, s);
-        }
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-        std::thread::spawn(move || {
-            let mut sig: libc::c_int = 0;
-            if libc::sigwait(&set, &mut sig) == 0 {
-                let _ = tx.send(Msg::Quit(match sig {
-                    libc::SIGHUP => "SIGHUP",
-                    libc::SIGINT => "SIGINT",
-                    _ => "SIGTERM",
-                }));
-            }
-        });
+/// The running daemon's channel, for the threads that live as long as the process (signals, the
+/// server's exit): a config reload runs a new daemon in the same process, and they stay, one
+/// each. A quit that finds no daemon listening (between two) waits here for the next one.
+static CURRENT: Mutex<(Option<mpsc::Sender<Msg>>, Option<&'static str>)> = Mutex::new((None, None));
+
+fn listen(tx: mpsc::Sender<Msg>) -> Option<&'static str> {
+    let mut c = CURRENT.lock().unwrap_or_else(|e| e.into_inner());
+    c.0 = Some(tx);
+    c.1.take()
+}
+
+fn quit(why: &'static str) {
+    let mut c = CURRENT.lock().unwrap_or_else(|e| e.into_inner());
+    if c.0.as_ref().is_none_or(|tx| tx.send(Msg::Quit(why)).is_err()) {
+        c.1 = Some(why);
     }
+}
+
+/// Block the signals we handle in every thread, and turn them into quits on one thread (once
+/// per process).
+fn signals() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: plain libc signal-mask calls on a zeroed sigset_t; done before other threads
+        // start, so every thread inherits the mask and only the waiting thread receives them.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for s in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT] {
+                libc::sigaddset(&mut set, s);
+            }
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            std::thread::spawn(move || {
+                let mut sig: libc::c_int = 0;
+                while libc::sigwait(&set, &mut sig) == 0 {
+                    quit(match sig {
+                        libc::SIGHUP => "SIGHUP",
+                        libc::SIGINT => "SIGINT",
+                        _ => "SIGTERM",
+                    });
+                }
+            });
+        }
+    });
 }
 
 impl<'a> Daemon<'a> {
@@ -853,9 +883,18 @@ impl<'a> Daemon<'a> {
         }
     }
 
-    pub fn run(mut self) -> Result<()> {
+    /// Watch until the server goes, a signal comes, or the config file changes to a valid one
+    /// (`Stop::Reload`: the caller loads it and runs a new daemon in this process, which takes
+    /// up this one's progress).
+    pub fn run(mut self) -> Result<Stop> {
         let (tx, rx) = mpsc::channel::<Msg>();
-        signals(tx.clone());
+        signals();
+        if let Some(why) = listen(tx.clone()) {
+            // Asked to quit during a reload: nothing read yet, so the saved progress stays as is.
+            self.events.emit("daemon_stopped", why, json!({}));
+            let _ = std::fs::remove_file(self.server.pid_file());
+            return Ok(Stop::Quit);
+        }
         crate::atomic::private_dir(&self.server.logs())?;
         crate::atomic::private_dir(&self.server.inbox())?;
         self.server_pid = self.tmux.run(&["display-message", "-p", "#{pid}"]).ok().and_then(|s| s.trim().parse().ok());
@@ -890,8 +929,14 @@ impl<'a> Daemon<'a> {
             let target = if sessions.is_dir() { sessions } else { a.home.clone() };
             let _ = watcher.watch(&target, RecursiveMode::NonRecursive);
         }
+        // The config file: editors replace it (a rename into its dir), so the dir is watched.
+        let config_file = self.paths.config_file.clone();
+        let mut config_bytes = std::fs::read(&config_file).ok();
+        if let Some(dir) = config_file.parent().filter(|d| d.is_dir()) {
+            let _ = watcher.watch(dir, RecursiveMode::NonRecursive);
+        }
         if let Some(pid) = self.server_pid
-            && !watch_exit(pid, tx.clone())
+            && !watch_exit(pid)
         {
             self.events.emit(
                 "warning",
@@ -990,6 +1035,7 @@ impl<'a> Daemon<'a> {
             let mut inbox = false;
             let mut rescan = false;
             let mut status = false;
+            let mut config = false;
             let mut quit = None;
             for m in batch {
                 match m {
@@ -1014,6 +1060,8 @@ impl<'a> Daemon<'a> {
                                 inbox = true;
                             } else if *p == state_file {
                                 status = true;
+                            } else if *p == config_file {
+                                config = true;
                             } else if projects.as_ref().is_some_and(|r| p.starts_with(r)) {
                                 if p.extension().is_some_and(|e| e == "jsonl") && !transcripts.contains(p) {
                                     transcripts.push(p.clone());
@@ -1032,6 +1080,10 @@ impl<'a> Daemon<'a> {
             if let Some(why) = quit {
                 break why;
             }
+            if config && self.config_changed(&mut config_bytes) {
+                self.save_progress();
+                return Ok(Stop::Reload);
+            }
             for pane in logs {
                 self.read_log(&pane);
             }
@@ -1049,10 +1101,34 @@ impl<'a> Daemon<'a> {
             }
             wake = wake.min(Instant::now() + self.next_wake());
         };
+        Ok(self.stop(quit_reason))
+    }
+
+    fn stop(&mut self, why: &str) -> Stop {
         self.save_progress();
-        self.events.emit("daemon_stopped", quit_reason, json!({}));
+        self.events.emit("daemon_stopped", why, json!({}));
         let _ = std::fs::remove_file(self.server.pid_file());
-        Ok(())
+        Stop::Quit
+    }
+
+    /// The config file changed: true when it is valid and different (reload). Invalid, it is
+    /// reported once per version and the running config stays.
+    fn config_changed(&mut self, seen: &mut Option<Vec<u8>>) -> bool {
+        let file = &self.paths.config_file;
+        let now = std::fs::read(file).ok();
+        if now.is_none() || now == *seen {
+            return false; // removed (an editor's save in progress, or gone: keep running) or unchanged
+        }
+        *seen = now;
+        match crate::config::load(file, &self.paths.home) {
+            Ok(_) => true,
+            Err(e) => {
+                let msg = format!("{} has errors; the daemon keeps its running config: {e:#}", file.display());
+                self.events.emit("warning", &msg, json!({}));
+                let _ = self.tmux.display_message(&format!("claude-failover: {msg}"));
+                false
+            }
+        }
     }
 
     /// The directory transcripts land in: the shared `projects` target.
@@ -1087,7 +1163,12 @@ impl<'a> Daemon<'a> {
 
 /// Send `Quit` when process `pid` (the tmux server) exits: a pidfd becomes readable then.
 /// tmux does not remove its socket on exit, so the socket cannot tell us.
-fn watch_exit(pid: u32, tx: mpsc::Sender<Msg>) -> bool {
+fn watch_exit(pid: u32) -> bool {
+    static WATCHING: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WATCHING.get_or_init(|| watch_exit_thread(pid))
+}
+
+fn watch_exit_thread(pid: u32) -> bool {
     // SAFETY: pidfd_open(2) with a pid and no flags returns a new fd or -1; nothing is shared.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) } as libc::c_int;
     if fd < 0 {
@@ -1105,7 +1186,7 @@ fn watch_exit(pid: u32, tx: mpsc::Sender<Msg>) -> bool {
                 return;
             }
         }
-        let _ = tx.send(Msg::Quit("the tmux server is gone"));
+        quit("the tmux server is gone");
     });
     true
 }

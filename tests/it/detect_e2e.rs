@@ -190,3 +190,40 @@ fn pane_rescan_finds_a_new_claude_pane() {
     assert_eq!(list[0]["account"], "main");
     assert_eq!(list[0]["attached"], true);
 }
+
+/// An edited config is taken up by the running daemon (no restart), and one saved with an error
+/// is reported, naming the file, while the daemon keeps running on the config it has.
+#[test]
+fn the_daemon_takes_up_a_config_change_and_keeps_its_config_when_the_new_one_is_broken() {
+    let mut w = World::new("");
+    let d = w.project("reload");
+    w.trust("main", &d);
+    let p = w.first_pane(&d);
+    let sid = w.start_claude(&p, "main");
+    w.start_daemon();
+    w.wait_daemon_event("attached", |e| e["event"] == "attached");
+
+    w.save_config(&World::config("bogus_key = 1"));
+    let warn = w.wait_daemon_event("the broken config is reported", |e| {
+        e["event"] == "warning" && e["message"].as_str().is_some_and(|m| m.contains("keeps its running config"))
+    });
+    let msg = warn["message"].as_str().unwrap();
+    assert!(msg.contains(w.env.config_path().to_str().unwrap()) && msg.contains("bogus_key"), "{msg}");
+    assert!(!w.daemon_exited(), "a broken config does not stop the daemon");
+
+    w.save_config(&World::config("[swap]\nresume_prompt = \"keep going\""));
+    w.wait_daemon_event("reloaded", |e| e["event"] == "config_reloaded");
+    w.type_line(&p, "!fake limit");
+    w.wait_event("the new prompt is typed after the swap", |e| {
+        e["event"] == "prompt" && e["text"] == "keep going" && e["session_id"] == sid.as_str()
+    });
+    assert_eq!(w.daemons(), 1);
+    // The signal thread outlives the reload and reaches the daemon that runs now.
+    let pid = w.daemon_pid().expect("daemon pid");
+    // SAFETY: kill(2) on the daemon this test started.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+    crate::common::wait_for("SIGTERM stops the reloaded daemon", std::time::Duration::from_secs(10), || {
+        w.daemon_exited()
+    });
+    assert!(w.daemon_events().iter().any(|e| e["event"] == "daemon_stopped" && e["message"] == "SIGTERM"));
+}

@@ -53,9 +53,7 @@ impl World {
         let mut env = Env::new();
         let path = format!("{}:{}", python_dir().display(), std::env::var("PATH").unwrap_or_default());
         env.set("PATH", &path);
-        env.write_config(&format!(
-            "claude_command = {FAKE:?}\n{extra_config}\n[[accounts]]\nname = \"main\"\nhome = \"~/.claude-main\"\n[[accounts]]\nname = \"backup\"\nhome = \"~/.claude-backup\"\n"
-        ));
+        env.write_config(&World::config(extra_config));
         env.ok(&["link"]);
         let socket = env.dir.path().join("tmux").join("sock");
         let log = env.dir.path().join("fake-claude.jsonl");
@@ -86,6 +84,21 @@ impl World {
         w.tmux(&["set-environment", "-g", "FAKE_CLAUDE_LOG", w.log.to_str().unwrap()]);
         w.tmux(&["set-environment", "-g", "PS1", "$ "]);
         w
+    }
+
+    /// The world's config with `extra` top-level lines (or tables) before the accounts.
+    pub fn config(extra: &str) -> String {
+        format!(
+            "claude_command = {FAKE:?}\n{extra}\n[[accounts]]\nname = \"main\"\nhome = \"~/.claude-main\"\n[[accounts]]\nname = \"backup\"\nhome = \"~/.claude-backup\"\n"
+        )
+    }
+
+    /// Replace the config file as an editor saves it: a new file renamed over the old one.
+    pub fn save_config(&self, text: &str) {
+        let p = self.env.config_path();
+        let tmp = p.with_extension("toml.swp");
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, &p).unwrap();
     }
 
     pub fn tmux(&self, args: &[&str]) -> String {
@@ -343,6 +356,10 @@ impl World {
 
     pub fn daemon_log(&self) -> String {
         std::fs::read_to_string(self.env.dir.path().join("daemon.log")).unwrap_or_default()
+    }
+
+    pub fn daemon_pid(&self) -> Option<u32> {
+        self.daemon.as_ref().map(Child::id)
     }
 
     pub fn daemon_exited(&mut self) -> bool {

@@ -52,6 +52,11 @@ impl Crash {
     /// Restart, let it recover, and check the end state.
     fn restart_and_check(&mut self) {
         self.w.start_daemon();
+        self.check();
+    }
+
+    /// Every session ends resumed on backup, once, with its transcript; state and pointer agree.
+    fn check(&self) {
         let w = &self.w;
         // main is still exhausted: recovered either by finishing the swap or by rolling back and
         // swapping again. Either way every session ends resumed on backup with "continue".
@@ -201,4 +206,21 @@ fn killed_at_random_points_4() {
 #[test]
 fn killed_at_random_points_5() {
     random_runs(5);
+}
+
+/// A truncated progress file is reported by name and set aside in effect: the daemon reads every
+/// log from its end and keeps working.
+#[test]
+fn a_truncated_progress_file_is_reported_and_the_daemon_keeps_working() {
+    let mut c = quiet("");
+    c.w.kill_daemon();
+    let server = std::fs::read_dir(c.w.env.state_dir().join("servers")).unwrap().next().unwrap().unwrap().path();
+    std::fs::write(server.join("progress.json"), "{\"panes\": {\"%0\": {\"ino\": 12, \"off").unwrap();
+    c.w.start_daemon();
+    let warn = c.w.wait_daemon_event("the bad file is named", |e| {
+        e["event"] == "warning" && e["message"].as_str().is_some_and(|m| m.contains("progress.json"))
+    });
+    assert!(warn["message"].as_str().unwrap().contains("reading every log from its end"), "{warn}");
+    c.w.type_line(&c.first, "!fake limit");
+    c.check();
 }

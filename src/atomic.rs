@@ -15,6 +15,16 @@ use anyhow::{Context, Result};
 
 /// Replace `path` with `data` atomically, with permission bits `mode` (the umask does not apply).
 pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<()> {
+    swap_in(path, data, mode, true)
+}
+
+/// Replace `path` with `data` by temp + rename, without fsync: for files that must survive this
+/// process being killed (the page cache outlives it) but not a power cut.
+pub fn replace(path: &Path, data: &[u8], mode: u32) -> Result<()> {
+    swap_in(path, data, mode, false)
+}
+
+fn swap_in(path: &Path, data: &[u8], mode: u32, durable: bool) -> Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -29,29 +39,12 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<()> {
         .set_permissions(fs::Permissions::from_mode(mode))
         .with_context(|| format!("cannot set permissions on a temp file in {}", dir.display()))?;
     tmp.write_all(data)
-        .and_then(|()| tmp.as_file().sync_all())
+        .and_then(|()| if durable { tmp.as_file().sync_all() } else { Ok(()) })
         .with_context(|| format!("cannot write {} (disk full or read-only?)", path.display()))?;
     tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot replace {}", path.display()))?;
-    sync_dir(dir);
-    Ok(())
-}
-
-/// Replace `path` with `data` by temp + rename, without fsync: for files that must survive this
-/// process being killed (the page cache outlives it) but not a power cut.
-pub fn replace(path: &Path, data: &[u8], mode: u32) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().with_context(|| format!("cannot write {}: not a file path", path.display()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", name.to_string_lossy()))
-        .suffix(".tmp")
-        .permissions(fs::Permissions::from_mode(mode))
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temp file in {}", dir.display()))?;
-    tmp.write_all(data).with_context(|| format!("cannot write {} (disk full or read-only?)", path.display()))?;
-    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot replace {}", path.display()))?;
+    if durable {
+        sync_dir(dir);
+    }
     Ok(())
 }
 

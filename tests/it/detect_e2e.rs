@@ -118,10 +118,7 @@ fn all_accounts_exhausted_waits_then_resumes_at_the_reset() {
         r#"{"accounts":{"backup":{"exhausted_until":"2026-11-21T20:00:00Z"}}}"#,
     )
     .unwrap();
-    let d = w.project("d");
-    w.trust("main", &d);
-    let p = w.first_pane(&d);
-    let sid = w.start_claude(&p, "main");
+    let (_, p, sid) = w.claude_in("d");
     w.start_daemon();
     w.wait_daemon_event("attached", |e| e["event"] == "attached");
     w.type_line(&p, "!fake limit");
@@ -159,10 +156,7 @@ fn a_session_without_registry_is_resumed_by_its_exit_hint() {
     // The registry entry is gone (older Claude, or removed): the id comes from the hint claude
     // prints when it exits on SIGTERM.
     let mut w = World::new("");
-    let d = w.project("h");
-    w.trust("main", &d);
-    let p = w.first_pane(&d);
-    let sid = w.start_claude(&p, "main");
+    let (_, p, sid) = w.claude_in("h");
     for f in std::fs::read_dir(w.home("main").join("sessions")).unwrap() {
         std::fs::remove_file(f.unwrap().path()).unwrap();
     }
@@ -178,10 +172,7 @@ fn a_session_without_registry_is_resumed_by_its_exit_hint() {
 fn pane_rescan_finds_a_new_claude_pane() {
     let mut w = World::new("");
     w.start_daemon();
-    let d = w.project("r");
-    w.trust("main", &d);
-    let p = w.first_pane(&d);
-    w.start_claude(&p, "main");
+    let (_, p, _) = w.claude_in("r");
     // found either through the sessions/ registry watch or the explicit rescan
     assert_eq!(w.cli(&["pane", "rescan"]).code, 0);
     w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
@@ -196,12 +187,7 @@ fn pane_rescan_finds_a_new_claude_pane() {
 #[test]
 fn the_daemon_takes_up_a_config_change_and_keeps_its_config_when_the_new_one_is_broken() {
     let mut w = World::new("");
-    let d = w.project("reload");
-    w.trust("main", &d);
-    let p = w.first_pane(&d);
-    let sid = w.start_claude(&p, "main");
-    w.start_daemon();
-    w.wait_daemon_event("attached", |e| e["event"] == "attached");
+    let (_, p, sid) = w.watched_claude("reload");
 
     w.save_config(&World::config("bogus_key = 1"));
     let warn = w.wait_daemon_event("the broken config is reported", |e| {

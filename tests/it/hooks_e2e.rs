@@ -80,10 +80,7 @@ fn guard_denies_with_exit_2_and_allows_ordinary_work() {
 fn scripted_claude_calls_session_start_and_pane_list_shows_the_mapping() {
     let w = World::new("");
     w.env.ok(&["install-hooks", "--account", "main"]);
-    let d = w.project("hooked");
-    w.trust("main", &d);
-    let p = w.first_pane(&d);
-    let sid = w.start_claude(&p, "main");
+    let (_, p, sid) = w.claude_in("hooked");
     w.wait_event("session-start hook ran", |e| {
         e["event"] == "hook" && e["hook_event_name"] == "SessionStart" && e["exit_code"] == 0
     });

@@ -43,10 +43,7 @@ fn a_cwd_with_spaces_quotes_and_a_newline_is_resumed_exactly() {
 fn a_fake_exit_hint_is_never_executed() {
     // No registry, so the id would come from the exit hint; the pane shows a hostile one last.
     let mut w = World::new("");
-    let d = w.project("hint");
-    w.trust("main", &d);
-    let p = w.first_pane(&d);
-    w.start_claude(&p, "main");
+    let (_, p, _) = w.claude_in("hint");
     for f in std::fs::read_dir(w.home("main").join("sessions")).unwrap() {
         std::fs::remove_file(f.unwrap().path()).unwrap();
     }
@@ -235,12 +232,7 @@ fn a_full_or_read_only_state_dir_is_a_clear_error_and_changes_nothing() {
 #[test]
 fn an_account_home_deleted_mid_run_is_recreated_by_the_swap() {
     let mut w = World::new("");
-    let d = w.project("gone");
-    w.trust("main", &d);
-    let p = w.first_pane(&d);
-    let sid = w.start_claude(&p, "main");
-    w.start_daemon();
-    w.wait_daemon_event("attached", |e| e["event"] == "attached");
+    let (_, p, sid) = w.watched_claude("gone");
     // someone removes the backup account's home (its links go with it; the shared data does not)
     std::fs::remove_dir_all(w.home("backup")).unwrap();
     w.type_line(&p, "!fake limit");
@@ -299,12 +291,7 @@ fn everything_in_the_state_dir_is_private_under_umask_000() {
     // process, and the daemon, the tmux server and its pipe writers inherit the mask from here.
     unsafe { libc::umask(0) };
     let mut w = World::new("");
-    let d = w.project("perm");
-    w.trust("main", &d);
-    let p = w.first_pane(&d);
-    w.start_claude(&p, "main");
-    w.start_daemon();
-    w.wait_daemon_event("attached", |e| e["event"] == "attached");
+    let (_, p, _) = w.watched_claude("perm");
     w.type_line(&p, "!fake limit");
     w.wait_event("continue", |e| e["event"] == "prompt" && e["text"] == "continue");
     w.cli(&["pane", "rescan"]);
@@ -333,10 +320,7 @@ fn everything_in_the_state_dir_is_private_under_umask_000() {
 #[test]
 fn a_symlink_planted_at_a_log_path_is_not_followed() {
     let mut w = World::new("");
-    let d = w.project("planted");
-    w.trust("main", &d);
-    let p = w.first_pane(&d);
-    w.start_claude(&p, "main");
+    let (_, p, _) = w.claude_in("planted");
     let victim = w.env.dir.path().join("victim.txt");
     let text = "  ⎿  You've hit your session limit · resets 3pm (Europe/Paris)\n";
     std::fs::write(&victim, text).unwrap();

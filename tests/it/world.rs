@@ -86,6 +86,25 @@ impl World {
         w
     }
 
+    /// A project trusted on main and the first pane running claude on main in it:
+    /// (project dir, pane, session id).
+    pub fn claude_in(&self, name: &str) -> (PathBuf, String, String) {
+        let d = self.project(name);
+        self.trust("main", &d);
+        let p = self.first_pane(&d);
+        let sid = self.start_claude(&p, "main");
+        (d, p, sid)
+    }
+
+    /// A project trusted on main, a pane in it running claude on main, and a daemon watching it:
+    /// (project dir, pane, session id).
+    pub fn watched_claude(&mut self, name: &str) -> (PathBuf, String, String) {
+        let (d, p, sid) = self.claude_in(name);
+        self.start_daemon();
+        self.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
+        (d, p, sid)
+    }
+
     /// The world's config with `extra` top-level lines (or tables) before the accounts.
     pub fn config(extra: &str) -> String {
         format!(

@@ -499,7 +499,10 @@ fn detect_cmd(ctx: &Ctx, json: bool) -> Result<u8> {
 }
 
 fn daemon_cmd(ctx: &Ctx) -> Result<u8> {
-    let cfg = ctx.config()?;
+    use crate::events::Sink;
+    // Read before loading: if the file changes in between, the daemon sees a change and reloads.
+    let mut bytes = std::fs::read(&ctx.paths.config_file).ok();
+    let mut cfg = ctx.config()?;
     let tmux = ctx.tmux();
     let server = Server::resolve(&ctx.paths, &tmux)?;
     let Some(_lock) = daemon::lock(&server)? else {
@@ -512,38 +515,41 @@ fn daemon_cmd(ctx: &Ctx) -> Result<u8> {
     crate::notify::IN_DAEMON.store(true, std::sync::atomic::Ordering::Relaxed);
     let store = Store::open(&ctx.paths.state_dir)?;
     let events = EventLog::new(ctx.paths.events_file(), &ctx.clock, true);
-    use crate::events::Sink;
-    let mut cfg = cfg;
+    // The config before the last reload: a new one the daemon cannot start with falls back to it.
+    let mut previous: Option<crate::config::Config> = None;
     loop {
-        let d = daemon::Daemon::new(
-            &cfg,
-            &ctx.paths,
-            &store,
-            &ctx.clock,
-            &tmux,
-            &events,
-            server.clone(),
-            Faults::from_env(),
-        )?;
-        match d.run()? {
-            daemon::Stop::Quit => return Ok(0),
-            // Checked by the daemon; read again here (it may have changed since): a config that
-            // no longer loads keeps the running one.
-            daemon::Stop::Reload => match ctx.config() {
-                Ok(c) => {
-                    cfg = c;
-                    events.emit(
-                        "config_reloaded",
-                        &format!("reloaded {}", ctx.paths.config_file.display()),
-                        serde_json::json!({}),
-                    );
-                }
-                Err(e) => events.emit(
-                    "warning",
-                    &format!("cannot reload the config; keeping the running one: {e:#}"),
-                    serde_json::json!({}),
-                ),
-            },
+        let faults = Faults::from_env();
+        let mut d =
+            match daemon::Daemon::new(&cfg, &ctx.paths, &store, &ctx.clock, &tmux, &events, server.clone(), faults) {
+                Ok(d) => d,
+                Err(e) => match previous.take() {
+                    Some(p) => {
+                        let msg = format!("cannot run with the reloaded config; keeping the running one: {e:#}");
+                        events.emit("warning", &msg, serde_json::json!({}));
+                        cfg = p;
+                        continue;
+                    }
+                    None => return Err(e),
+                },
+            };
+        d.loaded_config = bytes.take();
+        if d.run()? == daemon::Stop::Quit {
+            return Ok(0);
+        }
+        // The daemon checked the new file; it is read again here (it may have changed since). A
+        // config that no longer loads keeps the running one; either way only a further edit of
+        // the file is taken up next.
+        bytes = std::fs::read(&ctx.paths.config_file).ok();
+        match ctx.config() {
+            Ok(c) => {
+                previous = Some(std::mem::replace(&mut cfg, c));
+                let msg = format!("reloaded {}", ctx.paths.config_file.display());
+                events.emit("config_reloaded", &msg, serde_json::json!({}));
+            }
+            Err(e) => {
+                let msg = format!("cannot reload the config; keeping the running one: {e:#}");
+                events.emit("warning", &msg, serde_json::json!({}));
+            }
         }
     }
 }

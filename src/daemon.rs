@@ -183,13 +183,30 @@ pub fn pipe_log(file: &Path) -> Result<()> {
             Err(e) => return Err(e.into()),
         };
         if size + n as u64 > LOG_CAP {
-            // The reader sees the file shrink and starts again from 0.
-            out.set_len(0)?;
+            // A new file renamed over the full one: the reader sees a new inode and reads it from
+            // its start, even if it only looks after the new file has grown past its old offset.
+            out = rotate(file)?;
             size = 0;
         }
         std::io::Write::write_all(&mut out, &buf[..n])?;
         size += n as u64;
     }
+}
+
+/// A fresh, empty log put in place of `file`.
+fn rotate(file: &Path) -> Result<File> {
+    let tmp = file.with_extension("log.new");
+    // Our own temp name in our private dir: a leftover of an interrupted rotation.
+    let _ = std::fs::remove_file(&tmp);
+    let f = std::fs::OpenOptions::new()
+        .append(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&tmp)
+        .with_context(|| format!("cannot create {}", tmp.display()))?;
+    std::fs::rename(&tmp, file).with_context(|| format!("cannot replace {}", file.display()))?;
+    Ok(f)
 }
 
 struct PaneWatch {
@@ -206,7 +223,7 @@ struct PaneWatch {
 impl PaneWatch {
     /// Carry on from a killed daemon's progress when it is about this very file; otherwise from
     /// `fresh` (the end of the log for a pane attached now, the start for a log found unread).
-    fn resume(saved: Option<PaneProgress>, ino: u64, len: u64, fresh: u64) -> PaneWatch {
+    fn resume(saved: Option<PaneProgress>, ino: u64, len: u64, fresh: u64, now: Timestamp) -> PaneWatch {
         let Some(p) = saved else {
             return PaneWatch {
                 ino,
@@ -216,23 +233,23 @@ impl PaneWatch {
                 before_relaunch: None,
             };
         };
-        let offset = match p.ino {
-            // Saved before the log existed (tmux creates it a moment after the pipe starts):
-            // everything in it is unread.
-            0 => 0,
-            i if i == ino && p.offset <= len => p.offset,
-            _ => fresh,
-        };
+        // The same file, not shorter: carry on inside the line being printed. Otherwise the log
+        // was rotated (or created) since: all of it is newer than what was read.
+        let (offset, stream) =
+            if p.ino == ino && p.offset <= len { (p.offset, Stream::resumed(p.carry)) } else { (0, Stream::new()) };
         PaneWatch {
             ino,
             offset,
-            stream: Stream::new(),
+            stream,
             seen: p.seen.into_iter().collect(),
-            before_relaunch: p.printed_on,
+            // The wait for the exit hint starts again now: the restart may come much later.
+            before_relaunch: p.printed_on.map(|(account, _)| (account, now)),
         }
     }
 }
 
+/// A limit found but not acted on is dropped when a restart comes later than this.
+const PENDING_KEEP: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 /// How long a new daemon waits for the lock of one that is gone.
 const LOCK_WAIT: Duration = Duration::from_secs(3);
 /// How long a relaunched pane's output is charged to the old account when no exit hint comes.
@@ -272,6 +289,8 @@ pub struct Daemon<'a> {
     counted: HashMap<String, (String, Timestamp)>,
     /// A killed daemon's pane progress, taken up as each pane is attached again.
     restored: HashMap<String, PaneProgress>,
+    /// The config file's bytes as loaded (set by the caller): a later change is a reload.
+    pub loaded_config: Option<Vec<u8>>,
     /// Panes that could not be attached (already warned about).
     unwatchable: HashSet<String>,
     /// Transcripts read since start (the others are at their end, as primed).
@@ -296,6 +315,18 @@ fn listen(tx: mpsc::Sender<Msg>) -> Option<&'static str> {
     let mut c = CURRENT.lock().unwrap_or_else(|e| e.into_inner());
     c.0 = Some(tx);
     c.1.take()
+}
+
+/// Stop listening: a quit sent from now on waits for the next daemon; the first one already
+/// sent to this daemon is returned.
+fn unlisten(rx: &mpsc::Receiver<Msg>) -> Option<&'static str> {
+    let mut c = CURRENT.lock().unwrap_or_else(|e| e.into_inner());
+    c.0 = None;
+    let sent = rx.try_iter().find_map(|m| match m {
+        Msg::Quit(why) => Some(why),
+        Msg::Fs(_) => None,
+    });
+    sent.or(c.1.take())
 }
 
 fn quit(why: &'static str) {
@@ -363,6 +394,7 @@ impl<'a> Daemon<'a> {
             restored: HashMap::new(),
             read_transcripts: HashSet::new(),
             unwatchable: HashSet::new(),
+            loaded_config: None,
             pending: Vec::new(),
             progress_dirty: false,
             progress_saved: Instant::now(),
@@ -454,7 +486,8 @@ impl<'a> Daemon<'a> {
             match attach(self.tmux, &self.server, p) {
                 Ok(log) => {
                     let (ino, len) = std::fs::metadata(&log).map(|m| (m.ino(), m.len())).unwrap_or((0, 0));
-                    self.panes.insert(p.id.clone(), PaneWatch::resume(self.restored.remove(&p.id), ino, len, len));
+                    let watch = PaneWatch::resume(self.restored.remove(&p.id), ino, len, len, self.clock.now());
+                    self.panes.insert(p.id.clone(), watch);
                     attached = true;
                     self.events.emit(
                         "attached",
@@ -497,36 +530,37 @@ impl<'a> Daemon<'a> {
     }
 
     /// New bytes of one pane's log → detections.
-    fn read_log(&mut self, pane: &str) {
+    /// Returns true when the read stopped at its budget with more to read.
+    fn read_log(&mut self, pane: &str) -> bool {
         let log = self.server.log_of(pane);
+        // Never through a link planted at the log's path.
+        let Ok(mut f) = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(&log) else {
+            return false;
+        };
+        let (ino, len) = f.metadata().map(|m| (m.ino(), m.len())).unwrap_or((0, 0));
+        let now = self.clock.now();
         if !self.panes.contains_key(pane) {
             // A log we did not attach ourselves (a previous daemon, `pane attach`): start tracking.
             if !valid_pane_id(pane) {
-                return;
+                return false;
             }
-            let (ino, len) = std::fs::metadata(&log).map(|m| (m.ino(), m.len())).unwrap_or((0, 0));
-            self.panes.insert(pane.to_string(), PaneWatch::resume(self.restored.remove(pane), ino, len, 0));
+            self.panes.insert(pane.to_string(), PaneWatch::resume(self.restored.remove(pane), ino, len, 0, now));
         }
-        let now = self.clock.now();
         let local = self.clock.local_zone();
         let mut found: Vec<(Detection, Option<String>)> = Vec::new();
+        let mut budget = READ_MAX;
         {
-            let Some(w) = self.panes.get_mut(pane) else { return };
-            let Ok(mut f) = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(&log) else {
-                return;
-            };
-            let (ino, len) = f.metadata().map(|m| (m.ino(), m.len())).unwrap_or((0, 0));
+            let Some(w) = self.panes.get_mut(pane) else { return false };
+            let start = (w.ino, w.offset);
             if len < w.offset || ino != w.ino {
-                // Truncated by the writer's cap, or a new file: read it from its start.
+                // A new file (rotated at the cap, or made again): read it from its start.
                 w.offset = 0;
                 w.ino = ino;
                 w.stream = Stream::new();
             }
-            let start = w.offset;
-            let mut budget = READ_MAX;
             let mut buf = vec![0u8; 64 * 1024];
             if f.seek(SeekFrom::Start(w.offset)).is_err() {
-                return;
+                return false;
             }
             while budget > 0 {
                 let want = buf.len().min(budget as usize);
@@ -567,14 +601,26 @@ impl<'a> Daemon<'a> {
             }
             let old = w.before_relaunch.as_ref().map(|(a, _)| a.clone());
             found.extend(w.stream.flush(&self.detector, now, &local).into_iter().map(|d| (d, old.clone())));
-            self.progress_dirty |= w.offset != start;
+            self.progress_dirty |= (w.ino, w.offset) != start;
         }
-        if found.is_empty() {
-            return;
+        if !found.is_empty() {
+            let limits = found
+                .into_iter()
+                .filter_map(|(d, printed_on)| self.judge_pane_detection(pane, d, printed_on))
+                .collect();
+            self.act(limits);
         }
-        let limits =
-            found.into_iter().filter_map(|(d, printed_on)| self.judge_pane_detection(pane, d, printed_on)).collect();
-        self.act(limits);
+        budget == 0
+    }
+
+    /// A limit to act on, with everything decided now: the account, and the reset (the fallback
+    /// when none is printed counts from now, not from whenever it is acted on).
+    fn limit(&self, account: String, d: Detection) -> PendingLimit {
+        let now = self.clock.now();
+        let auth = d.kind == Kind::Auth;
+        let until =
+            (!auth).then(|| d.resets_at.unwrap_or(now.checked_add(self.cfg.swap.fallback_reset).unwrap_or(now)));
+        PendingLimit { found: now, account, until, text: d.text, auth }
     }
 
     /// Save the progress (with the limits to act on), act, save again. See `progress`.
@@ -600,10 +646,12 @@ impl<'a> Daemon<'a> {
                     offset: w.offset,
                     seen: w.seen.iter().map(|(k, v)| (k.clone(), *v)).collect(),
                     printed_on: w.before_relaunch.clone(),
+                    carry: w.stream.carry(),
                 },
             );
         }
         let mut p = Progress {
+            server_pid: self.server_pid,
             panes,
             transcripts: self
                 .read_transcripts
@@ -625,17 +673,27 @@ impl<'a> Daemon<'a> {
         self.progress_saved = Instant::now();
     }
 
-    /// Take up a killed daemon's progress: offsets and marks now, its pending limits once the
-    /// panes are attached again.
-    fn restore_progress(&mut self) -> Vec<PendingLimit> {
+    /// Take up a killed daemon's progress: offsets and marks for the panes attached next, the
+    /// transcripts' offsets, and the limits it found but had not acted on (into `pending`, so
+    /// every save keeps them until they are acted on).
+    fn restore_progress(&mut self) {
         let p = match Progress::load(&self.server.dir) {
             Ok(p) => p,
             Err(e) => {
                 self.events.emit("warning", &format!("{e:#}; reading every log from its end"), json!({}));
-                return Vec::new();
+                return;
             }
         };
-        self.restored = p.panes.into_iter().collect();
+        let now = self.clock.now();
+        if p.server_pid.is_some() && p.server_pid == self.server_pid {
+            self.restored = p.panes.into_iter().collect();
+        } else if p.server_pid.is_some() && self.server_pid.is_some() {
+            // A new tmux server on the same socket: its panes reuse the old ids. The old panes'
+            // logs (ours) are history of a server that is gone.
+            for id in p.panes.keys() {
+                let _ = std::fs::remove_file(self.server.log_of(id));
+            }
+        }
         self.counted = p.counted.into_iter().collect();
         for (t, offset) in p.transcripts {
             if std::fs::metadata(&t).is_ok_and(|m| m.len() >= offset) {
@@ -643,7 +701,8 @@ impl<'a> Daemon<'a> {
                 self.read_transcripts.insert(t);
             }
         }
-        p.pending
+        let fresh = |l: &PendingLimit| now.duration_since(l.found) < PENDING_KEEP;
+        self.pending = p.pending.into_iter().filter(fresh).collect();
     }
 
     /// Judge one detection in a pane; a limit to act on comes back, everything else is logged.
@@ -694,7 +753,7 @@ impl<'a> Daemon<'a> {
         }
         self.counted.insert(fp, (account.clone(), now));
         self.events.emit("detected", &format!("{pane} ({account}): {}", d.text), fields);
-        Some(PendingLimit { account, until: d.resets_at, text: d.text, auth: d.kind == Kind::Auth })
+        Some(self.limit(account, d))
     }
 
     /// The account of the claude running in `pane`, or None when it runs no claude.
@@ -790,7 +849,7 @@ impl<'a> Daemon<'a> {
                     continue;
                 };
                 self.events.emit("detected", &format!("session {} ({account}): {}", err.session_id, d.text), fields);
-                limits.push(PendingLimit { account, until: d.resets_at, text: d.text, auth: d.kind == Kind::Auth });
+                limits.push(self.limit(account, d));
             }
         }
         if found {
@@ -931,10 +990,12 @@ impl<'a> Daemon<'a> {
         }
         // The config file: editors replace it (a rename into its dir), so the dir is watched.
         let config_file = self.paths.config_file.clone();
-        let mut config_bytes = std::fs::read(&config_file).ok();
         if let Some(dir) = config_file.parent().filter(|d| d.is_dir()) {
             let _ = watcher.watch(dir, RecursiveMode::NonRecursive);
         }
+        // An edit made after the config was loaded and before the watch began counts too.
+        let mut config_bytes = self.loaded_config.take();
+        let mut config_stale = config_bytes.is_some() && std::fs::read(&config_file).ok() != config_bytes;
         if let Some(pid) = self.server_pid
             && !watch_exit(pid)
         {
@@ -945,7 +1006,7 @@ impl<'a> Daemon<'a> {
             );
         }
 
-        let pending = self.restore_progress();
+        self.restore_progress();
         // A swap a crash interrupted is finished or rolled back before anything else.
         match self.with_engine(|engine| engine.finish_interrupted()) {
             Ok(Some(Outcome::Swapped { from, relaunched, .. })) => {
@@ -967,11 +1028,20 @@ impl<'a> Daemon<'a> {
             }
         }
         self.rescan();
-        // What was printed while no daemon read it, and what a killed daemon had found but not
-        // acted on yet.
+        // What a killed daemon had found but not acted on yet, then what was printed while no
+        // daemon read it (to its end: an idle claude at a limit prints nothing more).
+        if !self.pending.is_empty() {
+            self.events.emit(
+                "recovered",
+                &format!("acting on {} limit(s) found before a restart", self.pending.len()),
+                json!({}),
+            );
+            let _ = self.faults.hit("daemon.recovering");
+            self.act(Vec::new());
+        }
         let panes: Vec<String> = self.panes.keys().cloned().collect();
         for pane in panes {
-            self.read_log(&pane);
+            while self.read_log(&pane) {}
         }
         let unread: Vec<PathBuf> = self
             .read_transcripts
@@ -982,14 +1052,9 @@ impl<'a> Daemon<'a> {
         for t in unread {
             self.read_transcript(&t);
         }
-        if !pending.is_empty() {
-            self.events.emit(
-                "recovered",
-                &format!("acting on {} limit(s) found before a restart", pending.len()),
-                json!({}),
-            );
-            self.act(pending);
-        }
+        // Progress of panes that were not attached again stays unused: one that runs claude
+        // later is read from then on, not from hours of shell output before.
+        self.restored.clear();
         self.read_inbox();
         self.timers();
         self.events.emit(
@@ -999,6 +1064,7 @@ impl<'a> Daemon<'a> {
         );
 
         let mut wake = Instant::now() + self.next_wake();
+        let mut backlog: Vec<String> = Vec::new();
         let quit_reason = loop {
             // What was read since the last save is saved a second later at most.
             if self.progress_dirty && self.progress_saved.elapsed() >= PROGRESS_EVERY {
@@ -1017,12 +1083,15 @@ impl<'a> Daemon<'a> {
                 wake = Instant::now() + self.next_wake();
             }
             let until = if self.progress_dirty { wake.min(self.progress_saved + PROGRESS_EVERY) } else { wake };
-            let first = match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
-                Ok(m) => m,
-                Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => break "event sources closed",
-            };
-            let mut batch = vec![first];
+            // Logs left unread at their budget are read on without waiting for another event.
+            let mut batch = Vec::new();
+            if backlog.is_empty() {
+                match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
+                    Ok(m) => batch.push(m),
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => break "event sources closed",
+                }
+            }
             let end = Instant::now() + WINDOW;
             while let Some(left) = end.checked_duration_since(Instant::now()) {
                 match rx.recv_timeout(left) {
@@ -1030,7 +1099,7 @@ impl<'a> Daemon<'a> {
                     Err(_) => break,
                 }
             }
-            let mut logs: Vec<String> = Vec::new();
+            let mut logs: Vec<String> = std::mem::take(&mut backlog);
             let mut transcripts: Vec<PathBuf> = Vec::new();
             let mut inbox = false;
             let mut rescan = false;
@@ -1080,12 +1149,10 @@ impl<'a> Daemon<'a> {
             if let Some(why) = quit {
                 break why;
             }
-            if config && self.config_changed(&mut config_bytes) {
-                self.save_progress();
-                return Ok(Stop::Reload);
-            }
             for pane in logs {
-                self.read_log(&pane);
+                if self.read_log(&pane) {
+                    backlog.push(pane);
+                }
             }
             for t in transcripts {
                 self.read_transcript(&t);
@@ -1098,6 +1165,15 @@ impl<'a> Daemon<'a> {
             }
             if status {
                 self.push_status();
+            }
+            if (config || std::mem::take(&mut config_stale)) && self.config_changed(&mut config_bytes) {
+                // From here a quit goes to the next daemon; one already sent comes along.
+                let quit = unlisten(&rx);
+                self.save_progress();
+                if let Some(why) = quit {
+                    return Ok(self.stop(why));
+                }
+                return Ok(Stop::Reload);
             }
             wake = wake.min(Instant::now() + self.next_wake());
         };

@@ -24,6 +24,9 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Progress {
+    /// The tmux server these panes belong to: pane ids start again at %0 on a new server.
+    #[serde(default)]
+    pub server_pid: Option<u32>,
     #[serde(default)]
     pub panes: BTreeMap<String, PaneProgress>,
     #[serde(default)]
@@ -47,11 +50,17 @@ pub struct PaneProgress {
     /// After a relaunch, until the old claude's exit hint is read: the old account, and since when.
     #[serde(default)]
     pub printed_on: Option<(String, Timestamp)>,
+    /// The reader's state at the offset (the line being printed, the escape sequence it is in):
+    /// a limit line split by a restart is still seen whole.
+    #[serde(default)]
+    pub carry: crate::detect::Carry,
 }
 
 /// A limit to act on: the account is decided when the message is read.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PendingLimit {
+    /// When it was read: a limit pending for long is stale news (an account may have logged in).
+    pub found: Timestamp,
     pub account: String,
     pub until: Option<Timestamp>,
     pub text: String,
@@ -109,11 +118,19 @@ mod tests {
                 offset: 42,
                 seen: [("fp".to_string(), t)].into(),
                 printed_on: Some(("main".into(), t)),
+                carry: crate::detect::Carry { partial: b"You've hit your".to_vec(), ..Default::default() },
             },
         );
         p.transcripts.insert("/x/y.jsonl".into(), 9);
         p.counted.insert("fp".into(), ("main".into(), t));
-        p.pending.push(PendingLimit { account: "main".into(), until: Some(t), text: "limit".into(), auth: false });
+        p.server_pid = Some(42);
+        p.pending.push(PendingLimit {
+            found: t,
+            account: "main".into(),
+            until: Some(t),
+            text: "limit".into(),
+            auth: false,
+        });
         p.save(dir.path()).unwrap();
         assert_eq!(Progress::load(dir.path()).unwrap(), p);
         use std::os::unix::fs::PermissionsExt;

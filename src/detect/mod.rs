@@ -605,6 +605,19 @@ fn is_blank(line: &[u8]) -> bool {
 /// An unterminated line longer than this is scanned as if complete, so that output without
 /// newlines cannot grow the buffer without bound.
 const MAX_PARTIAL: usize = 64 * 1024;
+/// How much of an unterminated line is carried across a restart.
+const CARRY_MAX: usize = 4 * 1024;
+
+/// See [`Stream::carry`].
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Carry {
+    #[serde(default)]
+    pub partial: Vec<u8>,
+    #[serde(default)]
+    pub reported: bool,
+    #[serde(default)]
+    pub stripper: Stripper,
+}
 
 /// Per-pane streaming state: escape stripper state + partial line + a small tail of recent lines.
 #[derive(Debug, Default)]
@@ -637,6 +650,24 @@ impl Stream {
         self.partial_reported = false;
         self.partial.drain(..complete);
         out
+    }
+
+    /// What a restarted reader needs to carry on exactly here: the unterminated line (its last
+    /// 4 KiB), whether it was reported, and the stripper's state (inside an escape sequence or a
+    /// UTF-8 character, say). The recent-lines context is not carried.
+    pub fn carry(&self) -> Carry {
+        Carry {
+            partial: self.partial[self.partial.len().saturating_sub(CARRY_MAX)..].to_vec(),
+            reported: self.partial_reported,
+            stripper: self.stripper.clone(),
+        }
+    }
+
+    /// A stream that starts where `carry` was taken.
+    pub fn resumed(carry: Carry) -> Self {
+        let mut partial = carry.partial;
+        partial.drain(..partial.len().saturating_sub(CARRY_MAX));
+        Stream { stripper: carry.stripper, partial, partial_reported: carry.reported, ..Stream::default() }
     }
 
     /// End of a read batch: lines not terminated yet are classified too (a TUI often leaves the

@@ -14,7 +14,7 @@
 /// hyperlinks) are far shorter, and a longer one (an image) just leaks some noise into the text.
 const MAX_STRING: u32 = 64 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum State {
     Ground,
     /// After ESC.
@@ -32,8 +32,9 @@ enum State {
     },
 }
 
-/// Streaming escape-sequence stripper; see the module docs.
-#[derive(Debug, Clone)]
+/// Streaming escape-sequence stripper; see the module docs. Serializable: a restarted reader
+/// carries on inside a sequence.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stripper {
     state: State,
     /// UTF-8 continuation bytes still expected in ground state.

@@ -634,3 +634,22 @@ fn a_reset_long_past_or_far_ahead_is_not_a_reset() {
     assert_eq!(parse_reset("resets Jan 2, 2031, 9am", now, &TimeZone::UTC), None);
     assert!(parse_reset("resets Jan 2, 2027, 9am", now, &TimeZone::UTC).is_some());
 }
+
+/// A restarted reader carries the unterminated line over (`carry` / `resumed`): a limit line
+/// split by a restart at any byte is still reported, once.
+#[test]
+fn a_line_split_by_a_restart_is_seen_whole() {
+    let d = det();
+    let utc = TimeZone::UTC;
+    let render = tui_render();
+    for a in 0..=render.len() {
+        let mut before = Stream::new();
+        let mut found = before.feed(&d, &render[..a], now(), &utc);
+        found.extend(before.flush(&d, now(), &utc));
+        let carried: Carry = serde_json::from_str(&serde_json::to_string(&before.carry()).unwrap()).unwrap();
+        let mut after = Stream::resumed(carried);
+        found.extend(after.feed(&d, &render[a..], now(), &utc));
+        found.extend(after.flush(&d, now(), &utc));
+        expect_session_limit(&found, false, &format!("restart at {a}"));
+    }
+}

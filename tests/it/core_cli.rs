@@ -310,3 +310,40 @@ fn guard_config_is_validated() {
         r.stderr
     );
 }
+
+/// The pane-log writer caps its file by putting a new one in its place (a new inode: a reader
+/// that looks late still knows to start again), never by following a link planted at its path.
+#[test]
+fn pipe_log_rotates_at_its_cap_and_refuses_a_link() {
+    use std::io::Write;
+    use std::os::unix::fs::MetadataExt;
+    let e = Env::two_accounts();
+    let log = e.path("pane-7.log");
+    let cap = claude_failover::daemon::LOG_CAP as usize;
+    let mut child =
+        e.command(&["pipe-log", log.to_str().unwrap()]).stdin(std::process::Stdio::piped()).spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&vec![b'a'; cap - 10]).unwrap();
+    stdin.flush().unwrap();
+    wait_for("the first file fills", std::time::Duration::from_secs(10), || {
+        std::fs::metadata(&log).is_ok_and(|m| m.len() as usize == cap - 10)
+    });
+    let first = std::fs::metadata(&log).unwrap().ino();
+    stdin.write_all(b"past the cap\n").unwrap();
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    let m = std::fs::metadata(&log).unwrap();
+    assert_ne!(m.ino(), first, "a new file took the full one's place");
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "past the cap\n");
+    assert!(!e.path("pane-7.log.new").exists(), "no temp file left");
+
+    let victim = e.path("victim");
+    std::fs::write(&victim, "mine").unwrap();
+    let link = e.path("pane-8.log");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let mut child =
+        e.command(&["pipe-log", link.to_str().unwrap()]).stdin(std::process::Stdio::piped()).spawn().unwrap();
+    let _ = child.stdin.take().unwrap().write_all(b"through the link?");
+    assert!(!child.wait().unwrap().success(), "a link at the log path is refused");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine");
+}

@@ -155,6 +155,11 @@ fn a_limit_printed_while_no_daemon_runs_is_read_by_the_next() {
     c.w.type_line(&c.first, "!fake limit");
     c.w.wait_event("the limit printed", |e| e["event"] == "limit");
     c.restart_and_check();
+    // Found in the pane's log by the next daemon (the transcript has it too, but is read after).
+    let detected: Vec<_> = c.w.daemon_events().into_iter().filter(|e| e["event"] == "detected").collect();
+    assert_eq!(detected.len(), 1, "{detected:?}");
+    assert_eq!(detected[0]["source"], "pane", "{detected:?}");
+    assert_eq!(detected[0]["pane"], c.first.as_str());
 }
 
 /// Killed after finding a limit and before acting on it: the limit was saved as pending, and
@@ -168,6 +173,22 @@ fn killed_between_finding_a_limit_and_acting_on_it() {
     c.restart_and_check();
     let events = c.w.daemon_events();
     assert!(events.iter().any(|e| e["event"] == "recovered" && e["message"].as_str().unwrap_or("").contains("limit")));
+    assert_eq!(events.iter().filter(|e| e["event"] == "swap_started").count(), 1, "one swap");
+}
+
+/// Killed again while acting on a limit the previous daemon had left pending: still pending for
+/// the third daemon, which acts on it once.
+#[test]
+fn killed_again_while_acting_on_a_recovered_limit() {
+    let mut c = setup("daemon.found=abort");
+    wait_for("the first daemon aborted on the limit", Duration::from_secs(20), || c.w.daemon_exited());
+    c.w.env.set("CLAUDE_FAILOVER_FAULTS", "daemon.recovering=abort");
+    c.w.kill_daemon();
+    c.w.start_daemon_unchecked();
+    wait_for("the second daemon aborted while recovering", Duration::from_secs(20), || c.w.daemon_exited());
+    c.w.env.set("CLAUDE_FAILOVER_FAULTS", "");
+    c.restart_and_check();
+    let events = c.w.daemon_events();
     assert_eq!(events.iter().filter(|e| e["event"] == "swap_started").count(), 1, "one swap");
 }
 

@@ -268,12 +268,17 @@ fn a_users_own_pipe_is_left_alone_and_ours_survive_a_restart() {
         w.wait_daemon_event("the user's pipe is reported", |e| e["event"] == "warning" && e["pane"] == theirs.as_str());
     assert!(warning["message"].as_str().unwrap().contains("already piped elsewhere"), "{warning}");
     let piped = |w: &World, p: &str| w.tmux(&["display-message", "-p", "-t", p, "#{pane_pipe}"]).trim() == "1";
-    let out = w.cli(&["pane", "detach", &theirs]);
-    assert_eq!(out.code, 0, "{}", out.all());
+    let out = w.cli(&["pane", "attach", &theirs]);
+    assert_eq!(out.code, 1, "attach refuses a pane piped elsewhere: {}", out.all());
+    assert!(out.stderr.contains("already piped elsewhere"), "{}", out.all());
+    // A restart re-attaches every pane: ours is taken as it is, theirs left alone again.
     w.kill_daemon();
     w.start_daemon();
     assert!(piped(&w, &mine), "our pipe survives a daemon restart");
-    assert!(piped(&w, &theirs), "the user's pipe is still open after attach, detach and a restart");
+    assert!(piped(&w, &theirs), "the user's pipe is still open after attach and a restart");
+    let out = w.cli(&["pane", "detach", &theirs]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(piped(&w, &theirs), "detach does not close a pipe that is not ours");
     let before = std::fs::metadata(&user_log).map(|m| m.len()).unwrap_or(0);
     w.type_line(&theirs, "still logging");
     crate::common::wait_for("the user's pipe still gets output", std::time::Duration::from_secs(10), || {
@@ -346,6 +351,12 @@ fn a_symlink_planted_at_a_log_path_is_not_followed() {
     let attach = w.cli(&["pane", "attach", &p]);
     assert_eq!(attach.code, 1, "attach refuses: {}", attach.all());
     assert!(attach.stderr.contains("not a regular file"), "{}", attach.all());
+    // An event on the link itself makes the daemon try to read it; a config edit after it is the
+    // barrier: by the time the reload is logged, that event was handled.
+    let touched = std::process::Command::new("touch").arg("-h").arg(&log).status().unwrap();
+    assert!(touched.success());
+    w.save_config(&(World::config("") + "# edited\n"));
+    w.wait_daemon_event("the barrier", |e| e["event"] == "config_reloaded");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), text, "the file behind the link is untouched");
     assert!(std::fs::symlink_metadata(&log).unwrap().file_type().is_symlink(), "the link itself is left");
     assert!(!w.daemon_events().iter().any(|e| e["event"] == "detected"), "the text behind the link is never read");

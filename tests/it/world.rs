@@ -290,10 +290,7 @@ impl World {
     pub fn start_daemon(&mut self) {
         let started = |w: &World| w.daemon_events().iter().filter(|e| e["event"] == "daemon_started").count();
         let before = started(self);
-        let mut c = self.env.command(&["--socket", self.socket.to_str().unwrap(), "daemon"]);
-        c.stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(self.env.dir.path().join("daemon.log")).unwrap()));
-        self.daemon = Some(c.spawn().expect("daemon"));
+        self.start_daemon_unchecked();
         let end = std::time::Instant::now() + Duration::from_secs(60);
         while started(self) == before {
             if std::time::Instant::now() > end || self.daemon_exited() {
@@ -301,6 +298,14 @@ impl World {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Start a daemon without waiting for it (it may be meant to die on a fault point).
+    pub fn start_daemon_unchecked(&mut self) {
+        let mut c = self.env.command(&["--socket", self.socket.to_str().unwrap(), "daemon"]);
+        c.stdout(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(self.env.dir.path().join("daemon.log")).unwrap()));
+        self.daemon = Some(c.spawn().expect("daemon"));
     }
 
     /// Everything that tells why a daemon is stuck: its threads' stacks, the locks held, the

@@ -603,11 +603,11 @@ impl<'a> Daemon<'a> {
             found.extend(w.stream.flush(&self.detector, now, &local).into_iter().map(|d| (d, old.clone())));
             self.progress_dirty |= (w.ino, w.offset) != start;
         }
-        if !found.is_empty() {
-            let limits = found
-                .into_iter()
-                .filter_map(|(d, printed_on)| self.judge_pane_detection(pane, d, printed_on))
-                .collect();
+        // A limit (acted on or not) is saved before anything happens; warnings can wait.
+        let urgent = found.iter().any(|(d, _)| matches!(d.kind, Kind::Exhausted | Kind::Auth));
+        let limits: Vec<PendingLimit> =
+            found.into_iter().filter_map(|(d, printed_on)| self.judge_pane_detection(pane, d, printed_on)).collect();
+        if urgent {
             self.act(limits);
         }
         budget == 0
@@ -818,7 +818,7 @@ impl<'a> Daemon<'a> {
                 continue;
             }
             for d in self.detector.scan_text(&err.text, now, &local) {
-                found = true;
+                found |= matches!(d.kind, Kind::Exhausted | Kind::Auth);
                 let fp = d.fingerprint();
                 if !self.session_seen.insert((err.session_id.clone(), fp.clone())) {
                     continue;

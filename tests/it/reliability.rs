@@ -268,6 +268,9 @@ fn a_users_own_pipe_is_left_alone_and_ours_survive_a_restart() {
         w.wait_daemon_event("the user's pipe is reported", |e| e["event"] == "warning" && e["pane"] == theirs.as_str());
     assert!(warning["message"].as_str().unwrap().contains("already piped elsewhere"), "{warning}");
     let piped = |w: &World, p: &str| w.tmux(&["display-message", "-p", "-t", p, "#{pane_pipe}"]).trim() == "1";
+    let out = w.cli(&["pane", "attach", &mine]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(piped(&w, &mine), "attaching a watched pane again keeps its pipe (tmux's -o would toggle it off)");
     let out = w.cli(&["pane", "attach", &theirs]);
     assert_eq!(out.code, 1, "attach refuses a pane piped elsewhere: {}", out.all());
     assert!(out.stderr.contains("already piped elsewhere"), "{}", out.all());

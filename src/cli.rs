@@ -516,6 +516,7 @@ fn daemon_cmd(ctx: &Ctx) -> Result<u8> {
     let store = Store::open(&ctx.paths.state_dir)?;
     let events = EventLog::new(ctx.paths.events_file(), &ctx.clock, true);
     // The config before the last reload: a new one the daemon cannot start with falls back to it.
+    // After a reload, the config it replaced: a new one the daemon cannot start with falls back.
     let mut previous: Option<crate::config::Config> = None;
     loop {
         let faults = Faults::from_env();
@@ -532,6 +533,10 @@ fn daemon_cmd(ctx: &Ctx) -> Result<u8> {
                     None => return Err(e),
                 },
             };
+        if previous.take().is_some() {
+            let msg = format!("reloaded {}", ctx.paths.config_file.display());
+            events.emit("config_reloaded", &msg, serde_json::json!({}));
+        }
         d.loaded_config = bytes.take();
         if d.run()? == daemon::Stop::Quit {
             return Ok(0);
@@ -541,11 +546,7 @@ fn daemon_cmd(ctx: &Ctx) -> Result<u8> {
         // the file is taken up next.
         bytes = std::fs::read(&ctx.paths.config_file).ok();
         match ctx.config() {
-            Ok(c) => {
-                previous = Some(std::mem::replace(&mut cfg, c));
-                let msg = format!("reloaded {}", ctx.paths.config_file.display());
-                events.emit("config_reloaded", &msg, serde_json::json!({}));
-            }
+            Ok(c) => previous = Some(std::mem::replace(&mut cfg, c)),
             Err(e) => {
                 let msg = format!("cannot reload the config; keeping the running one: {e:#}");
                 events.emit("warning", &msg, serde_json::json!({}));

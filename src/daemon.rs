@@ -185,7 +185,12 @@ pub fn pipe_log(file: &Path) -> Result<()> {
         if size + n as u64 > LOG_CAP {
             // A new file renamed over the full one: the reader sees a new inode and reads it from
             // its start, even if it only looks after the new file has grown past its old offset.
-            out = rotate(file)?;
+            match rotate(file) {
+                Ok(fresh) => out = fresh,
+                // Never stop piping over it (that would leave the pane unwatched): empty the
+                // file in place instead; the reader sees it shrink.
+                Err(_) => out.set_len(0)?,
+            }
             size = 0;
         }
         std::io::Write::write_all(&mut out, &buf[..n])?;
@@ -205,7 +210,10 @@ fn rotate(file: &Path) -> Result<File> {
         .custom_flags(libc::O_NOFOLLOW)
         .open(&tmp)
         .with_context(|| format!("cannot create {}", tmp.display()))?;
-    std::fs::rename(&tmp, file).with_context(|| format!("cannot replace {}", file.display()))?;
+    if let Err(e) = std::fs::rename(&tmp, file) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot replace {}", file.display()));
+    }
     Ok(f)
 }
 
@@ -218,6 +226,9 @@ struct PaneWatch {
     /// Set when a swap relaunched this pane: until the old claude's exit hint ("Resume this
     /// session with:") is read, what the log holds was printed on this account.
     before_relaunch: Option<(String, Timestamp)>,
+    /// The log, held open: when the writer rotates it, what was written to the old file after
+    /// the last read is still read, and its inode cannot be reused meanwhile.
+    file: Option<File>,
 }
 
 impl PaneWatch {
@@ -231,6 +242,7 @@ impl PaneWatch {
                 stream: Stream::new(),
                 seen: HashMap::new(),
                 before_relaunch: None,
+                file: None,
             };
         };
         // The same file, not shorter: carry on inside the line being printed. Otherwise the log
@@ -244,14 +256,58 @@ impl PaneWatch {
             seen: p.seen.into_iter().collect(),
             // The wait for the exit hint starts again now: the restart may come much later.
             before_relaunch: p.printed_on.map(|(account, _)| (account, now)),
+            file: None,
         }
     }
 }
 
-/// A limit found but not acted on is dropped when a restart comes later than this.
+/// A login problem found but not acted on is dropped when a restart comes later than this.
 const PENDING_KEEP: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 /// How long a new daemon waits for the lock of one that is gone.
 const LOCK_WAIT: Duration = Duration::from_secs(3);
+/// Read `f` from the pane's offset to its end or the budget, through the pane's stream.
+/// While a relaunch's exit hint is awaited, what comes before it is charged to the old account.
+fn drain(
+    w: &mut PaneWatch,
+    f: &File,
+    budget: &mut u64,
+    det: &Detector,
+    now: Timestamp,
+    local: &jiff::tz::TimeZone,
+    found: &mut Vec<(Detection, Option<String>)>,
+) {
+    use std::os::unix::fs::FileExt;
+    let mut buf = vec![0u8; 64 * 1024];
+    while *budget > 0 {
+        let want = buf.len().min(*budget as usize);
+        let n = match f.read_at(&mut buf[..want], w.offset) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        w.offset += n as u64;
+        *budget -= n as u64;
+        let data = &buf[..n];
+        if w.before_relaunch.as_ref().is_some_and(|(_, since)| now.duration_since(*since) > HINT_WAIT) {
+            w.before_relaunch = None; // no hint came: stop attributing
+        }
+        match w.before_relaunch.clone() {
+            Some((old, _)) => {
+                let cut = data.windows(EXIT_HINT.len()).position(|x| x == EXIT_HINT);
+                let before = &data[..cut.unwrap_or(data.len())];
+                found.extend(w.stream.feed(det, before, now, local).into_iter().map(|d| (d, Some(old.clone()))));
+                if let Some(at) = cut {
+                    found.extend(w.stream.flush(det, now, local).into_iter().map(|d| (d, Some(old.clone()))));
+                    w.before_relaunch = None;
+                    found.extend(w.stream.feed(det, &data[at..], now, local).into_iter().map(|d| (d, None)));
+                }
+            }
+            None => found.extend(w.stream.feed(det, data, now, local).into_iter().map(|d| (d, None))),
+        }
+    }
+    let old = w.before_relaunch.as_ref().map(|(a, _)| a.clone());
+    found.extend(w.stream.flush(det, now, local).into_iter().map(|d| (d, old.clone())));
+}
+
 /// How long a relaunched pane's output is charged to the old account when no exit hint comes.
 const HINT_WAIT: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 /// Progress without a detection is saved at most this often.
@@ -534,17 +590,21 @@ impl<'a> Daemon<'a> {
     fn read_log(&mut self, pane: &str) -> bool {
         let log = self.server.log_of(pane);
         // Never through a link planted at the log's path.
-        let Ok(mut f) = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(&log) else {
-            return false;
-        };
-        let (ino, len) = f.metadata().map(|m| (m.ino(), m.len())).unwrap_or((0, 0));
+        let opened = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&log)
+            .ok()
+            .and_then(|f| f.metadata().ok().map(|m| (m.ino(), f)));
         let now = self.clock.now();
         if !self.panes.contains_key(pane) {
             // A log we did not attach ourselves (a previous daemon, `pane attach`): start tracking.
+            let Some((ino, f)) = &opened else { return false };
             if !valid_pane_id(pane) {
                 return false;
             }
-            self.panes.insert(pane.to_string(), PaneWatch::resume(self.restored.remove(pane), ino, len, 0, now));
+            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+            self.panes.insert(pane.to_string(), PaneWatch::resume(self.restored.remove(pane), *ino, len, 0, now));
         }
         let local = self.clock.local_zone();
         let mut found: Vec<(Detection, Option<String>)> = Vec::new();
@@ -552,55 +612,43 @@ impl<'a> Daemon<'a> {
         {
             let Some(w) = self.panes.get_mut(pane) else { return false };
             let start = (w.ino, w.offset);
-            if len < w.offset || ino != w.ino {
-                // A new file (rotated at the cap, or made again): read it from its start.
-                w.offset = 0;
-                w.ino = ino;
-                w.stream = Stream::new();
-            }
-            let mut buf = vec![0u8; 64 * 1024];
-            if f.seek(SeekFrom::Start(w.offset)).is_err() {
-                return false;
-            }
-            while budget > 0 {
-                let want = buf.len().min(budget as usize);
-                let n = match f.read(&mut buf[..want]) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => n,
-                };
-                w.offset += n as u64;
-                budget -= n as u64;
-                let data = &buf[..n];
-                if w.before_relaunch.as_ref().is_some_and(|(_, since)| now.duration_since(*since) > HINT_WAIT) {
-                    w.before_relaunch = None; // no hint came: stop attributing
-                }
-                match w.before_relaunch.clone() {
-                    Some((old, _)) => {
-                        let cut = data.windows(EXIT_HINT.len()).position(|x| x == EXIT_HINT);
-                        let before = &data[..cut.unwrap_or(data.len())];
-                        found.extend(
-                            w.stream
-                                .feed(&self.detector, before, now, &local)
-                                .into_iter()
-                                .map(|d| (d, Some(old.clone()))),
-                        );
-                        if let Some(at) = cut {
-                            found.extend(
-                                w.stream.flush(&self.detector, now, &local).into_iter().map(|d| (d, Some(old.clone()))),
-                            );
-                            w.before_relaunch = None;
-                            found.extend(
-                                w.stream.feed(&self.detector, &data[at..], now, &local).into_iter().map(|d| (d, None)),
-                            );
-                        }
-                    }
-                    None => {
-                        found.extend(w.stream.feed(&self.detector, data, now, &local).into_iter().map(|d| (d, None)))
-                    }
+            let det = &self.detector;
+            // The file we hold was rotated away: its end first, then the new file, one stream
+            // (the new file continues the same output).
+            let rotated_to = match (&w.file, &opened) {
+                (Some(_), Some((ino, _))) if *ino != w.ino => Some(*ino),
+                _ => None,
+            };
+            if let (Some(ino), Some(held)) = (rotated_to, w.file.take()) {
+                drain(w, &held, &mut budget, det, now, &local, &mut found);
+                if budget == 0 {
+                    w.file = Some(held); // more of the old file next time
+                } else {
+                    w.ino = ino;
+                    w.offset = 0;
                 }
             }
-            let old = w.before_relaunch.as_ref().map(|(a, _)| a.clone());
-            found.extend(w.stream.flush(&self.detector, now, &local).into_iter().map(|d| (d, old.clone())));
+            if w.file.is_none()
+                && let Some((ino, f)) = opened
+            {
+                if ino != w.ino {
+                    // Not the file the offset is about (created, or rotated while no daemon read).
+                    w.ino = ino;
+                    w.offset = 0;
+                    w.stream = Stream::new();
+                }
+                w.file = Some(f);
+            }
+            if budget > 0
+                && let Some(f) = w.file.take()
+            {
+                if f.metadata().is_ok_and(|m| m.len() < w.offset) {
+                    w.offset = 0; // cut short by someone else: read it again from the start
+                    w.stream = Stream::new();
+                }
+                drain(w, &f, &mut budget, det, now, &local, &mut found);
+                w.file = Some(f);
+            }
             self.progress_dirty |= (w.ino, w.offset) != start;
         }
         // A limit (acted on or not) is saved before anything happens; warnings can wait.
@@ -688,9 +736,15 @@ impl<'a> Daemon<'a> {
         if p.server_pid.is_some() && p.server_pid == self.server_pid {
             self.restored = p.panes.into_iter().collect();
         } else if p.server_pid.is_some() && self.server_pid.is_some() {
-            // A new tmux server on the same socket: its panes reuse the old ids. The old panes'
-            // logs (ours) are history of a server that is gone.
-            for id in p.panes.keys() {
+            // A new tmux server on the same socket: its panes reuse the old ids, so the saved
+            // progress is not theirs. The old panes' logs (ours) go, except where a pane of the
+            // new server is piped: that log may be its live one.
+            let piped: HashSet<String> = self
+                .tmux
+                .list_panes()
+                .map(|ps| ps.into_iter().filter(|p| p.piped).map(|p| p.id).collect())
+                .unwrap_or_default();
+            for id in p.panes.keys().filter(|id| valid_pane_id(id) && !piped.contains(*id)) {
                 let _ = std::fs::remove_file(self.server.log_of(id));
             }
         }
@@ -701,8 +755,15 @@ impl<'a> Daemon<'a> {
                 self.read_transcripts.insert(t);
             }
         }
-        let fresh = |l: &PendingLimit| now.duration_since(l.found) < PENDING_KEEP;
-        self.pending = p.pending.into_iter().filter(fresh).collect();
+        // An exhaustion is news while its reset is ahead; a login problem only for a while (the
+        // account may have logged in since).
+        let news = |l: &PendingLimit| match l.until {
+            Some(until) if !l.auth => until > now,
+            _ => now.duration_since(l.found) < PENDING_KEEP,
+        };
+        self.pending = p.pending.into_iter().filter(news).collect();
+        // From now on the file names this server.
+        self.save_progress();
     }
 
     /// Judge one detection in a pane; a limit to act on comes back, everything else is logged.
@@ -1039,6 +1100,20 @@ impl<'a> Daemon<'a> {
             let _ = self.faults.hit("daemon.recovering");
             self.act(Vec::new());
         }
+        // Panes still piped into their log but not running claude now (its user quit to the
+        // shell) are tracked from their saved place too: what they printed meanwhile is read now,
+        // while it is plain shell output, not later as if claude had printed it.
+        let leftover: Vec<String> = self.restored.keys().cloned().collect();
+        for id in leftover {
+            let log = self.server.log_of(&id);
+            if let Ok(m) = std::fs::symlink_metadata(&log)
+                && m.is_file()
+            {
+                let watch = PaneWatch::resume(self.restored.remove(&id), m.ino(), m.len(), m.len(), self.clock.now());
+                self.panes.insert(id, watch);
+            }
+        }
+        self.restored.clear();
         let panes: Vec<String> = self.panes.keys().cloned().collect();
         for pane in panes {
             while self.read_log(&pane) {}
@@ -1052,9 +1127,6 @@ impl<'a> Daemon<'a> {
         for t in unread {
             self.read_transcript(&t);
         }
-        // Progress of panes that were not attached again stays unused: one that runs claude
-        // later is read from then on, not from hours of shell output before.
-        self.restored.clear();
         self.read_inbox();
         self.timers();
         self.events.emit(
@@ -1085,7 +1157,7 @@ impl<'a> Daemon<'a> {
             let until = if self.progress_dirty { wake.min(self.progress_saved + PROGRESS_EVERY) } else { wake };
             // Logs left unread at their budget are read on without waiting for another event.
             let mut batch = Vec::new();
-            if backlog.is_empty() {
+            if backlog.is_empty() && !config_stale {
                 match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
                     Ok(m) => batch.push(m),
                     Err(RecvTimeoutError::Timeout) => continue,

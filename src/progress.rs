@@ -51,20 +51,27 @@ pub struct PaneProgress {
     #[serde(default)]
     pub printed_on: Option<(String, Timestamp)>,
     /// The reader's state at the offset (the line being printed, the escape sequence it is in):
-    /// a limit line split by a restart is still seen whole.
-    #[serde(default)]
+    /// a limit line split by a restart is still seen whole. Read leniently: a carry from another
+    /// version only costs that line, not the whole file.
+    #[serde(default, deserialize_with = "lenient")]
     pub carry: crate::detect::Carry,
 }
 
 /// A limit to act on: the account is decided when the message is read.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PendingLimit {
-    /// When it was read: a limit pending for long is stale news (an account may have logged in).
+    /// When it was read: a login problem pending for long is stale news.
+    #[serde(default = "Timestamp::now")]
     pub found: Timestamp,
     pub account: String,
     pub until: Option<Timestamp>,
     pub text: String,
     pub auth: bool,
+}
+
+fn lenient<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned + Default>(d: D) -> Result<T, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(v).unwrap_or_default())
 }
 
 impl Progress {
@@ -140,6 +147,19 @@ mod tests {
         std::fs::write(Progress::file(dir.path()), b"{\"panes\": [").unwrap();
         let e = Progress::load(dir.path()).unwrap_err();
         assert!(format!("{e:#}").contains("progress.json"), "{e:#}");
+    }
+
+    #[test]
+    fn a_carry_from_another_version_costs_only_that_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = r#"{"server_pid": 7,
+            "panes": {"%1": {"ino": 3, "offset": 99, "carry": {"stripper": {"state": "NoSuchState"}}}},
+            "pending": [{"account": "main", "until": null, "text": "Not logged in", "auth": true}]}"#;
+        std::fs::write(Progress::file(dir.path()), text).unwrap();
+        let p = Progress::load(dir.path()).unwrap();
+        assert_eq!((p.panes["%1"].ino, p.panes["%1"].offset), (3, 99));
+        assert_eq!(p.panes["%1"].carry, crate::detect::Carry::default());
+        assert_eq!(p.pending.len(), 1, "a pending limit without a time is kept (stamped now)");
     }
 
     #[test]

@@ -209,7 +209,7 @@ impl Stripper {
     }
 
     fn count_string(&mut self) {
-        self.string_len += 1;
+        self.string_len = self.string_len.saturating_add(1);
         if self.string_len > MAX_STRING {
             self.state = State::Ground;
         }

@@ -245,3 +245,32 @@ fn a_truncated_progress_file_is_reported_and_the_daemon_keeps_working() {
     c.w.type_line(&c.first, "!fake limit");
     c.check();
 }
+
+/// A pane whose claude was quit to the shell keeps its saved place across a restart: what the
+/// shell prints meanwhile (a limit message, say) is read as shell output then, and never counted
+/// when claude runs in that pane again.
+#[test]
+fn shell_output_in_a_quit_pane_is_not_counted_when_claude_comes_back() {
+    let mut c = quiet("");
+    let p = c.first.clone();
+    c.w.type_line(&p, "/exit");
+    c.w.wait_event("claude quit", |e| e["event"] == "exit");
+    c.w.kill_daemon();
+    c.w.type_line(
+        &p,
+        "printf '  \\342\\216\\277  You\\047ve hit your session limit \\302\\267 resets 3pm (Europe/Paris)\\n'",
+    );
+    crate::common::wait_for("printed in the shell", Duration::from_secs(10), || {
+        c.w.screen(&p).contains("hit your session limit")
+    });
+    c.w.start_daemon();
+    c.w.wait_daemon_event("read as shell output", |e| e["event"] == "ignored" && e["pane"] == p.as_str());
+    c.w.start_claude(&p, "main");
+    c.w.type_line(&p, "hello");
+    c.w.wait_event("claude answers", |e| e["event"] == "reply" && e["text"] == "ok: hello");
+    // Barrier: a config edit is handled after the reads the reply caused.
+    c.w.save_config(&(World::config("") + "# edited\n"));
+    c.w.wait_daemon_event("the barrier", |e| e["event"] == "config_reloaded");
+    let events = c.w.daemon_events();
+    assert!(!events.iter().any(|e| e["event"] == "detected" || e["event"] == "swap_started"), "{events:?}");
+}

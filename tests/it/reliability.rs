@@ -364,3 +364,40 @@ fn a_symlink_planted_at_a_log_path_is_not_followed() {
     assert!(std::fs::symlink_metadata(&log).unwrap().file_type().is_symlink(), "the link itself is left");
     assert!(!w.daemon_events().iter().any(|e| e["event"] == "detected"), "the text behind the link is never read");
 }
+
+/// What the pane wrote to its log just before the writer rotated it is still read: the daemon
+/// holds the old file open and reads it to its end before it moves to the new one. The daemon is
+/// stopped (SIGSTOP) while the limit is printed and the log rotated, so the order is certain.
+#[test]
+fn output_written_just_before_a_rotation_is_still_read() {
+    let mut w = World::new("");
+    let (_, p, sid) = w.watched_claude("rotate");
+    let server = std::fs::read_dir(w.env.state_dir().join("servers")).unwrap().next().unwrap().unwrap().path();
+    let log = server.join("panes").join(format!("pane-{}.log", p.trim_start_matches('%')));
+    // The daemon has read the log once (so it holds it): its saved offset moves past 0.
+    w.type_line(&p, "hello");
+    crate::common::wait_for("the daemon read the pane", std::time::Duration::from_secs(10), || {
+        std::fs::read_to_string(server.join("progress.json")).is_ok_and(|s| {
+            serde_json::from_str::<serde_json::Value>(&s).is_ok_and(|v| v["panes"][&p]["offset"].as_u64() > Some(0))
+        })
+    });
+    let pid = w.daemon_pid().unwrap() as libc::pid_t;
+    // SAFETY: kill(2) on the daemon this test started.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    w.type_line(&p, "!fake limit");
+    w.wait_event("the limit printed", |e| e["event"] == "limit");
+    crate::common::wait_for("the limit is in the log", std::time::Duration::from_secs(10), || {
+        std::fs::read(&log).is_ok_and(|b| String::from_utf8_lossy(&b).contains("hit your session limit"))
+    });
+    // Rotate as the writer does: a new file renamed over the full one.
+    let fresh = log.with_extension("log.new");
+    std::fs::write(&fresh, b"").unwrap();
+    std::fs::rename(&fresh, &log).unwrap();
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    w.wait_event("resumed on backup", |e| {
+        e["event"] == "prompt" && e["text"] == "continue" && e["session_id"] == sid.as_str()
+    });
+    let detected: Vec<_> = w.daemon_events().into_iter().filter(|e| e["event"] == "detected").collect();
+    assert_eq!(detected[0]["source"], "pane", "found in the old file's tail: {detected:?}");
+}

@@ -653,3 +653,40 @@ fn a_line_split_by_a_restart_is_seen_whole() {
         expect_session_limit(&found, false, &format!("restart at {a}"));
     }
 }
+
+/// A saved carry is read back from a file: any state it can name, with extreme counters, then
+/// any bytes, never panics.
+#[test]
+fn any_saved_carry_then_any_bytes_never_panics() {
+    let d = det();
+    let utc = TimeZone::UTC;
+    let states = [
+        r#""Ground""#,
+        r#""Escape""#,
+        r#""EscapeIntermediate""#,
+        r#""Csi""#,
+        r#""Osc""#,
+        r#""String""#,
+        r#"{"StringEscape":{"osc":true}}"#,
+        r#"{"StringEscape":{"osc":false}}"#,
+    ];
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for state in states {
+        let text = format!(
+            r#"{{"partial":[255,0,10,226,142],"reported":true,"stripper":{{"state":{state},"utf8_pending":255,"csi_param":65535,"csi_param_done":false,"string_len":4294967295}}}}"#
+        );
+        let carry: Carry = serde_json::from_str(&text).expect(&text);
+        let mut s = Stream::resumed(carry);
+        for _ in 0..64 {
+            let bytes: Vec<u8> = (0..97)
+                .map(|_| {
+                    x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                    (x >> 56) as u8
+                })
+                .collect();
+            let _ = s.feed(&d, &bytes, now(), &utc);
+            let _ = s.flush(&d, now(), &utc);
+        }
+        let _ = s.feed(&d, tui_render().as_slice(), now(), &utc);
+    }
+}

@@ -800,11 +800,7 @@ impl<'a> Daemon<'a> {
         // While a swap runs, other panes' copies of the same message wait unread in their logs;
         // read after their pane moved, they would blame the new account for the old one's limit.
         let relaunched = self.store.load().ok().and_then(|s| s.panes.get(pane).and_then(|r| r.relaunched_at));
-        if let (Some(rel), Some((charged, at))) = (relaunched, self.counted.get(&fp))
-            && *charged != account
-            && rel >= *at
-            && now.duration_since(rel) < jiff::SignedDuration::from_mins(2)
-        {
+        if let Some(charged) = self.counted_before(relaunched, &fp, &account, now) {
             self.events.emit(
                 "ignored",
                 &format!("{pane}: printed before its relaunch (already counted for {charged}): {}", d.text),
@@ -812,9 +808,29 @@ impl<'a> Daemon<'a> {
             );
             return None;
         }
-        self.counted.insert(fp, (account.clone(), now));
+        self.charge(fp, &account, now);
         self.events.emit("detected", &format!("{pane} ({account}): {}", d.text), fields);
         Some(self.limit(account, d))
+    }
+
+    /// Charge a message to an account. The first charge's time stays while later copies charge
+    /// the same account: "charged before the relaunch" must not move past the relaunch because
+    /// other panes' copies were read late.
+    fn charge(&mut self, fp: String, account: &str, now: Timestamp) {
+        self.counted.retain(|_, (_, at)| now.duration_since(*at) < COUNTED_KEEP);
+        if self.counted.get(&fp).is_none_or(|(charged, _)| charged != account) {
+            self.counted.insert(fp, (account.to_string(), now));
+        }
+    }
+
+    /// A message read after its pane was relaunched that was already charged to another account
+    /// just before: the old account's message, read late. Both times are ours (not the
+    /// message's own stamp), so this holds whatever the clocks of the processes that wrote it.
+    fn counted_before(&self, relaunched: Option<Timestamp>, fp: &str, account: &str, now: Timestamp) -> Option<String> {
+        let (charged, at) = self.counted.get(fp)?;
+        let rel = relaunched?;
+        (charged != account && rel >= *at && now.duration_since(rel) < jiff::SignedDuration::from_mins(2))
+            .then(|| charged.clone())
     }
 
     /// The account of the claude running in `pane`, or None when it runs no claude.
@@ -909,6 +925,18 @@ impl<'a> Daemon<'a> {
                     );
                     continue;
                 };
+                // Read late, after its pane was relaunched: the copy the pane log already charged
+                // to the old account (the transcript's own stamp may come from another clock).
+                let relaunched = pane.as_ref().and_then(|(_, rel)| *rel);
+                if let Some(charged) = self.counted_before(relaunched, &d.fingerprint(), &account, now) {
+                    let msg = format!(
+                        "session {}: written before its relaunch (already counted for {charged}): {}",
+                        err.session_id, d.text
+                    );
+                    self.events.emit("ignored", &msg, fields);
+                    continue;
+                }
+                self.charge(d.fingerprint(), &account, now);
                 self.events.emit("detected", &format!("session {} ({account}): {}", err.session_id, d.text), fields);
                 limits.push(self.limit(account, d));
             }

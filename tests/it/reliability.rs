@@ -88,7 +88,7 @@ fn twenty_panes_hitting_the_limit_together_make_one_swap_and_one_relaunch_each()
             w.fake_events().iter().filter(|e| e["event"] == "launch" && e["session_id"] == sid.as_str()).count();
         assert_eq!(launches, 2, "session {sid}: started once, resumed once");
     }
-    assert!(w.env.status_json()["accounts"][1]["exhausted_until"].is_null(), "backup not blamed");
+    assert!(w.env.status_json()["accounts"][1]["exhausted_until"].is_null(), "backup not blamed\n{}", w.diagnose());
 }
 
 #[test]

@@ -1,10 +1,12 @@
 //! Detection of Claude Code's limit, overload and login messages: bytes or text in, [`Detection`]s
 //! out.
 //!
-//! This module owns the message catalogue (CLAUDE-CODE-FACTS.md, "Limit messages"), the
-//! classification into [`Kind`]s, and the per-pane [`Stream`] that finds messages in raw
-//! `pipe-pane` output (escape stripping in [`strip`], reset times in [`reset`]). It is pure: the
-//! clock and the machine's zone are passed in, and it never touches files or tmux.
+//! This module owns the message catalogue (CLAUDE-CODE-FACTS.md, "Limit messages", and what
+//! Claude Code 2.1.332 prints, CLAUDE-CODE-2.1.332.md §1 and §7), the classification into
+//! [`Kind`]s, the per-pane [`Stream`] that finds messages in raw `pipe-pane` output (escape
+//! stripping in [`strip`], reset times in [`reset`]), and [`auto_continue_armed`], which reads
+//! Claude's own wait for the reset off a captured screen. It is pure: the clock and the machine's
+//! zone are passed in, and it never touches files or tmux.
 //!
 //! The invariant a newcomer could break: rule order in `RULE_SPECS`. Transient, login and
 //! warning phrasings are tried before the exhausted ones because some of them contain the
@@ -12,7 +14,12 @@
 //! not an empty account); an exhausted rule moved above them would fail accounts over on a harmless
 //! fallback. Second to that: rules are anchored to where Claude prints a message (line start after
 //! a glyph such as `⎿`, a wide gap, or a ` · ` separator) so that prose, code and grep output that
-//! merely quote a message do not match; keep new rules anchored the same way.
+//! merely quote a message do not match; keep new rules anchored the same way. A limit's name is
+//! open only behind a prefix that is Claude's own ("You've hit your Fable limit"); behind plain
+//! English ("Approaching …") an unknown name must be capitalised like a model's. Claude's own
+//! wait (`Continuing automatically at 8:45pm · Esc to cancel`, `Usage limit reset · Continuing
+//! automatically`, `Automatic continue cancelled · …`) is never a detection: it says nothing new
+//! about the account, and [`auto_continue_armed`] is what reads it.
 
 pub mod reset;
 pub mod strip;
@@ -45,9 +52,11 @@ pub enum Kind {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Detection {
     pub kind: Kind,
-    /// Which limit: `session`, `weekly`, `opus`, `sonnet`, `daily`, `monthly`, `usage`, `credit`,
-    /// `extra_usage`, `budget`, `spend`; `None` when the message does not say (or for
-    /// transient/auth messages, which are not about a quota).
+    /// Which limit: `session` (the 5-hour limit), `weekly`, `opus`, `sonnet`, `daily`, `monthly`,
+    /// `usage`, `credit`, `extra_usage`, `budget`, `spend`, `disabled` (the org or an admin turned
+    /// usage off), or a model's own limit named by its lowercased word (`fable`, a future `zephyr`);
+    /// `None` when the message does not say (or for transient/auth messages, which are not about a
+    /// quota).
     pub limit: Option<String>,
     #[serde(serialize_with = "serialize_utc")]
     pub resets_at: Option<Timestamp>,
@@ -123,19 +132,39 @@ const SEPARATORS: &[char] = &['·', '∙', '•', '-', '–', '—', '|', '│',
 /// One word naming a limit; two may combine ("Opus weekly", "extra usage spending").
 const SCOPE_WORD: &str = r"(?:5|five)[- ]?hours?|session|daily|weekly|monthly|opus(?:\s+4(?:\.\d)?)?|sonnet(?:\s+4(?:\.\d)?)?|extra\s+usage|usage\s+credits?|usage|credits?|spend(?:ing)?";
 
+/// Any word (a model name, a new kind of limit): in `OPEN`, after Claude's own "You've hit your",
+/// "You've used N% of your" and "Over N% of your", whose prefix alone marks the message.
+const OPEN_WORD: &str = r"[\p{L}\d][\p{L}\d.\-]*";
+
+/// A capitalised word, for the prefixes that are also plain English ("Approaching …", "You're
+/// close to …"): Claude names a model's limit by the model ("Fable limit"), while prose says
+/// "approaching memory limit".
+const CAPITAL_WORD: &str = r"(?-i:\p{Lu})[\p{L}\d.\-]*";
+
+/// Whose limit it is: `org's`, `team's`, `channel's`, `(org's)`.
+const POSSESSIVE: &str = r"(?:\(?[\p{L}\-]+'s\)?\s+)?";
+
+/// What may follow the word `limit` when the limit's name is open: the end, a separator, or a
+/// full stop ending the line or followed by "It resets …". Prose goes on ("…limit, so I…").
+const LIMIT_END: &str = r"(?:\s*$|\s*[·∙•|]|\.\s*$|\.\s+it\s+resets\b)";
+
 #[derive(Debug, Clone, Copy)]
 enum Scope {
     None,
     Fixed(&'static str),
-    /// From the `scope` group; `None` when the group did not take part.
+    /// From the `scope` group (known words or open ones, see [`limit_name`]); `None` when the
+    /// group did not take part.
     Captured,
     /// "You're now using extra usage · Your session limit resets 3pm": the plan limit named in
-    /// the reset part is the one that ran out.
+    /// the reset part is the one that ran out (or the `scope` group, when the rule has one and it
+    /// took part: "Now using usage credits for Opus").
     NamedInReset,
 }
 
-/// `(kind, scope, body)`. In a body, `'` matches both apostrophes and `SCOPES` is a `scope` group
-/// of one or two [`SCOPE_WORD`]s. Order matters: see the module docs.
+/// `(kind, scope, body)`. In a body, `'` matches both apostrophes, `SCOPES` is a `scope` group
+/// of one or two [`SCOPE_WORD`]s, `OPEN` a `scope` group of one to three [`OPEN_WORD`]s, `CAPS`
+/// a `scope` group of `SCOPES` or one [`CAPITAL_WORD`], `POSS` an optional [`POSSESSIVE`] and
+/// `END` [`LIMIT_END`]. Order matters: see the module docs.
 const RULE_SPECS: &[(Kind, Scope, &str)] = &[
     // Transient: the account is fine.
     (
@@ -145,32 +174,56 @@ const RULE_SPECS: &[(Kind, Scope, &str)] = &[
     ),
     (Kind::Transient, Scope::None, r"api\s+error\b[^·∙•]{0,60}?\b429\b"),
     (Kind::Transient, Scope::None, r"request\s+rejected\s*\(\s*429\s*\)"),
-    (Kind::Transient, Scope::None, r"server\s+is\s+temporarily\s+limiting\s+requests\b"),
+    // 2.1.332 prints it after "API Error: " (OAuth account, 429 without quota headers).
+    (Kind::Transient, Scope::None, r"(?:api\s+error:?\s*)?server\s+is\s+temporarily\s+limiting\s+requests\b"),
     (Kind::Transient, Scope::None, r"api\s+error\b[^·∙•]{0,80}?(?:\b529\b|overloaded)"),
+    // While claude retries: "✻ 529 Overloaded · retrying in 31s · attempt 7/10",
+    // "✻ API error · retrying in 2s · attempt 2/10"; and "Repeated 529 Overloaded errors".
+    (Kind::Transient, Scope::None, r"(?:repeated\s+)?529\s+overloaded\b"),
+    (Kind::Transient, Scope::None, r"api\s+error\s*[·∙•]\s*retrying\s+in\b"),
     (Kind::Transient, Scope::None, r"(?:[\w.\-]+\s+){1,4}is\s+(?:currently\s+)?experiencing\s+(?:a\s+)?high\s+load\b"),
+    // A rate limit is requests per minute, not a quota; the open-word rule below would
+    // otherwise call "You've hit your rate limit" an exhausted "rate" limit.
+    (Kind::Transient, Scope::None, r"you(?:'ve|\s+have)\s+(?:hit|reached)\s+your\s+(?:api\s+)?rate\s+limit\b"),
     // Needs login.
+    (Kind::Auth, Scope::None, r"please\s+run\s+/login\s*[·∙•]\s*api\s+error\b"),
     (Kind::Auth, Scope::None, r"not\s+logged\s+in\b"),
     (Kind::Auth, Scope::None, r"oauth\s+token\b[^·∙•]{0,40}?\b(?:revoked|expired|invalid)\b"),
     (Kind::Auth, Scope::None, r"(?:failed\s+to\s+authenticate\.?\s*)?(?:error:\s*)?api\s+error:?\s*\(?\s*401\b"),
     (Kind::Auth, Scope::None, r"invalid\s+api\s+key\b"),
+    // An API key claude retries with: "✻ 401 invalid x-api-key · retrying in 1s · attempt 4/10".
+    // The key is wrong; the retries end in "Invalid API key · Fix external API key".
+    (Kind::Auth, Scope::None, r"401\s+invalid\s+x-api-key\b"),
+    (Kind::Auth, Scope::None, r"your\s+session\s+has\s+expired\.?\s+please\s+run\s+/login\b"),
     (Kind::Auth, Scope::None, r"[^·∙•]{1,80}?\s[·∙•]\s+please\s+run\s+/login\b"),
     // Warnings: before the exhausted rules, "of your session limit" would otherwise look spent.
     (
         Kind::Warning,
         Scope::Captured,
-        r"you(?:'ve|\s+have)\s+used\s+\d{1,3}(?:\.\d+)?\s*%\s+of\s+(?:your\s+|the\s+)?SCOPES\s+limit\b",
+        r"you(?:'ve|\s+have)\s+used\s+\d{1,3}(?:\.\d+)?\s*%\s+of\s+(?:your\s+|the\s+)?POSSOPEN\s+limit\b",
     ),
-    (Kind::Warning, Scope::Captured, r"approaching\s+(?:your\s+|the\s+)?SCOPES\s+limit\b"),
     (
         Kind::Warning,
         Scope::Captured,
-        r"you(?:'re|\s+are)\s+(?:close\s+to|nearing|approaching)\s+(?:your\s+|the\s+)?SCOPES\s+limit\b",
+        r"over\s+\d{1,3}(?:\.\d+)?\s*%\s+of\s+(?:your\s+|the\s+)?POSSOPEN\s+limit(?:\s+used\b|\s*$)",
+    ),
+    (Kind::Warning, Scope::Captured, r"approaching\s+(?:your\s+|the\s+)?CAPS\s+limit\b"),
+    (
+        Kind::Warning,
+        Scope::Captured,
+        r"you(?:'re|\s+are)\s+(?:close\s+to|nearing|approaching)\s+(?:your\s+|the\s+)?POSSCAPS\s+limit\b",
     ),
     // Exhausted.
     (Kind::Exhausted, Scope::Fixed("usage"), r"claude(?:\s+ai)?\s+usage\s+limit\s+reached\b"),
     // A bare "Limit reached" must end there or continue with a separator: "Limit reached, retrying"
-    // is some other program's prose.
-    (Kind::Exhausted, Scope::Captured, r"(?:SCOPES\s+)?limit\s+reached(?:\s*$|\s*[·∙•|.\-–—])"),
+    // is some other program's prose. "again": 2.1.332's "Usage limit reached again · set to
+    // continue automatically at 7:59pm"; "Goal paused · usage limit reached · continues
+    // automatically when it resets" is the same wait for a goal.
+    (
+        Kind::Exhausted,
+        Scope::Captured,
+        r"(?:goal\s+paused\s*[·∙•]\s*)?(?:SCOPES\s+)?limit\s+reached(?:\s+again)?(?:\s*$|\s*[·∙•|.\-–—])",
+    ),
     (Kind::Exhausted, Scope::Captured, r"you(?:'ve|\s+have)\s+(?:hit|reached)\s+your\s+(?:SCOPES\s+)?limit\b"),
     (
         Kind::Exhausted,
@@ -187,12 +240,56 @@ const RULE_SPECS: &[(Kind, Scope, &str)] = &[
         Scope::Fixed("spend"),
         r"(?:your\s+|the\s+)?(?:\(?(?:team|org|organization|organisation)'s\)?\s+)?monthly\s+spend(?:ing)?\s+limit(?:\s+(?:has\s+been\s+|was\s+)?(?:reached|hit|exceeded)\b|\s*$|\s*[·∙•|])",
     ),
+    // "You've hit your Fable limit", "… channel's monthly spend limit", "… Zephyr limit": the
+    // name is open (2.1.332 added "Fable"; the next model will add another), so only the prefix
+    // and what follows `limit` anchor it.
+    (Kind::Exhausted, Scope::Captured, r"you(?:'ve|\s+have)\s+(?:hit|reached)\s+your\s+POSSOPEN\s+limitEND"),
+    // "Fable limit reached · continuing on Fable uses usage credits", "… · out of usage credits":
+    // the included quota is gone and work now bills usage credits, which is what "now using
+    // extra usage" below means too. An open name without such a tail stays unmatched: "Rate
+    // limit reached · retrying" is not Claude's.
+    (
+        Kind::Exhausted,
+        Scope::Captured,
+        r"OPEN\s+limit\s+reached\s*[·∙•]\s*(?:out\s+of\s+usage\s+credits|continuing\s+on\b[^·∙•]{0,60}?\buses\s+usage\s+credits)\b",
+    ),
+    (Kind::Exhausted, Scope::Fixed("credit"), r"out\s+of\s+usage\s+credits\b"),
     (
         Kind::Exhausted,
         Scope::Captured,
         r"you(?:'re|\s+are)\s+out\s+of\s+(?P<scope>extra\s+usage|usage\s+credits?|credits?|usage)\b",
     ),
-    (Kind::Exhausted, Scope::NamedInReset, r"you(?:'re|\s+are)\s+now\s+using\s+extra\s+usage\b"),
+    (
+        Kind::Exhausted,
+        Scope::Fixed("usage"),
+        r"your\s+(?:org|organization|organisation|team|group|workspace)\s+is\s+out\s+of\s+(?:usage(?:\s+credits?)?|credits?)\b",
+    ),
+    (Kind::Exhausted, Scope::Captured, r"your\s+seat\s+type\s+doesn't\s+include\s+(?P<scope>usage\s+credits?|usage)\b"),
+    (
+        Kind::Exhausted,
+        Scope::Fixed("disabled"),
+        r"this\s+service\s+is\s+disabled\s+for\s+your\s+(?:org|organization|organisation)\b",
+    ),
+    (Kind::Exhausted, Scope::Fixed("disabled"), r"your\s+usage\s+allocation\s+has\s+been\s+disabled\b"),
+    (
+        Kind::Exhausted,
+        Scope::Fixed("usage"),
+        r"your\s+POSSusage\s+limit\s+is\s+set\s+to\s+\$\s*0(?:\.0+)?(?:$|[^\d.]|\.(?:$|\D))",
+    ),
+    // API-key (Console) accounts: no money left on the key's org.
+    (Kind::Exhausted, Scope::Fixed("credit"), r"credit\s+balance\s+(?:is\s+)?too\s+low\b"),
+    // Quota gone, now billing money: exhausted, so that the pane moves to an account with plan
+    // quota left instead of spending (CLAUDE-CODE-FACTS.md).
+    (
+        Kind::Exhausted,
+        Scope::NamedInReset,
+        r"you(?:'re|\s+are)\s+now\s+using\s+(?:extra\s+usage|usage\s+credits|your\s+usage\s+allocation)\b",
+    ),
+    (
+        Kind::Exhausted,
+        Scope::NamedInReset,
+        r"now\s+using\s+(?:usage\s+)?credits(?:\s+for\s+(?:your\s+|the\s+)?OPEN(?:\s+limit)?)?(?:\s*$|\s*[·∙•|.])",
+    ),
 ];
 
 struct Rule {
@@ -205,15 +302,26 @@ fn scopes_group() -> String {
     format!(r"(?P<scope>(?:{SCOPE_WORD})(?:\s+(?:{SCOPE_WORD}))?)")
 }
 
+fn rule_pattern(body: &str) -> String {
+    let glyphs: String = PREFIX_GLYPHS.iter().collect();
+    let body = body
+        .replace("SCOPES", &scopes_group())
+        .replace("OPEN", &format!(r"(?P<scope>{OPEN_WORD}(?:\s+{OPEN_WORD}){{0,2}})"))
+        .replace("CAPS", &format!(r"(?P<scope>(?:{SCOPE_WORD})(?:\s+(?:{SCOPE_WORD}))?|{CAPITAL_WORD})"))
+        .replace("POSS", POSSESSIVE)
+        .replace("END", LIMIT_END)
+        .replace('\'', "['’]");
+    // Where Claude puts a message: the start of the (glyph-stripped) line, after a wide gap
+    // (right-aligned footer, maybe with its own glyph: "…   ⚠ Usage limit reached"), or after a
+    // " · " separator.
+    format!(r"(?i)(?:^|\s{{2,}}(?:[{glyphs}]+\s*)?|\s[·∙•|]\s+)(?P<m>{body})")
+}
+
 static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     RULE_SPECS
         .iter()
         .map(|&(kind, scope, body)| {
-            let body = body.replace("SCOPES", &scopes_group()).replace('\'', "['’]");
-            // Where Claude puts a message: the start of the (glyph-stripped) line, after a wide
-            // gap (right-aligned footer), or after a " · " separator.
-            let pattern = format!(r"(?i)(?:^|\s{{2,}}|\s[·∙•|]\s+)(?P<m>{body})");
-            let re = Regex::new(&pattern).expect("constant rule pattern compiles");
+            let re = Regex::new(&rule_pattern(body)).expect("constant rule pattern compiles");
             Rule { kind, scope, re }
         })
         .collect()
@@ -227,9 +335,28 @@ static NAMED_IN_RESET: LazyLock<Regex> = LazyLock::new(|| {
 /// A line that finishes the message on the line before it (the TUI wrapped it).
 static CONTINUATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(?:[·∙•|\-–—]\s*)?(?:resets?\b|your\s+(?:[\w-]+\s+){0,3}limit\s+(?:will\s+)?resets?\b|continuing\s+automatically\b|try\s+again\b)",
+        r"(?i)^(?:used\b\s*)?(?:[·∙•|\-–—]\s*)?(?:resets?\b|your\s+(?:[\w-]+\s+){0,3}limit\s+(?:will\s+)?resets?\b|continuing\s+automatically\b|set\s+to\s+continue\s+automatically\b|try\s+again\b)",
     )
     .expect("constant CONTINUATION pattern compiles")
+});
+
+/// A message whose line ends inside its reset part ("… · resets", "… limit resets Dec 3,", "… ·
+/// set to continue automatically at") or on a separator: a narrow pane wrapped it, and the next
+/// row is the rest (unless it is a message of its own). Only a reset as Claude introduces it
+/// counts: "continues automatically when it resets" is a whole message.
+static UNFINISHED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        (?:
+            (?:[·∙•|]\s*|\blimit\s+(?:will\s+)?|\.\s+it\s+)resets?
+          | [·∙•|]\s*(?:set(?:\s+to(?:\s+continue(?:\s+automatically)?)?)?|continuing\s+automatically)
+        )
+        (?:\s+(?:at|on))?
+        (?:\s+[a-z]{3,9}\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?,?)?
+        \s*$
+        | [·∙•|]\s*$",
+    )
+    .expect("constant UNFINISHED pattern compiles")
 });
 
 /// Cheap test run over whole chunks before any rule: a line without one of these words cannot
@@ -244,11 +371,13 @@ const KEYWORDS: &[&str] = &[
     "oauth",
     "api error",
     "api key",
+    "api-key",
     "overloaded",
     "credit",
     "budget",
     "spend",
     "high load",
+    "disabled for your",
 ];
 
 fn keyword_alternation() -> String {
@@ -265,7 +394,10 @@ fn keyword_alternation() -> String {
     words.iter().map(|w| regex::escape(w)).collect::<Vec<_>>().join("|")
 }
 
-fn scope_name(words: &str) -> &'static str {
+/// The limit's name from the words before `limit`: a known word gives the stable name
+/// (`5-hour` → `session`, `usage credit` → `credit`, `org's monthly spend` → `spend`); any other
+/// words are a model or a new limit, named by the first of them lowercased (`Fable` → `fable`).
+fn limit_name(words: &str) -> String {
     const BY_PRIORITY: &[(&str, &str)] = &[
         ("opus", "opus"),
         ("sonnet", "sonnet"),
@@ -277,9 +409,25 @@ fn scope_name(words: &str) -> &'static str {
         ("spend", "spend"),
         ("daily", "daily"),
         ("monthly", "monthly"),
+        ("usage", "usage"),
     ];
-    let words = words.to_ascii_lowercase();
-    BY_PRIORITY.iter().find(|(key, _)| words.contains(key)).map_or("usage", |&(_, name)| name)
+    let words = words.to_lowercase();
+    // Whole words (plural and -ing too): "hourly" is not the 5-hour limit; "5hour", "5-hour",
+    // "five hours" are.
+    let names_key = |key: &str| {
+        words.split(|c: char| !c.is_alphabetic()).any(|w| {
+            w.strip_prefix(key).is_some_and(|rest| matches!(rest, "" | "s" | "ing"))
+                || (key == "hour" && w.strip_prefix("five").is_some_and(|rest| matches!(rest, "hour" | "hours")))
+        })
+    };
+    if let Some(&(_, name)) = BY_PRIORITY.iter().find(|(key, _)| names_key(key)) {
+        return name.to_owned();
+    }
+    words
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .find(|w| w.starts_with(char::is_alphabetic))
+        .map_or_else(|| "usage".to_owned(), str::to_owned)
 }
 
 struct Hit {
@@ -343,16 +491,15 @@ impl Detector {
                 }
                 let limit = match rule.scope {
                     Scope::None => None,
-                    Scope::Fixed(name) => Some(name),
-                    Scope::Captured => caps.name("scope").map(|w| scope_name(w.as_str())),
+                    Scope::Fixed(name) => Some(name.to_owned()),
+                    Scope::Captured => caps.name("scope").map(|w| limit_name(w.as_str())),
                     Scope::NamedInReset => Some(
-                        NAMED_IN_RESET
-                            .captures(&s[m.start()..])
-                            .and_then(|c| c.name("scope"))
-                            .map_or("usage", |w| scope_name(w.as_str())),
+                        caps.name("scope")
+                            .or_else(|| NAMED_IN_RESET.captures(&s[m.start()..]).and_then(|c| c.name("scope")))
+                            .map_or_else(|| "usage".to_owned(), |w| limit_name(w.as_str())),
                     ),
                 };
-                Some(Hit { kind: rule.kind, limit: limit.map(str::to_owned), start: m.start() })
+                Some(Hit { kind: rule.kind, limit, start: m.start() })
             })
         })
     }
@@ -543,7 +690,9 @@ impl Context {
         };
         let raw = String::from_utf8_lossy(line);
         let next = clean(&raw);
-        if !CONTINUATION.is_match(next) {
+        let wrapped = CONTINUATION.is_match(next)
+            || (UNFINISHED.is_match(&pending.message) && det.classify_line(&raw, now, local).is_none());
+        if !wrapped {
             out.push(pending.detection);
             return false;
         }
@@ -567,6 +716,9 @@ impl Context {
         local: &TimeZone,
         out: &mut Vec<Detection>,
     ) -> bool {
+        // A read that ended inside a character (the `·` of "limit · resets") would put U+FFFD
+        // into the text, and into the fingerprint.
+        let line = without_cut_char(line);
         if is_blank(line) {
             if let Some(pending) = self.pending.take() {
                 out.push(pending.detection);
@@ -587,6 +739,60 @@ impl Context {
     }
 }
 
+/// Claude's own wait, armed: the footer `Continuing automatically at 8:45pm · Esc to cancel` /
+/// `Continuing shortly · Esc to cancel` (2.1.332) or the old screen `Usage limit reached ·
+/// continuing automatically at 7pm · esc or type to cancel`. Anchored like the rules.
+static WAIT_ARMED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:^|\s{2,}|\s[·∙•|]\s+)continuing\s+(?:automatically|shortly)\b[^·∙•]{0,40}[·∙•]\s*esc\s+(?:or\s+type\s+)?to\s+cancel\b",
+    )
+    .expect("constant WAIT_ARMED pattern compiles")
+});
+
+/// The wait given up: `Automatic continue cancelled · …` (Esc, a relaunch, an exit) or
+/// `Automatic continue stopped · …` (reset too far out, repeated hits, login changed).
+static WAIT_ENDED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|\s{2,}|\s[·∙•|]\s+)automatic\s+continue\s+(?:cancell?ed|stopped)\b")
+        .expect("constant WAIT_ENDED pattern compiles")
+});
+
+/// Whether a captured screen shows Claude's OWN wait for the limit reset as armed: claude will
+/// resend by itself after the reset, so nothing should type into the pane (the old builds cancel
+/// the wait on any key; 2.1.332 on Esc). `screen` is a `capture-pane` text (escape sequences, if
+/// any, are stripped here). Case-insensitive.
+///
+/// True only for the live footer (`Continuing automatically at 8:45pm · Esc to cancel`,
+/// `Continuing shortly · Esc to cancel`) or the old one-line screen (`… continuing automatically
+/// at 7pm · esc or type to cancel`), and only when no `Automatic continue cancelled/stopped` line
+/// comes after it. Not for `Usage limit reached · set to continue automatically at …` alone:
+/// that is also what a session resumed with `--resume` re-draws from its history, with no wait
+/// armed. Lines in the input box (`> …`, `❯ …`) are the user's, never claude's.
+pub fn auto_continue_armed(screen: &str) -> bool {
+    let stripped;
+    let screen = if screen.contains('\x1b') {
+        let mut out = Vec::with_capacity(screen.len());
+        Stripper::new().push(screen.as_bytes(), &mut out);
+        stripped = String::from_utf8_lossy(&out).into_owned();
+        stripped.as_str()
+    } else {
+        screen
+    };
+    let lines: Vec<&str> = screen.lines().filter(|l| !is_input_line(l)).map(clean).filter(|l| !l.is_empty()).collect();
+    let mut armed = None;
+    let mut ended = None;
+    for (i, line) in lines.iter().enumerate() {
+        // A narrow pane may wrap the footer: "… · Esc to" / "cancel".
+        let wrapped = || lines.get(i + 1).is_some_and(|next| WAIT_ARMED.is_match(&format!("{line} {next}")));
+        if WAIT_ARMED.is_match(line) || wrapped() {
+            armed = Some(i);
+        }
+        if WAIT_ENDED.is_match(line) {
+            ended = Some(i);
+        }
+    }
+    armed.is_some_and(|a| ended.is_none_or(|e| e < a))
+}
+
 /// How many lines back we look for the first half of a wrapped message.
 const LOOKBACK: usize = 8;
 
@@ -596,6 +802,21 @@ fn line_start(region: &[u8], at: usize) -> usize {
 
 fn line_end(region: &[u8], at: usize) -> usize {
     region[at..].iter().position(|&b| b == b'\n').map_or(region.len(), |i| at + i)
+}
+
+/// `line` without a UTF-8 character cut short at its end.
+fn without_cut_char(line: &[u8]) -> &[u8] {
+    for (back, &b) in line.iter().rev().take(4).enumerate() {
+        let len = match b {
+            0x80..=0xbf => continue,
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            _ => return line,
+        };
+        return if back + 1 < len { &line[..line.len() - back - 1] } else { line };
+    }
+    line
 }
 
 fn is_blank(line: &[u8]) -> bool {

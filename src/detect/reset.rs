@@ -22,9 +22,11 @@ static EPOCH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\|\s*(\d{9,12})\b").expect("constant EPOCH pattern compiles"));
 
 /// The words that introduce a reset time. `reset at` covers the old "Your limit will reset at
-/// 1pm" line; `continuing automatically at` is the native auto-continue screen.
+/// 1pm" line; `continuing automatically at` is the old native auto-continue screen and
+/// `set to continue automatically at` 2.1.332's ("Usage limit reached · set to continue
+/// automatically at 8:45pm").
 static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:resets?|continuing\s+automatically|try\s+again|available\s+again)(?:\s+(?:at|on))?\s+")
+    Regex::new(r"(?i)\b(?:resets?|continu(?:ing|e)\s+automatically|try\s+again|available\s+again)(?:\s+(?:at|on))?\s+")
         .expect("constant ANCHOR pattern compiles")
 });
 
@@ -124,6 +126,11 @@ fn parse_when(s: &str, now: Timestamp, local: &TimeZone) -> Option<Timestamp> {
         }
     }
     if hour_minute.is_none() && month_day.is_none() {
+        return None;
+    }
+    // "resets Dec 3," with nothing after it: the time went to the next row (a narrow pane wraps
+    // there), so midnight would be wrong. The caller joins that row and asks again.
+    if hour_minute.is_none() && rest.trim().is_empty() && s.trim_end().ends_with(',') {
         return None;
     }
     let (hour, minute) = hour_minute.unwrap_or((0, 0));
@@ -274,6 +281,48 @@ mod tests {
         // 15:30 in Kolkata already, so 3:30am is tomorrow there.
         assert_eq!(utc("3:30am (Asia/Calcutta)", now).as_deref(), Some("2026-10-20T22:00:00Z"));
         assert_eq!(utc("3pm UTC", now).as_deref(), Some("2026-10-20T15:00:00Z"));
+    }
+
+    /// Claude Code 2.1.332 prints the machine's zone in parentheses, `(UTC)` on a UTC machine:
+    /// it must be taken as a zone, not dropped for the local one.
+    #[test]
+    fn claude_2_1_332_reset_times() {
+        let now = "2026-10-20T10:00:00Z";
+        let paris = "Europe/Paris";
+        assert_eq!(in_zone("resets 8:45pm (UTC)", now, paris).as_deref(), Some("2026-10-20T20:45:00Z"));
+        assert_eq!(
+            in_zone("You've hit your 5-hour limit · resets 8:45pm (UTC)", now, paris).as_deref(),
+            Some("2026-10-20T20:45:00Z")
+        );
+        assert_eq!(in_zone("resets Dec 3, 8:46pm (UTC)", now, paris).as_deref(), Some("2026-12-03T20:46:00Z"));
+        assert_eq!(in_zone("resets 9:37pm (UTC)", now, paris).as_deref(), Some("2026-10-20T21:37:00Z"));
+        assert_eq!(in_zone("resets 3pm (GMT)", now, paris).as_deref(), Some("2026-10-20T15:00:00Z"));
+        // On the hour the minutes are dropped; no zone is the local one.
+        assert_eq!(utc("resets 9pm", now).as_deref(), Some("2026-10-20T21:00:00Z"));
+        assert_eq!(in_zone("resets 9pm", now, paris).as_deref(), Some("2026-10-20T19:00:00Z"));
+        // Another year is printed.
+        assert_eq!(utc("resets Jan 2, 2027, 9am (UTC)", now).as_deref(), Some("2027-01-02T09:00:00Z"));
+        assert_eq!(in_zone("resets Jan 2, 2027, 9am", now, paris).as_deref(), Some("2027-01-02T08:00:00Z"));
+        // The auto-continue lines carry the same time after "at".
+        assert_eq!(
+            utc("Usage limit reached · set to continue automatically at 8:45pm", now).as_deref(),
+            Some("2026-10-20T20:45:00Z")
+        );
+        assert_eq!(
+            utc("Usage limit reached again · set to continue automatically at 7:59pm", now).as_deref(),
+            Some("2026-10-20T19:59:00Z")
+        );
+        assert_eq!(utc("Usage limit reached · limit resets 8:45pm", now).as_deref(), Some("2026-10-20T20:45:00Z"));
+        assert_eq!(utc("Usage limit reached · set to continue automatically shortly", now), None);
+        // A date whose time was cut off by a wrap is not midnight.
+        assert_eq!(utc("resets Dec 3,", now), None);
+        assert_eq!(utc("resets Jan 2, 2027,", now), None);
+        assert_eq!(utc("resets Dec 3", now).as_deref(), Some("2026-12-03T00:00:00Z"));
+        // "your 5-hour limit resets …" after another limit's name.
+        assert_eq!(
+            utc("You're now using usage credits · Your 5-hour limit resets 3pm", now).as_deref(),
+            Some("2026-10-20T15:00:00Z")
+        );
     }
 
     #[test]

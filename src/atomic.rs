@@ -87,6 +87,18 @@ pub fn open_append_private(path: &Path) -> Result<File> {
         .with_context(|| format!("cannot open {} for appending", path.display()))
 }
 
+/// Open (creating it 0600) a file that is only ever locked, never read. Refuses a symlink.
+pub fn open_lock(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+        .with_context(|| format!("cannot open lock file {}", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

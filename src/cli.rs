@@ -515,7 +515,6 @@ fn daemon_cmd(ctx: &Ctx) -> Result<u8> {
     crate::notify::IN_DAEMON.store(true, std::sync::atomic::Ordering::Relaxed);
     let store = Store::open(&ctx.paths.state_dir)?;
     let events = EventLog::new(ctx.paths.events_file(), &ctx.clock, true);
-    // The config before the last reload: a new one the daemon cannot start with falls back to it.
     // After a reload, the config it replaced: a new one the daemon cannot start with falls back.
     let mut previous: Option<crate::config::Config> = None;
     loop {

@@ -3,8 +3,10 @@
 //!
 //! Set with `CLAUDE_FAILOVER_FAULTS="swap.rollback=error,swap.after_flip=abort"` (actions:
 //! `error`, `abort`, `sleep:<ms>`; `@N` after an action applies it from the N-th hit on, so
-//! `swap.relaunch=sleep:5000@2` lets the first pane through and holds the others). The engine holds a [`Faults`] value (no global), so unit tests
-//! inject their own. With the variable unset every point is a no-op.
+//! `swap.relaunch=sleep:5000@2` lets the first pane through and holds the others). The engine
+//! holds a [`Faults`] value (no global), so unit tests inject their own. With the variable unset
+//! every point is a no-op. The daemon has two more: `daemon.found` (a limit read and saved, not
+//! yet acted on) and `daemon.recovering` (about to act on limits a killed daemon left pending).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -47,11 +49,10 @@ impl Faults {
         if n < from {
             return Ok(());
         }
-        match Some(action) {
-            None => Ok(()),
-            Some("error") => anyhow::bail!("injected fault at {point}"),
-            Some("abort") => std::process::abort(),
-            Some(other) => {
+        match action {
+            "error" => anyhow::bail!("injected fault at {point}"),
+            "abort" => std::process::abort(),
+            other => {
                 if let Some(ms) = other.strip_prefix("sleep:").and_then(|m| m.parse().ok()) {
                     std::thread::sleep(Duration::from_millis(ms));
                 }

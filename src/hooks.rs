@@ -55,15 +55,15 @@ fn is_ours(cmd: &str, event: &str) -> bool {
     cmd.contains("claude-failover") && cmd.trim_end().ends_with(&format!(" hook {event}"))
 }
 
+/// One event's hook group, as Claude Code's settings spell it.
+fn group(command: String) -> Value {
+    json!({"matcher": "", "hooks": [{"type": "command", "command": command, "timeout": 10}]})
+}
+
 /// Our hooks, as a settings object (`{"hooks": {...}}`): for `--settings` or a file.
 pub fn settings(bin: &Path) -> Value {
-    let mut hooks = Map::new();
-    for (ours, theirs) in EVENTS {
-        hooks.insert(
-            theirs.into(),
-            json!([{"matcher": "", "hooks": [{"type": "command", "command": command(bin, ours), "timeout": 10}]}]),
-        );
-    }
+    let hooks: Map<String, Value> =
+        EVENTS.iter().map(|(ours, theirs)| (theirs.to_string(), json!([group(command(bin, ours))]))).collect();
     json!({ "hooks": hooks })
 }
 
@@ -92,7 +92,7 @@ pub fn merge(existing: &mut Value, bin: &Path) -> Result<bool> {
             }
         }
         if !found {
-            groups.push(json!({"matcher": "", "hooks": [{"type": "command", "command": want, "timeout": 10}]}));
+            groups.push(group(want));
             changed = true;
         }
     }

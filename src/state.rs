@@ -8,8 +8,7 @@
 //! an older binary never drops what a newer one wrote.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -63,6 +62,10 @@ pub struct SavedPane {
     pub session_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claude_pid: Option<u32>,
+    /// Its claude runs without its own `CLAUDE_CONFIG_DIR` (through `~/.claude`), so its folder
+    /// trust lives in `$HOME/.claude.json`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub plain: bool,
 }
 
 /// What the daemon knows about a pane (from discovery and hooks).
@@ -199,15 +202,7 @@ impl Store {
     }
 
     fn lock_file(&self, name: &str) -> Result<File> {
-        let p = self.dir.join(name);
-        OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&p)
-            .with_context(|| format!("cannot open lock file {}", p.display()))
+        crate::atomic::open_lock(&self.dir.join(name))
     }
 
     /// The state lock: short critical sections only.

@@ -4,6 +4,8 @@
 
 #[path = "../tests/it/common.rs"]
 mod common;
+#[path = "../tests/it/real_cli.rs"]
+mod real_cli;
 #[path = "../tests/it/world.rs"]
 mod world;
 
@@ -181,6 +183,62 @@ fn failover(n: usize) -> f64 {
     (last - printed["time"].as_f64().unwrap()) * 1000.0
 }
 
+/// The real CLI: `n` panes on main, one hits its 5-hour limit at the mock; from that 429 to the
+/// last pane's `continue` answered on backup (the mock's own clock at both ends).
+fn real_failover(n: usize) -> f64 {
+    let mut r = real_cli::Real::new("");
+    let proj = r.w.project("bench");
+    r.w.trust("main", &proj);
+    let d = proj.to_str().unwrap();
+    let mut panes = vec![r.w.first_pane(&proj)];
+    for i in 1..n {
+        if i % 8 == 0 {
+            r.w.tmux(&["new-window", "-d", "-t", "w", "-c", d]);
+        }
+        panes
+            .push(r.w.tmux(&["split-window", "-d", "-t", "w:$", "-P", "-F", "#{pane_id}", "-c", d]).trim().to_string());
+        r.w.tmux(&["select-layout", "-t", "w:$", "tiled"]);
+    }
+    let sessions: Vec<String> = panes.iter().map(|p| r.start(p, "main", &[])).collect();
+    for p in &panes {
+        r.prompt(p, "hello");
+    }
+    r.w.start_daemon();
+    for p in &panes {
+        r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
+    }
+    r.set_mode("main", "five_hour", Some(7200));
+    r.prompt(&panes[0], "limited");
+    r.wait("every continue answered on backup", 120, || {
+        sessions.iter().all(|s| r.prompts("continue", s, "backup") >= 1)
+    });
+    let reqs = r.requests();
+    let limited = reqs.iter().find(|q| q["prompt"] == "limited").and_then(|q| q["t"].as_f64()).unwrap();
+    let last = reqs.iter().filter(|q| q["prompt"] == "continue").filter_map(|q| q["t"].as_f64()).fold(0.0, f64::max);
+    (last - limited) * 1000.0
+}
+
+/// The real CLI: one bare `claude --resume <id>` typed into a shell, to its first prompt reaching
+/// the API (the prompt typed as soon as the box shows, Enter repeated until taken).
+fn real_cold_resume() -> f64 {
+    let r = real_cli::Real::new("");
+    let proj = r.w.project("cold");
+    r.w.trust("main", &proj);
+    let p = r.w.first_pane(&proj);
+    let s = r.start(&p, "main", &[]);
+    r.prompt(&p, "hello");
+    r.w.tmux(&["send-keys", "-t", &p, "C-c"]);
+    std::thread::sleep(Duration::from_millis(100));
+    r.w.tmux(&["send-keys", "-t", &p, "C-c"]);
+    r.wait("claude exited", 10, || r.w.screen(&p).contains("Resume this session with"));
+    let t0 = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    r.start(&p, "main", &["--resume", &s]);
+    r.prompt(&p, "continue");
+    let t =
+        r.requests().iter().filter(|q| q["prompt"] == "continue").filter_map(|q| q["t"].as_f64()).fold(0.0, f64::max);
+    (t - t0) * 1000.0
+}
+
 /// Median wall time of running the binary `n` times.
 fn wall(e: &Env, args: &[&str], stdin: Option<&str>, n: usize) -> f64 {
     let mut v = Vec::new();
@@ -290,6 +348,14 @@ fn main() {
             out.insert("failover_50_panes_ms", json!(failover(50)));
         }
         show(&out, "failover");
+    }
+    if run("real") {
+        out.insert("real_cold_resume_ms", json!(real_cold_resume()));
+        out.insert("real_failover_2_panes_ms", json!(real_failover(2)));
+        if !tiny {
+            out.insert("real_failover_10_panes_ms", json!(real_failover(10)));
+        }
+        show(&out, "real CLI");
     }
     if run("idle") {
         idle(&size, &mut out);

@@ -171,25 +171,117 @@ pub fn is_session_id(s: &str) -> bool {
         })
 }
 
-/// The session id from the last `claude --resume <id>` in `text` (e.g. a captured pane after
-/// claude exited: `"Resume this session with:\nclaude --resume <uuid>"`).
+/// The session id from the last resume hint in `text` (e.g. a captured pane after claude exited:
+/// `"Resume this session with:\nclaude --resume <uuid>"`). 2.1.332 repeats the launch flags in
+/// the hint (`claude --model sonnet --resume <uuid>`): see [`parse_resume_hint_args`], which
+/// also returns them.
 ///
-/// Only the last occurrence counts: an earlier one belongs to an older session, so when the last
-/// one carries a title (`claude --resume "My title"`) or anything that is not a session id, the
-/// answer is `None` rather than a stale id. The token ends at whitespace or an escape character, so
-/// a trailing SGR reset from the dimmed hint does not spoil it.
+/// Only the last hint counts: an earlier one belongs to an older session, so when the last one
+/// carries a title (`claude --resume "My title"`) or anything that is not a session id, the
+/// answer is `None` rather than a stale id. Escape sequences (each line of the hint is dimmed
+/// separately) and `\r` end a word.
 pub fn parse_resume_hint(text: &str) -> Option<String> {
-    const NEEDLE: &str = "claude --resume";
-    let idx = text.rfind(NEEDLE)?;
-    let rest = &text[idx + NEEDLE.len()..];
-    let arg = rest.trim_start();
-    if arg.len() == rest.len() {
-        // `claude --resumeX`: not the flag we are looking for.
-        return None;
+    parse_resume_hint_args(text).map(|(id, _)| id)
+}
+
+/// The last resume hint in `text`: its session id, and the words between `claude` and
+/// `--resume` as argv words (split on whitespace, simple `"…"` / `'…'` quoting and `\` escapes
+/// honoured), e.g. `claude --worktree "my tree" --resume <uuid>` → `(<uuid>, ["--worktree",
+/// "my tree"])`. A hint is a line with a `claude` word (or a path ending in `/claude`) followed
+/// by `--resume`, and nothing or a `-` flag right after `claude`; the id must pass
+/// [`is_session_id`], or the answer is `None` (the last hint wins, as in [`parse_resume_hint`]).
+///
+/// The words are text from a screen, not checked beyond having no control characters: a caller
+/// that puts them on a command line must quote each one (`tmux::shell_quote`).
+pub fn parse_resume_hint_args(text: &str) -> Option<(String, Vec<String>)> {
+    let (id, args) = text.split('\n').rev().find_map(|line| resume_hint_in_line(&plain_words(line)))??;
+    Some((id, args))
+}
+
+/// `Some` when `line` holds a resume hint (the last one, if several): `Some(None)` when its id is
+/// not a session id.
+fn resume_hint_in_line(line: &str) -> Option<Option<(String, Vec<String>)>> {
+    const CLAUDE: &str = "claude";
+    let ends: Vec<usize> = line
+        .match_indices(CLAUDE)
+        .filter(|&(i, _)| {
+            let before = line[..i].chars().next_back();
+            let after = line[i + CLAUDE.len()..].chars().next();
+            before.is_none_or(|c| c.is_whitespace() || c == '/') && after.is_some_and(char::is_whitespace)
+        })
+        .map(|(i, _)| i + CLAUDE.len())
+        .collect();
+    ends.iter().rev().find_map(|&end| {
+        let words = argv_words(&line[end..]);
+        let at = words.iter().position(|w| w == "--resume")?;
+        let flags = &words[..at];
+        if flags.first().is_some_and(|w| !w.starts_with('-')) {
+            return None; // "… claude with --resume …": prose, not a command
+        }
+        Some(words.get(at + 1).filter(|id| is_session_id(id)).map(|id| (id.clone(), flags.to_vec())))
+    })
+}
+
+/// `line` with every escape sequence and control character (`\r` included) turned into a space.
+fn plain_words(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            chars.next();
+            // Parameters and intermediates up to the final byte.
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        }
+        out.push(if c.is_control() { ' ' } else { c });
     }
-    let end = arg.find(|c: char| c.is_whitespace() || c == '\x1b').unwrap_or(arg.len());
-    let token = &arg[..end];
-    is_session_id(token).then(|| token.to_string())
+    out
+}
+
+/// Shell-like words: whitespace separates, `'…'` is literal, `"…"` allows `\"` `\\` `\$` `` \` ``,
+/// and `\` outside quotes escapes the next character. An unterminated quote ends the words
+/// before the word it opens.
+fn argv_words(s: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => words.extend(word.take()),
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => w.push(c),
+                        None => return words,
+                    }
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\' | '$' | '`')) => w.push(c),
+                            Some(c) => w.extend(['\\', c]),
+                            None => return words,
+                        },
+                        Some(c) => w.push(c),
+                        None => return words,
+                    }
+                }
+            }
+            '\\' => word.get_or_insert_with(String::new).extend(chars.next()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
 }
 
 /// One entry of Claude Code's live registry, `$CONFIG_DIR/sessions/<pid>.json`, written when an
@@ -209,6 +301,33 @@ pub struct LiveSession {
     pub entrypoint: Option<String>,
     #[serde(default)]
     pub status: Option<String>,
+    /// 2.1.332+: the process start time (`/proc/<pid>/stat` field 22), as a string.
+    #[serde(rename = "procStart", default)]
+    pub proc_start: Option<String>,
+    /// 2.1.332+: the tmux pane claude runs in, `"session:@window.%pane"`.
+    #[serde(default)]
+    pub tmux: Option<String>,
+}
+
+impl LiveSession {
+    /// Whether this entry belongs to a process alive now: its pid runs, and (2.1.332+) started
+    /// when the entry says. A claude whose config dir link was re-pointed while it ran removes
+    /// its entry from the new target on exit and leaves this one behind; pids get reused.
+    pub fn is_current(&self) -> bool {
+        if !crate::procs::is_alive(self.pid) {
+            return false;
+        }
+        match self.proc_start.as_deref().map(str::parse::<u64>) {
+            Some(Ok(recorded)) => crate::procs::start_time(self.pid) == Some(recorded),
+            _ => true,
+        }
+    }
+
+    /// The tmux pane id the entry names (`%3` of `"w:@0.%3"`), when it is a valid one.
+    pub fn pane(&self) -> Option<&str> {
+        let p = self.tmux.as_deref()?.rsplit_once('.')?.1;
+        crate::tmux::valid_pane_id(p).then_some(p)
+    }
 }
 
 fn read_capped(path: &Path, cap: u64) -> Option<Vec<u8>> {
@@ -256,17 +375,50 @@ pub fn claude_json_path(config_dir: &Path) -> PathBuf {
 /// `.claude.json`. Any problem reading it counts as "not trusted", which only costs a
 /// [`set_trusted`] call.
 pub fn is_trusted(config_dir: &Path, cwd: &Path) -> bool {
+    is_trusted_in(&claude_json_path(config_dir), cwd)
+}
+
+/// [`is_trusted`] for a given `.claude.json` file (`$HOME/.claude.json` for a plain `claude`).
+pub fn is_trusted_in(claude_json: &Path, cwd: &Path) -> bool {
     let Some(key) = cwd.to_str() else {
         return false;
     };
-    let Ok(bytes) = fs::read(claude_json_path(config_dir)) else {
-        return false;
-    };
-    let Ok(root) = serde_json::from_slice::<Value>(&bytes) else {
-        return false;
-    };
-    root.get("projects").and_then(|p| p.get(key)).and_then(|e| e.get(TRUST_KEY)) == Some(&Value::Bool(true))
+    read_json(claude_json).is_some_and(|root| {
+        root.get("projects").and_then(|p| p.get(key)).and_then(|e| e.get(TRUST_KEY)) == Some(&Value::Bool(true))
+    })
 }
+
+fn read_json(path: &Path) -> Option<Value> {
+    serde_json::from_slice(&fs::read(path).ok()?).ok()
+}
+
+/// `.claude.json` of a claude started without `CLAUDE_CONFIG_DIR`: in `$HOME`, not in `~/.claude`.
+pub fn home_claude_json() -> Option<PathBuf> {
+    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|h| PathBuf::from(h).join(".claude.json"))
+}
+
+/// Whether this config dir accepted the Bypass Permissions dialog once
+/// (`skipDangerousModePermissionPrompt` in its `settings.json`).
+pub fn bypass_accepted(config_dir: &Path) -> bool {
+    read_json(&config_dir.join("settings.json")).and_then(|v| v.get(BYPASS_KEY).cloned()) == Some(Value::Bool(true))
+}
+
+/// Records the Bypass Permissions acceptance in this config dir's `settings.json`, every other
+/// key kept (same rules as [`set_trusted`]). Returns whether the file changed.
+pub fn set_bypass_accepted(config_dir: &Path) -> Result<bool> {
+    edit_json(&config_dir.join("settings.json"), |root| {
+        let obj = root
+            .as_object_mut()
+            .context("the top level is not a JSON object; repair the file by hand, nothing was written")?;
+        if obj.get(BYPASS_KEY) == Some(&Value::Bool(true)) {
+            return Ok(false);
+        }
+        obj.insert(BYPASS_KEY.to_string(), Value::Bool(true));
+        Ok(true)
+    })
+}
+
+const BYPASS_KEY: &str = "skipDangerousModePermissionPrompt";
 
 /// Marks `cwd` as trusted in this config dir's `.claude.json` so a resumed claude does not stop at
 /// "Do you trust the files in this folder?". Returns whether the file changed.
@@ -279,18 +431,44 @@ pub fn is_trusted(config_dir: &Path, cwd: &Path) -> bool {
 /// Claude Code rewrites this file from memory, so call this before starting claude with this
 /// config dir, not while one runs there.
 pub fn set_trusted(config_dir: &Path, cwd: &Path) -> Result<bool> {
-    let link = claude_json_path(config_dir);
+    let file = claude_json_path(config_dir);
     let key = cwd.to_str().with_context(|| {
         format!(
             "{} is not valid UTF-8, so it cannot be a key in {}; run claude from a UTF-8 path",
             cwd.display(),
-            link.display()
+            file.display()
         )
     })?;
-    let path = match fs::symlink_metadata(&link) {
-        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(&link)
+    edit_json(&file, |root| {
+        let shape_error =
+            |what: &str| format!("{what} is not a JSON object; repair the file by hand, nothing was written");
+        let top = root.as_object_mut().with_context(|| shape_error("the top level"))?;
+        let projects = top
+            .entry("projects")
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+            .with_context(|| shape_error("\"projects\""))?;
+        let entry = projects
+            .entry(key)
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+            .with_context(|| shape_error(&format!("\"projects\".\"{key}\"")))?;
+        if entry.get(TRUST_KEY) == Some(&Value::Bool(true)) {
+            return Ok(false);
+        }
+        entry.insert(TRUST_KEY.to_string(), Value::Bool(true));
+        Ok(true)
+    })
+}
+
+/// Read-modify-write of one of Claude's JSON files: `change` edits the parsed value and says
+/// whether it changed it; only then is the file written, atomically, in Claude's 2-space layout,
+/// with its permission bits (0600 when created). A symlink is written through, not replaced.
+fn edit_json(link: &Path, change: impl FnOnce(&mut Value) -> Result<bool>) -> Result<bool> {
+    let path = match fs::symlink_metadata(link) {
+        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(link)
             .with_context(|| format!("resolving symlink {}; fix or remove the dangling link", link.display()))?,
-        _ => link,
+        _ => link.to_path_buf(),
     };
     let (mut root, mode, trailing_newline) = match fs::read(&path) {
         Ok(bytes) => {
@@ -317,26 +495,9 @@ pub fn set_trusted(config_dir: &Path, cwd: &Path) -> Result<bool> {
             return Err(e).with_context(|| format!("reading {}; check its permissions", path.display()));
         }
     };
-
-    let shape_error = |what: &str| {
-        format!("{}: {what} is not a JSON object; repair the file by hand, nothing was written", path.display())
-    };
-    let top = root.as_object_mut().with_context(|| shape_error("the top level"))?;
-    let projects = top
-        .entry("projects")
-        .or_insert_with(|| Value::Object(Map::new()))
-        .as_object_mut()
-        .with_context(|| shape_error("\"projects\""))?;
-    let entry = projects
-        .entry(key)
-        .or_insert_with(|| Value::Object(Map::new()))
-        .as_object_mut()
-        .with_context(|| shape_error(&format!("\"projects\".\"{key}\"")))?;
-    if entry.get(TRUST_KEY) == Some(&Value::Bool(true)) {
+    if !change(&mut root).with_context(|| format!("editing {}", path.display()))? {
         return Ok(false);
     }
-    entry.insert(TRUST_KEY.to_string(), Value::Bool(true));
-
     let mut out = serde_json::to_vec_pretty(&root).with_context(|| format!("serialising {}", path.display()))?;
     if trailing_newline {
         out.push(b'\n');
@@ -356,6 +517,38 @@ pub struct ApiError {
     pub text: String,
     pub timestamp: Option<String>,
     pub uuid: Option<String>,
+    /// 2.1.332+: `apiError` (`"usage_limit_reached"` for a quota 429).
+    pub api_error: Option<String>,
+    /// 2.1.332+: the exact reset, `apiErrorParams.rate_limit_info.resetsAt` (epoch seconds).
+    pub resets_at: Option<i64>,
+    /// 2.1.332+: the claim, `apiErrorParams.rate_limit_info.rateLimitType` (`five_hour`,
+    /// `seven_day`, `seven_day_opus`, …).
+    pub limit_type: Option<String>,
+}
+
+impl ApiError {
+    /// Whether the structured fields say this is a subscription quota, whatever the text reads.
+    pub fn is_usage_limit(&self) -> bool {
+        self.api_error.as_deref() == Some("usage_limit_reached")
+    }
+
+    /// Our limit name for the claim (`five_hour` → `session`, `seven_day_opus` → `opus`, …);
+    /// an unknown claim keeps its own name.
+    pub fn limit_name(&self) -> Option<String> {
+        let t = self.limit_type.as_deref()?;
+        Some(
+            match t {
+                "five_hour" => "session",
+                "seven_day" => "weekly",
+                "seven_day_opus" => "opus",
+                "seven_day_sonnet" => "sonnet",
+                "seven_day_overage_included" => "fable",
+                "overage" => "credit",
+                other => other,
+            }
+            .to_string(),
+        )
+    }
 }
 
 /// Parses one transcript line; `Some` only for an assistant line with `isApiErrorMessage: true`
@@ -385,13 +578,77 @@ pub fn parse_transcript_line(line: &str) -> Option<ApiError> {
             .join("\n"),
         _ => String::new(),
     };
+    let info = v.pointer("/apiErrorParams/rate_limit_info").or_else(|| v.get("quotaLimits"));
     Some(ApiError {
         session_id: session_id.to_string(),
         cwd: str_field("cwd").map(PathBuf::from),
         text,
         timestamp: str_field("timestamp"),
         uuid: str_field("uuid"),
+        api_error: str_field("apiError"),
+        resets_at: info.and_then(|i| i.get("resetsAt")).and_then(Value::as_i64),
+        limit_type: info.and_then(|i| i.get("rateLimitType")).and_then(Value::as_str).map(str::to_string),
     })
+}
+
+/// The transcript of `session_id`, wherever it is under `config_dir/projects`: the `cwd`'s own
+/// directory first, then any other (2.1.332 resumes a session from another cwd and keeps
+/// appending to the file where it began).
+pub fn find_transcript(config_dir: &Path, cwd: &Path, session_id: &str) -> Option<PathBuf> {
+    if !is_session_id(session_id) {
+        return None;
+    }
+    let p = transcript_path(config_dir, cwd, session_id);
+    if p.is_file() {
+        return Some(p);
+    }
+    let file = format!("{session_id}.jsonl");
+    fs::read_dir(config_dir.join("projects")).ok()?.flatten().map(|e| e.path().join(&file)).find(|p| p.is_file())
+}
+
+/// The text of a transcript `user` line typed by a person (`message.content` a string, or its
+/// text blocks); `None` for other lines (tool results, meta lines, assistant lines).
+fn typed_prompt(line: &str) -> Option<String> {
+    if !line.contains("\"type\":\"user\"") {
+        return None;
+    }
+    let v: Value = serde_json::from_str(line).ok()?;
+    if v.get("type")?.as_str()? != "user" || v.get("isMeta") == Some(&Value::Bool(true)) {
+        return None;
+    }
+    match v.get("message")?.get("content")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(blocks) => {
+            let texts: Vec<&str> = blocks
+                .iter()
+                .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
+                .filter_map(|b| b.get("text").and_then(Value::as_str))
+                .collect();
+            (!texts.is_empty()).then(|| texts.join("\n"))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a prompt reading `text` reached the transcript at `path` after byte `offset`: the
+/// proof that claude took what was typed (it writes the user line as it sends the request).
+pub fn prompt_taken_since(path: &Path, offset: u64, text: &str) -> bool {
+    let Ok(mut f) = fs::File::open(path) else { return false };
+    if std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(offset)).is_err() {
+        return false;
+    }
+    let mut buf = Vec::new();
+    // A user line is small; an attachment line can be large: cap what one check reads.
+    if f.take(64 << 20).read_to_end(&mut buf).is_err() {
+        return false;
+    }
+    String::from_utf8_lossy(&buf).lines().any(|l| typed_prompt(l).is_some_and(|t| t.trim() == text.trim()))
+}
+
+/// The last prompt a person typed in the transcript at `path`, if any.
+pub fn last_typed_prompt(path: &Path) -> Option<String> {
+    let text = fs::read_to_string(path).ok()?;
+    text.lines().rev().find_map(typed_prompt)
 }
 
 #[cfg(test)]
@@ -524,6 +781,71 @@ mod tests {
         assert_eq!(parse_resume_hint(&format!("claude --resume {SID};rm -rf ~")), None);
         assert_eq!(parse_resume_hint("claude --resume"), None);
         assert_eq!(parse_resume_hint("nothing here"), None);
+    }
+
+    /// 2.1.332's exit hint: each line dimmed on its own, `\r\n`, launch flags repeated.
+    #[test]
+    fn resume_hint_2_1_332() {
+        let id = "3899ab66-52a7-446f-bfe6-58aabc275696";
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // The exact bytes after leaving the alternate screen.
+        let raw = format!(
+            "\x1b[?1049l\x1b[2m\x1b[22m\r\n\x1b[2mResume this session with:\x1b[22m\r\n\x1b[2mclaude --resume {id}\x1b[22m\r\n\x1b[2m\x1b[22m"
+        );
+        assert_eq!(parse_resume_hint(&raw).as_deref(), Some(id));
+        assert_eq!(parse_resume_hint_args(&raw), Some((id.to_string(), vec![])));
+        // As a capture shows it, escapes stripped, and each form of the hint.
+        for (hint, flags) in [
+            (format!("claude --resume {SID}"), args(&[])),
+            (format!("claude --model sonnet --resume {SID}"), args(&["--model", "sonnet"])),
+            (
+                format!("claude --dangerously-skip-permissions --resume {SID}"),
+                args(&["--dangerously-skip-permissions"]),
+            ),
+            (format!("claude --worktree \"feature-x\" --resume {SID}"), args(&["--worktree", "feature-x"])),
+            (format!("claude --worktree \"my tree\" --resume {SID}"), args(&["--worktree", "my tree"])),
+            (format!("claude --worktree 'it''s' --resume {SID}"), args(&["--worktree", "its"])),
+            (format!("claude --worktree \"say \\\"hi\\\"\" --resume {SID}"), args(&["--worktree", "say \"hi\""])),
+            (
+                format!("claude --model=opus --add-dir /tmp/a\\ b --resume {SID}"),
+                args(&["--model=opus", "--add-dir", "/tmp/a b"]),
+            ),
+            (format!("/usr/local/bin/claude --model sonnet --resume {SID}"), args(&["--model", "sonnet"])),
+        ] {
+            let plain = format!("\r\nResume this session with:\r\n{hint}\r\n\r\n$ ");
+            let dimmed =
+                format!("\x1b[2m\x1b[22m\r\n\x1b[2mResume this session with:\x1b[22m\r\n\x1b[2m{hint}\x1b[22m\r\n");
+            for text in [plain, dimmed, hint.clone()] {
+                assert_eq!(parse_resume_hint(&text).as_deref(), Some(SID), "{text:?}");
+                assert_eq!(parse_resume_hint_args(&text), Some((SID.to_string(), flags.clone())), "{text:?}");
+            }
+        }
+        // The last hint wins, flags and all.
+        let two = format!("claude --model sonnet --resume {SID}\r\n$ claude\r\n…\r\nclaude --resume {SID2}\r\n");
+        assert_eq!(parse_resume_hint_args(&two), Some((SID2.to_string(), vec![])));
+        let two = format!("claude --resume {SID}\r\n…\r\nclaude --model opus --resume {SID2}\r\n");
+        assert_eq!(parse_resume_hint_args(&two), Some((SID2.to_string(), args(&["--model", "opus"]))));
+        let stale = format!("claude --model sonnet --resume {SID}\r\nclaude --model sonnet --resume \"My title\"\r\n");
+        assert_eq!(parse_resume_hint(&stale), None);
+        assert_eq!(parse_resume_hint_args(&stale), None);
+        // Not hints: prose, another command, `--cloud`, an unterminated quote, a bad id.
+        for text in [
+            format!("I ran claude with --resume {SID}"),
+            format!("claudex --resume {SID}"),
+            format!("my-claude --resume {SID}"),
+            format!("claude --cloud {SID}"),
+            format!("claude --worktree \"oops --resume {SID}"),
+            format!("claude --model sonnet --resume {SID}x"),
+            format!("claude --model sonnet --resume {SID};rm -rf ~"),
+            "claude --model sonnet --resume $(touch /tmp/pwned)".to_string(),
+            "claude --model sonnet --resume".to_string(),
+        ] {
+            assert_eq!(parse_resume_hint_args(&text), None, "{text:?}");
+            assert_eq!(parse_resume_hint(&text), None, "{text:?}");
+        }
+        // The flags are screen text: returned as words (never run), for the caller to quote.
+        let odd = format!("claude --model \"$(touch /tmp/x)\" --resume {SID}");
+        assert_eq!(parse_resume_hint_args(&odd), Some((SID.to_string(), args(&["--model", "$(touch /tmp/x)"]))));
     }
 
     #[test]
@@ -686,8 +1008,24 @@ mod tests {
                 text: "You've hit your session limit · resets 3pm (Europe/Paris)".to_string(),
                 timestamp: Some("2026-05-01T13:00:00.000Z".to_string()),
                 uuid: Some("u-1".to_string()),
+                api_error: None,
+                resets_at: None,
+                limit_type: None,
             })
         );
+
+        // 2.1.332, as the real CLI wrote it (trimmed of its usage block): the structured fields.
+        let real = format!(
+            r#"{{"parentUuid":"879d21ab-0717-49fd-9414-4a184db703aa","isSidechain":false,"type":"assistant","uuid":"de63bd75-590c-43f0-9add-c0b99dc20cf6","timestamp":"2026-11-30T20:35:01.689Z","message":{{"model":"<synthetic>","role":"assistant","type":"message","content":[{{"type":"text","text":"You've hit your 5-hour limit · resets 10:35pm (UTC)"}}]}},"requestId":"req_7672e81481584da18b001534","apiError":"usage_limit_reached","apiErrorParams":{{"rate_limit_info":{{"status":"rejected","resetsAt":1796078101,"rateLimitType":"five_hour","isUsingOverage":false}}}},"quotaLimits":{{"status":"rejected","resetsAt":1796078101,"unifiedRateLimitFallbackAvailable":false,"rateLimitType":"five_hour","isUsingOverage":false}},"error":"rate_limit","isApiErrorMessage":true,"apiErrorStatus":429,"apiErrorType":"rate_limit_error","session_id":"{SID}","sessionId":"{SID}","userType":"external"}}"#
+        );
+        let e = parse_transcript_line(&real).expect("a 2.1.332 quota line");
+        assert!(e.is_usage_limit());
+        assert_eq!(e.resets_at, Some(1796078101));
+        assert_eq!(e.limit_name().as_deref(), Some("session"));
+        assert_eq!(e.text, "You've hit your 5-hour limit · resets 10:35pm (UTC)");
+        // Only quotaLimits (another build): still read.
+        let q = real.replace("apiErrorParams", "otherParams");
+        assert_eq!(parse_transcript_line(&q).and_then(|e| e.resets_at), Some(1796078101));
 
         let multi = format!(
             r#"{{"type":"assistant","isApiErrorMessage":true,"sessionId":"{SID}","message":{{"content":[{{"type":"text","text":"5-hour limit reached"}},{{"type":"tool_use","id":"x"}},{{"type":"text","text":"∙ resets 3am"}}]}}}}"#

@@ -49,8 +49,17 @@ pub const LOG_CAP: u64 = 8 << 20;
 const READ_MAX: u64 = 1 << 20;
 /// A fingerprint seen in a pane is ignored for this long.
 const SEEN_TTL: jiff::SignedDuration = jiff::SignedDuration::from_hours(12);
-/// A charge is kept this long in the saved progress (it only matters around a relaunch).
+/// A charge is kept this long (it only matters around a relaunch; the same text comes back
+/// another day).
 const COUNTED_KEEP: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
+/// How long a relaunched pane's output is charged to the old account when no exit hint comes.
+const HINT_WAIT: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
+/// Progress without a limit in it is saved at most this often.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+/// A login problem found but not acted on is dropped when a restart comes later than this.
+const PENDING_KEEP: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
+/// How long a new daemon waits for the lock of one that is gone.
+const LOCK_WAIT: Duration = Duration::from_secs(3);
 
 /// Which tmux server, and where its files live: `<state>/servers/<key>/`.
 #[derive(Debug, Clone)]
@@ -169,7 +178,7 @@ fn ours(server: &Server, pane: &PaneInfo) -> bool {
     std::fs::symlink_metadata(server.log_of(&pane.id)).is_ok_and(|m| m.is_file())
 }
 
-/// `pipe-log FILE`: copy stdin to FILE (O_APPEND, O_NOFOLLOW, 0600), truncating it past the cap.
+/// `pipe-log FILE`: copy stdin to FILE (O_APPEND, O_NOFOLLOW, 0600), rotating it at the cap.
 pub fn pipe_log(file: &Path) -> Result<()> {
     let mut out = crate::atomic::open_append_private(file)?;
     let mut size = out.metadata().map(|m| m.len()).unwrap_or(0);
@@ -201,15 +210,9 @@ pub fn pipe_log(file: &Path) -> Result<()> {
 /// A fresh, empty log put in place of `file`.
 fn rotate(file: &Path) -> Result<File> {
     let tmp = file.with_extension("log.new");
-    // Our own temp name in our private dir: a leftover of an interrupted rotation.
+    // Our own temp name in our private dir: a leftover of an interrupted rotation goes.
     let _ = std::fs::remove_file(&tmp);
-    let f = std::fs::OpenOptions::new()
-        .append(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&tmp)
-        .with_context(|| format!("cannot create {}", tmp.display()))?;
+    let f = crate::atomic::open_append_private(&tmp)?;
     if let Err(e) = std::fs::rename(&tmp, file) {
         let _ = std::fs::remove_file(&tmp);
         return Err(e).with_context(|| format!("cannot replace {}", file.display()));
@@ -261,10 +264,6 @@ impl PaneWatch {
     }
 }
 
-/// A login problem found but not acted on is dropped when a restart comes later than this.
-const PENDING_KEEP: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
-/// How long a new daemon waits for the lock of one that is gone.
-const LOCK_WAIT: Duration = Duration::from_secs(3);
 /// Read `f` from the pane's offset to its end or the budget, through the pane's stream.
 /// While a relaunch's exit hint is awaited, what comes before it is charged to the old account.
 fn drain(
@@ -308,10 +307,24 @@ fn drain(
     found.extend(w.stream.flush(det, now, local).into_iter().map(|d| (d, old.clone())));
 }
 
-/// How long a relaunched pane's output is charged to the old account when no exit hint comes.
-const HINT_WAIT: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
-/// Progress without a detection is saved at most this often.
-const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+/// A transcript's structured fields win over its text: a quota line (2.1.332's
+/// `apiError: "usage_limit_reached"`) is a limit even in a wording we do not know, with the
+/// exact reset epoch and the claim it carries.
+fn with_structured(err: &claude::ApiError, mut found: Vec<Detection>) -> Vec<Detection> {
+    if !err.is_usage_limit() {
+        return found;
+    }
+    let exact = err.resets_at.and_then(|s| Timestamp::from_second(s).ok());
+    if !found.iter().any(|d| d.kind == Kind::Exhausted) {
+        let text = err.text.lines().find(|l| !l.trim().is_empty()).unwrap_or("usage_limit_reached").trim();
+        found.push(Detection { kind: Kind::Exhausted, limit: None, resets_at: None, text: text.to_string() });
+    }
+    for d in found.iter_mut().filter(|d| d.kind == Kind::Exhausted) {
+        d.resets_at = exact.or(d.resets_at);
+        d.limit = err.limit_name().or(d.limit.take());
+    }
+    found
+}
 
 /// What the old claude prints as it exits: the boundary between two accounts in a pane's log.
 const EXIT_HINT: &[u8] = b"Resume this session with";
@@ -663,11 +676,20 @@ impl<'a> Daemon<'a> {
 
     /// A limit to act on, with everything decided now: the account, and the reset (the fallback
     /// when none is printed counts from now, not from whenever it is acted on).
-    fn limit(&self, account: String, d: Detection) -> PendingLimit {
+    /// `exact`: the reset is the transcript's own second, not a time read off the screen.
+    fn limit(&self, account: String, d: Detection, exact: bool) -> PendingLimit {
         let now = self.clock.now();
         let auth = d.kind == Kind::Auth;
-        let until =
-            (!auth).then(|| d.resets_at.unwrap_or(now.checked_add(self.cfg.swap.fallback_reset).unwrap_or(now)));
+        let until = (!auth).then(|| match d.resets_at {
+            // Claude prints the reset to the minute, seconds truncated (`resetsAt` 21:07:41 reads
+            // `9:07pm`): the limit is over by the end of that minute, not at its start. Going back
+            // at its start would meet the limit again. The transcript's exact second refines it.
+            Some(t) if !exact && t.subsec_nanosecond() == 0 && t.as_second().rem_euclid(60) == 0 => {
+                t.checked_add(jiff::SignedDuration::from_secs(60)).unwrap_or(t)
+            }
+            Some(t) => t,
+            None => now.checked_add(self.cfg.swap.fallback_reset).unwrap_or(now),
+        });
         PendingLimit { found: now, account, until, text: d.text, auth }
     }
 
@@ -810,7 +832,7 @@ impl<'a> Daemon<'a> {
         }
         self.charge(fp, &account, now);
         self.events.emit("detected", &format!("{pane} ({account}): {}", d.text), fields);
-        Some(self.limit(account, d))
+        Some(self.limit(account, d, false))
     }
 
     /// Charge a message to an account. The first charge's time stays while later copies charge
@@ -843,13 +865,59 @@ impl<'a> Daemon<'a> {
         })
     }
 
-    /// The account a session runs on, from the accounts' live registries.
+    /// The account a session runs on: the account of the claude process that runs it, found
+    /// through the accounts' live registries. An entry whose process is gone (or is another
+    /// process by now) never counts: a plain `claude` that exits after `~/.claude` was flipped
+    /// leaves its entry behind in the old account's home.
     fn account_of_session(&self, session_id: &str) -> Option<String> {
-        self.cfg
-            .accounts
-            .iter()
-            .find(|a| claude::live_sessions(&a.home).iter().any(|l| l.session_id == session_id))
-            .map(|a| a.name.clone())
+        let (home, entry) = self.cfg.accounts.iter().find_map(|a| {
+            claude::live_sessions(&a.home)
+                .into_iter()
+                .find(|l| l.session_id == session_id && l.is_current())
+                .map(|l| (a, l))
+        })?;
+        // A claude with its own CLAUDE_CONFIG_DIR runs on that account, whatever dir holds it.
+        match crate::procs::env_var(entry.pid, "CLAUDE_CONFIG_DIR").filter(|d| !d.is_empty()) {
+            Some(d) if Path::new(&d) != self.cfg.claude_dir => {
+                self.cfg.account_by_home(Path::new(&d)).map(|a| a.name.clone())
+            }
+            _ => Some(home.name.clone()),
+        }
+    }
+
+    /// The screen prints a reset to the minute (seconds truncated), which [`Daemon::limit`] reads
+    /// as the end of that minute; the transcript's quota line carries the exact second. When the
+    /// account's recorded reset is within a minute of it, the exact one replaces it: neither too
+    /// early (the limit met again) nor later than needed.
+    fn refine_reset(&self, account: Option<String>, exact: Timestamp) {
+        let Some(account) = account else { return };
+        let mut refined = None;
+        let minute = jiff::SignedDuration::from_secs(61);
+        let now = self.clock.now();
+        let _ = self.store.update(|s| {
+            let a = s.account_mut(&account);
+            let Some(old) = a.exhausted_until else { return Ok(()) };
+            if old == exact || exact.duration_since(old).abs() >= minute {
+                return Ok(());
+            }
+            a.exhausted_until = Some(exact);
+            refined = Some(old);
+            if let Some(w) = s.waiting.as_mut()
+                && w.account == account
+                && w.until == old
+            {
+                w.until = exact;
+            }
+            crate::swap::schedule_return(self.cfg, s, now);
+            Ok(())
+        });
+        if let Some(old) = refined {
+            self.events.emit(
+                "reset_refined",
+                &format!("{account} resets at {} (the screen said {})", fmt_utc(exact), fmt_utc(old)),
+                json!({"account": account, "until": fmt_utc(exact)}),
+            );
+        }
     }
 
     /// New lines of a transcript: API-error lines are limit messages with an exact session.
@@ -876,6 +944,14 @@ impl<'a> Daemon<'a> {
         for line in buf[..end].split(|b| *b == b'\n') {
             let Ok(line) = std::str::from_utf8(line) else { continue };
             let Some(err) = claude::parse_transcript_line(line) else { continue };
+            let found_here = with_structured(&err, self.detector.scan_text(&err.text, now, &local));
+            // The exact reset refines the account's even when this copy is old news (read after
+            // its pane was relaunched, or already counted from the screen).
+            let exact = err.resets_at.and_then(|s| Timestamp::from_second(s).ok());
+            if let (Some(exact), Some(d)) = (exact, found_here.iter().find(|d| d.kind == Kind::Exhausted)) {
+                let charged = self.counted.get(&d.fingerprint()).map(|(a, _)| a.clone());
+                self.refine_reset(charged.or_else(|| self.account_of_session(&err.session_id)), exact);
+            }
             // History copied into a new file (older Claude versions on resume) is not news.
             let ts: Option<Timestamp> = err.timestamp.as_deref().and_then(|t| t.parse().ok());
             if first_sight && ts.is_some_and(|t| t < self.started) {
@@ -894,7 +970,7 @@ impl<'a> Daemon<'a> {
             {
                 continue;
             }
-            for d in self.detector.scan_text(&err.text, now, &local) {
+            for d in found_here {
                 found |= matches!(d.kind, Kind::Exhausted | Kind::Auth);
                 let fp = d.fingerprint();
                 if !self.session_seen.insert((err.session_id.clone(), fp.clone())) {
@@ -938,7 +1014,8 @@ impl<'a> Daemon<'a> {
                 }
                 self.charge(d.fingerprint(), &account, now);
                 self.events.emit("detected", &format!("session {} ({account}): {}", err.session_id, d.text), fields);
-                limits.push(self.limit(account, d));
+                let exact = exact.is_some() && d.kind == Kind::Exhausted;
+                limits.push(self.limit(account, d, exact));
             }
         }
         if found {
@@ -1031,6 +1108,71 @@ impl<'a> Daemon<'a> {
         }
     }
 
+    /// What a daemon before this one left: its progress, a swap it was killed in, the limits it
+    /// found and had not acted on, and everything printed while no daemon read.
+    fn take_over(&mut self) {
+        self.restore_progress();
+        // A swap a crash interrupted is finished or rolled back before anything else.
+        match self.with_engine(|engine| engine.finish_interrupted()) {
+            Ok(Some(Outcome::Swapped { from, relaunched, .. })) => {
+                // What those panes' logs hold up to the old claude's exit hint was printed on `from`.
+                let now = self.clock.now();
+                for id in relaunched {
+                    if let Some(p) = self.restored.get_mut(&id) {
+                        p.printed_on = Some((from.clone(), now));
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.events.emit(
+                    "swap_failed",
+                    &format!("could not finish an interrupted swap: {}", e.full()),
+                    json!({}),
+                );
+            }
+        }
+        self.rescan();
+        // What a killed daemon had found but not acted on yet, then what was printed while no
+        // daemon read it (to its end: an idle claude at a limit prints nothing more).
+        if !self.pending.is_empty() {
+            self.events.emit(
+                "recovered",
+                &format!("acting on {} limit(s) found before a restart", self.pending.len()),
+                json!({}),
+            );
+            let _ = self.faults.hit("daemon.recovering");
+            self.act(Vec::new());
+        }
+        // Panes still piped into their log but not running claude now (its user quit to the
+        // shell) are tracked from their saved place too: what they printed meanwhile is read now,
+        // while it is plain shell output, not later as if claude had printed it.
+        let leftover: Vec<String> = self.restored.keys().cloned().collect();
+        for id in leftover {
+            let log = self.server.log_of(&id);
+            if let Ok(m) = std::fs::symlink_metadata(&log)
+                && m.is_file()
+            {
+                let watch = PaneWatch::resume(self.restored.remove(&id), m.ino(), m.len(), m.len(), self.clock.now());
+                self.panes.insert(id, watch);
+            }
+        }
+        self.restored.clear();
+        let panes: Vec<String> = self.panes.keys().cloned().collect();
+        for pane in panes {
+            while self.read_log(&pane) {}
+        }
+        let unread: Vec<PathBuf> = self
+            .read_transcripts
+            .iter()
+            .filter(|t| std::fs::metadata(t).is_ok_and(|m| m.len() > self.transcripts.get(*t).copied().unwrap_or(0)))
+            .cloned()
+            .collect();
+        for t in unread {
+            self.read_transcript(&t);
+        }
+    }
+
     /// Watch until the server goes, a signal comes, or the config file changes to a valid one
     /// (`Stop::Reload`: the caller loads it and runs a new daemon in this process, which takes
     /// up this one's progress).
@@ -1095,66 +1237,7 @@ impl<'a> Daemon<'a> {
             );
         }
 
-        self.restore_progress();
-        // A swap a crash interrupted is finished or rolled back before anything else.
-        match self.with_engine(|engine| engine.finish_interrupted()) {
-            Ok(Some(Outcome::Swapped { from, relaunched, .. })) => {
-                // What those panes' logs hold up to the old claude's exit hint was printed on `from`.
-                let now = self.clock.now();
-                for id in relaunched {
-                    if let Some(p) = self.restored.get_mut(&id) {
-                        p.printed_on = Some((from.clone(), now));
-                    }
-                }
-            }
-            Ok(_) => {}
-            Err(e) => {
-                self.events.emit(
-                    "swap_failed",
-                    &format!("could not finish an interrupted swap: {}", e.full()),
-                    json!({}),
-                );
-            }
-        }
-        self.rescan();
-        // What a killed daemon had found but not acted on yet, then what was printed while no
-        // daemon read it (to its end: an idle claude at a limit prints nothing more).
-        if !self.pending.is_empty() {
-            self.events.emit(
-                "recovered",
-                &format!("acting on {} limit(s) found before a restart", self.pending.len()),
-                json!({}),
-            );
-            let _ = self.faults.hit("daemon.recovering");
-            self.act(Vec::new());
-        }
-        // Panes still piped into their log but not running claude now (its user quit to the
-        // shell) are tracked from their saved place too: what they printed meanwhile is read now,
-        // while it is plain shell output, not later as if claude had printed it.
-        let leftover: Vec<String> = self.restored.keys().cloned().collect();
-        for id in leftover {
-            let log = self.server.log_of(&id);
-            if let Ok(m) = std::fs::symlink_metadata(&log)
-                && m.is_file()
-            {
-                let watch = PaneWatch::resume(self.restored.remove(&id), m.ino(), m.len(), m.len(), self.clock.now());
-                self.panes.insert(id, watch);
-            }
-        }
-        self.restored.clear();
-        let panes: Vec<String> = self.panes.keys().cloned().collect();
-        for pane in panes {
-            while self.read_log(&pane) {}
-        }
-        let unread: Vec<PathBuf> = self
-            .read_transcripts
-            .iter()
-            .filter(|t| std::fs::metadata(t).is_ok_and(|m| m.len() > self.transcripts.get(*t).copied().unwrap_or(0)))
-            .cloned()
-            .collect();
-        for t in unread {
-            self.read_transcript(&t);
-        }
+        self.take_over();
         self.read_inbox();
         self.timers();
         self.events.emit(
@@ -1370,14 +1453,7 @@ fn watch_exit_thread(pid: u32) -> bool {
 /// Take the per-server daemon lock; `None` when another daemon holds it.
 pub fn lock(server: &Server) -> Result<Option<File>> {
     crate::atomic::private_dir(&server.dir)?;
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(server.dir.join("daemon.lock"))
-        .with_context(|| format!("cannot open {}", server.dir.join("daemon.lock").display()))?;
+    let f = crate::atomic::open_lock(&server.dir.join("daemon.lock"))?;
     // A daemon killed a moment ago can leave its lock held for a few milliseconds more (a child
     // it was starting holds a copy of the descriptor until it execs). When the daemon the pid
     // file names is gone, wait for the lock rather than leave the server unwatched.

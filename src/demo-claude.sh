@@ -41,10 +41,18 @@ else
   say "⏺ Working on it: writing the parser…"
   if [ -n "$DEMO_LIMIT_AFTER" ]; then (sleep "$DEMO_LIMIT_AFTER" && kill -USR1 "$$") & fi
 fi
+rule='────────────────────────────────────────────────────────────'
 while :; do
-  printf '\033[2m>\033[0m '
+  # The prompt box as Claude Code 2.1.332 draws it (a `❯` line between two rules); the cursor
+  # goes back up into it.
+  printf '\033[2m%s\033[0m\n❯ \n\033[2m%s\033[0m\n\033[2A\033[2C' "$rule" "$rule"
   if IFS= read -r line; then
-    [ -n "$line" ] && say "⏺ ok: $line — carrying on where we left off."
+    printf '\033[2K'
+    if [ -n "$line" ]; then
+      esc=$(printf '%s' "$line" | sed 's/[\\"]/\\&/g')
+      printf '{"type":"user","message":{"role":"user","content":"%s"}}\n' "$esc" >>"$t"
+      say "⏺ ok: $line — carrying on where we left off."
+    fi
   elif [ $? -le 128 ]; then
     bye # end of input; a signal (the limit) just interrupts the read
   fi

@@ -19,6 +19,7 @@ use crate::procs;
 use crate::state::{SavedPane, Store};
 use crate::swap::Fleet;
 use crate::tmux::{PaneInfo, Tmux, shell_quote};
+use crate::tui;
 
 /// Serialises our edits of an account's `.claude.json` (two swaps in one process).
 static TRUST: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -31,6 +32,10 @@ pub struct Timing {
     pub ready: Duration,
     /// Claude's TUI treats text and Enter that arrive together as a paste.
     pub enter_gap: Duration,
+    /// Enter again after this long while the prompt box still holds the text.
+    pub enter_retry: Duration,
+    /// How long a typed prompt may take to reach the transcript.
+    pub taken: Duration,
     pub poll: Duration,
 }
 
@@ -41,6 +46,8 @@ impl Default for Timing {
             keys_grace: Duration::from_secs(3),
             ready: Duration::from_secs(20),
             enter_gap: Duration::from_millis(150),
+            enter_retry: Duration::from_millis(700),
+            taken: Duration::from_secs(10),
             poll: Duration::from_millis(20),
         }
     }
@@ -107,22 +114,31 @@ impl TmuxFleet<'_> {
 
     pub fn saved_pane(&self, pane: &PaneInfo) -> Option<SavedPane> {
         let proc_ = procs::find_claude(pane.pid, &command_name(self.cfg))?;
-        let dir = self.config_dir_of(&proc_);
-        let account = match self.cfg.account_by_home(&dir) {
-            Some(a) => Some(a.name.clone()),
-            // `~/.claude` itself: the account is whatever the pointer says.
-            None if proc_.config_dir.is_none() => match links::read_pointer(self.cfg) {
-                Pointer::Account(a) => Some(a),
-                _ => None,
-            },
-            None => None,
+        // A plain `claude` (no CLAUDE_CONFIG_DIR, or `~/.claude` itself) runs on the account
+        // `~/.claude` named when it started, which is where it wrote its own registry entry; the
+        // link may point elsewhere since. Only an entry of this very process counts (a stale one
+        // is left behind by a claude that exited after a flip).
+        let plain = proc_.config_dir.as_ref().is_none_or(|d| *d == self.cfg.claude_dir);
+        let (account, live) = if plain {
+            let own = self.cfg.accounts.iter().find_map(|a| {
+                claude::read_live_session(&a.home, proc_.pid).filter(|l| l.is_current()).map(|l| (a.name.clone(), l))
+            });
+            match own {
+                Some((a, l)) => (Some(a), Some(l)),
+                None => match links::read_pointer(self.cfg) {
+                    Pointer::Account(a) => (Some(a), claude::read_live_session(&self.cfg.claude_dir, proc_.pid)),
+                    _ => (None, None),
+                },
+            }
+        } else {
+            let dir = self.config_dir_of(&proc_);
+            (self.cfg.account_by_home(&dir).map(|a| a.name.clone()), claude::read_live_session(&dir, proc_.pid))
         };
-        let live = claude::read_live_session(&dir, proc_.pid);
         let recorded = self.store.load().ok().and_then(|s| s.panes.get(&pane.id).and_then(|p| p.session_id.clone()));
         let cwd =
             proc_.cwd.clone().or_else(|| live.as_ref().map(|l| l.cwd.clone())).unwrap_or_else(|| PathBuf::from("/"));
         let session_id = live.map(|l| l.session_id).or(recorded).filter(|s| claude::is_session_id(s));
-        Some(SavedPane { pane: pane.id.clone(), cwd, account, session_id, claude_pid: Some(proc_.pid) })
+        Some(SavedPane { pane: pane.id.clone(), cwd, account, session_id, claude_pid: Some(proc_.pid), plain })
     }
 
     fn pane_pid(&self, pane: &str) -> Option<u32> {
@@ -147,49 +163,99 @@ impl TmuxFleet<'_> {
         bail!("claude (pid {pid}) in {pane} did not exit after SIGTERM and Ctrl-C Ctrl-C")
     }
 
-    /// Type `text` and, after a gap, Enter; retry Enter once if the screen did not change.
-    /// Ctrl-U first: a prompt half-typed by a run that crashed before its Enter is cleared, not
-    /// doubled.
-    fn type_prompt(&self, pane: &str, text: &str) -> Result<()> {
+    /// Type `text` once and Enter, then make sure claude took it: its transcript gets the user
+    /// line (or, with no transcript to read, the prompt box empties). While the box still holds
+    /// the text, Enter is sent again (keys that reach the TUI before it owns the terminal keep
+    /// their text but lose the Enter); the text itself is never typed twice.
+    fn submit_prompt(&self, pane: &str, text: &str, transcript: Option<&Path>) -> Result<()> {
+        let t = &self.timing;
+        let offset = transcript.and_then(|p| std::fs::metadata(p).ok()).map_or(0, |m| m.len());
+        // Ctrl-U first: a prompt half-typed by a run that crashed before its Enter is cleared,
+        // not doubled.
         self.tmux.send_keys(pane, &["C-u"])?;
         self.tmux.send_literal(pane, text)?;
-        std::thread::sleep(self.timing.enter_gap);
-        let before = self.tmux.capture(pane, 0).unwrap_or_default();
+        std::thread::sleep(t.enter_gap);
         self.tmux.send_keys(pane, &["C-m"])?;
-        let changed = wait_until(Duration::from_millis(1500), self.timing.poll, || {
-            self.tmux.capture(pane, 0).map(|s| s != before).unwrap_or(true)
-        });
-        if !changed {
-            self.tmux.send_keys(pane, &["C-m"])?;
-        }
-        Ok(())
-    }
-
-    /// Once claude has registered its session under the target, type the resume prompt.
-    fn prompt_when_ready(&self, pane: &str, to: &Account) -> Result<()> {
-        if self.cfg.swap.resume_prompt.is_empty() {
-            return Ok(());
-        }
-        if self.wait_ready(pane, &to.home).is_none() {
-            bail!("claude did not come up in {pane} within {} s", self.timing.ready.as_secs());
-        }
-        self.type_prompt(pane, &self.cfg.swap.resume_prompt)
-    }
-
-    /// Wait for the relaunched claude to register its session under `home`.
-    fn wait_ready(&self, pane: &str, home: &Path) -> Option<u32> {
-        let mut found = None;
-        wait_until(self.timing.ready, Duration::from_millis(50), || {
-            let Some(pane_pid) = self.pane_pid(pane) else { return false };
-            let Some(p) = procs::find_claude(pane_pid, &command_name(self.cfg)) else { return false };
-            if claude::read_live_session(home, p.pid).is_some() {
-                found = Some(p.pid);
-                true
-            } else {
-                false
+        let mut last_enter = Instant::now();
+        let mut enters = 1;
+        let mut seen_in_box = false;
+        let taken = wait_until(t.taken, t.poll, || {
+            if transcript.is_some_and(|p| claude::prompt_taken_since(p, offset, text)) {
+                return true;
+            }
+            let screen = self.tmux.capture(pane, 0).unwrap_or_default();
+            match tui::prompt_box(&screen) {
+                Some(b) if b == text.trim() => {
+                    seen_in_box = true;
+                    if last_enter.elapsed() >= t.enter_retry {
+                        let _ = self.tmux.send_keys(pane, &["C-m"]);
+                        last_enter = Instant::now();
+                        enters += 1;
+                    }
+                    false
+                }
+                // Without a transcript to read, an emptied box after the text was seen in it.
+                Some(b) => transcript.is_none() && seen_in_box && b.is_empty(),
+                None => false,
             }
         });
-        found
+        if taken {
+            return Ok(());
+        }
+        bail!(
+            "typed {text:?} into {pane} but claude did not take it after {enters} Enter(s) in {} s",
+            t.taken.as_secs()
+        )
+    }
+
+    /// Once the relaunched claude takes input on `to`, type the resume prompt and confirm it.
+    /// A relaunch is only done when claude is up: a pane stopped at a dialog is a failure even
+    /// with no prompt to type.
+    fn prompt_when_ready(&self, pane: &str, to: &Account) -> Result<()> {
+        let ready = self.wait_ready(pane, &to.home)?;
+        let text = &self.cfg.swap.resume_prompt;
+        if text.is_empty() {
+            return Ok(());
+        }
+        let transcript = claude::find_transcript(&to.home, &ready.cwd, &ready.session_id);
+        self.submit_prompt(pane, text, transcript.as_deref())
+    }
+
+    /// Wait until the claude in `pane` has registered its session under `home` and its prompt box
+    /// is on screen. A dialog, a resume that found nothing, or a claude that never came up is an
+    /// error naming what the pane shows; a dialog is never answered (each preselects "No, exit").
+    fn wait_ready(&self, pane: &str, home: &Path) -> Result<claude::LiveSession> {
+        let mut found = None;
+        let mut blocked = None;
+        let mut last_screen = String::new();
+        wait_until(self.timing.ready, Duration::from_millis(25), || {
+            let screen = self.tmux.capture(pane, 0).unwrap_or_default();
+            if let Some(b) = tui::blocker(&screen) {
+                blocked = Some(b);
+                return true;
+            }
+            let live = self
+                .pane_pid(pane)
+                .and_then(|pp| procs::find_claude(pp, &command_name(self.cfg)))
+                .and_then(|p| claude::read_live_session(home, p.pid));
+            let up = live.is_some() && tui::prompt_box(&screen).is_some();
+            last_screen = screen;
+            if up {
+                found = live;
+            }
+            up
+        });
+        if let Some(b) = blocked {
+            bail!("{} in {pane}", b.describe());
+        }
+        found.with_context(|| {
+            let tail: Vec<&str> = last_screen.lines().filter(|l| !l.trim().is_empty()).collect();
+            let tail = tail[tail.len().saturating_sub(3)..].join(" | ");
+            format!(
+                "claude did not come up in {pane} within {} s (the pane shows: {tail})",
+                self.timing.ready.as_secs()
+            )
+        })
     }
 
     /// Start claude in a fresh session's shell (named sessions, the pool).
@@ -235,20 +301,36 @@ impl Fleet for TmuxFleet<'_> {
                 }
             }
         }
+        let bypass = self.cfg.claude_args.iter().any(|a| a == "--dangerously-skip-permissions");
         for pane in panes {
-            // Trust follows the conversation: without it the new account would stop at the
-            // trust dialog, even with --dangerously-skip-permissions.
+            // Consent follows the conversation: without it the new account would stop at a
+            // dialog whose preselected answer exits (trust shows even with
+            // --dangerously-skip-permissions). Trust is wherever this pane's claude kept it: its
+            // account's `.claude.json`, or `$HOME/.claude.json` for a plain `claude`.
             let old_dir = pane
                 .account
                 .as_deref()
                 .and_then(|a| self.cfg.account(a))
                 .map(|a| a.home.clone())
                 .unwrap_or_else(|| self.cfg.claude_dir.clone());
-            if claude::is_trusted(&old_dir, &pane.cwd)
+            let mut sources = vec![claude::claude_json_path(&old_dir)];
+            if pane.plain {
+                sources.extend(claude::home_claude_json());
+            }
+            if sources.iter().any(|f| claude::is_trusted_in(f, &pane.cwd))
                 && !claude::is_trusted(&to.home, &pane.cwd)
                 && let Err(e) = claude::set_trusted(&to.home, &pane.cwd)
             {
                 problems.push(format!("cannot carry the folder trust of {} to {}: {e:#}", pane.cwd.display(), to.name));
+            }
+            // The Bypass Permissions acceptance is per config dir: carried only from an account
+            // where the user gave it.
+            if bypass
+                && claude::bypass_accepted(&old_dir)
+                && !claude::bypass_accepted(&to.home)
+                && let Err(e) = claude::set_bypass_accepted(&to.home)
+            {
+                problems.push(format!("cannot carry the Bypass Permissions acceptance to {}: {e:#}", to.name));
             }
         }
         problems
@@ -259,8 +341,16 @@ impl Fleet for TmuxFleet<'_> {
         if let Some(p) = procs::find_claude(pane_pid, &command_name(self.cfg)) {
             if self.config_dir_of(&p) == to.home {
                 // Already moved by a relaunch that a crash interrupted before it was recorded:
-                // the resume prompt may not have been typed yet. A second "continue" is harmless;
-                // a session left waiting is the failure this tool exists to prevent.
+                // the resume prompt may not have been typed yet. Its transcript tells: a session
+                // whose last typed prompt is ours has it already (never type it twice).
+                let text = &self.cfg.swap.resume_prompt;
+                let typed = claude::read_live_session(&to.home, p.pid)
+                    .and_then(|l| claude::find_transcript(&to.home, &l.cwd, &l.session_id))
+                    .and_then(|t| claude::last_typed_prompt(&t))
+                    .is_some_and(|last| !text.is_empty() && last.trim() == text.trim());
+                if typed {
+                    return Ok(());
+                }
                 return self.prompt_when_ready(&pane.pane, to);
             }
             self.stop_claude(&pane.pane, p.pid)?;
@@ -283,10 +373,20 @@ impl Fleet for TmuxFleet<'_> {
             return Ok(());
         }
         let screen = self.tmux.capture(&pane.pane, 0)?;
-        if screen.contains("continuing automatically") {
-            return Ok(()); // Claude's own wait resumes it; a key would cancel that.
+        if crate::detect::auto_continue_armed(&screen) {
+            // Claude's own wait resends by itself 30-90 s after the reset; a second prompt from
+            // us would be a second continuation (and older builds cancel their wait on a key).
+            return Ok(());
         }
-        self.type_prompt(&pane.pane, &self.cfg.swap.resume_prompt)
+        if let Some(b) = tui::blocker(&screen) {
+            bail!("{} in {}", b.describe(), pane.pane);
+        }
+        let home = pane.account.as_deref().and_then(|a| self.cfg.account(a)).map(|a| a.home.clone());
+        let transcript = match (&home, &pane.session_id) {
+            (Some(h), Some(sid)) => claude::find_transcript(h, &pane.cwd, sid),
+            _ => None,
+        };
+        self.submit_prompt(&pane.pane, &self.cfg.swap.resume_prompt, transcript.as_deref())
     }
 
     fn maintain_sessions(&self, to: &Account) -> Vec<String> {

@@ -27,3 +27,4 @@ pub mod state;
 pub mod status;
 pub mod swap;
 pub mod tmux;
+pub mod tui;

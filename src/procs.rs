@@ -30,6 +30,8 @@ fn proc_path(pid: u32) -> PathBuf {
 struct Stat {
     state: char,
     ppid: u32,
+    /// Field 22: when the process started, in clock ticks after boot.
+    start: Option<u64>,
 }
 
 /// Parses `/proc/<pid>/stat`. The command name sits in parentheses and may itself contain spaces
@@ -40,7 +42,9 @@ fn stat(pid: u32) -> Option<Stat> {
     let mut fields = rest.split_whitespace();
     let state = fields.next()?.chars().next()?;
     let ppid = fields.next()?.parse().ok()?;
-    Some(Stat { state, ppid })
+    // Fields 5..=21 lie between ppid (4) and starttime (22).
+    let start = fields.nth(17).and_then(|f| f.parse().ok());
+    Some(Stat { state, ppid, start })
 }
 
 /// Children from `/proc/<pid>/task/*/children` (one file per thread, each listing the children
@@ -264,6 +268,13 @@ pub struct ClaudeProc {
     /// `CLAUDE_CONFIG_DIR` from its environment; `None` means the default `~/.claude` (with
     /// `.claude.json` in `$HOME`).
     pub config_dir: Option<PathBuf>,
+}
+
+/// When `pid` started (clock ticks after boot, `/proc/<pid>/stat` field 22): with the pid, the
+/// identity of a process that survives pid reuse. Claude Code 2.1.332 writes the same number as
+/// `procStart` in its registry entry.
+pub fn start_time(pid: u32) -> Option<u64> {
+    stat(pid)?.start
 }
 
 /// The shallowest live process at or under `pane_pid` (`#{pane_pid}`, usually the pane's shell)

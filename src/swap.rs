@@ -157,6 +157,17 @@ pub fn pick_target<'c>(
     Err(earliest)
 }
 
+/// A reset read off the screen (to the minute, taken as that minute's end) that says no more
+/// than the exact second already recorded within that minute (from the transcript): keep the
+/// exact one.
+fn same_minute_but_coarser(new: Option<Timestamp>, old: Option<Timestamp>) -> bool {
+    let (Some(new), Some(old)) = (new, old) else { return false };
+    new.subsec_nanosecond() == 0
+        && new.as_second().rem_euclid(60) == 0
+        && old < new
+        && new.duration_since(old) <= jiff::SignedDuration::from_secs(60)
+}
+
 /// When to go back to the primary: its reset + grace, if we are away from it because it is
 /// exhausted. Otherwise leave the schedule as it is (a manual swap away schedules nothing).
 pub fn schedule_return(cfg: &Config, st: &mut State, now: Timestamp) {
@@ -250,7 +261,7 @@ impl Engine<'_> {
                     let a = s.account_mut(&account);
                     if auth {
                         a.needs_login = true;
-                    } else {
+                    } else if !same_minute_but_coarser(until, a.exhausted_until) {
                         // The printed time can move on a retry: the latest message wins.
                         a.exhausted_until = until;
                     }

@@ -121,6 +121,7 @@ fn pane(id: &str, account: &str) -> SavedPane {
         account: Some(account.into()),
         session_id: None,
         claude_pid: None,
+        plain: false,
     }
 }
 

@@ -42,10 +42,11 @@ fn limit_in_one_pane_moves_every_claude_pane_with_its_own_session() {
     assert!(w.tmux(&["show-environment", "-g", "CLAUDE_CONFIG_DIR"]).contains(".claude-backup"));
     let s = w.env.status_json();
     assert_eq!(s["active"], "backup");
-    assert_eq!(s["accounts"][0]["exhausted_until"], "2026-11-21T14:00:00Z", "3pm Paris");
+    // 3pm Paris, to the minute (Claude cuts the seconds off): over by the end of that minute.
+    assert_eq!(s["accounts"][0]["exhausted_until"], "2026-11-21T14:01:00Z", "3pm Paris");
     assert!(s["accounts"][1]["exhausted_until"].is_null(), "backup is not blamed for the old message");
     assert_eq!(s["return"]["to"], "main");
-    assert_eq!(s["return"]["at"], "2026-11-21T14:05:00Z");
+    assert_eq!(s["return"]["at"], "2026-11-21T14:06:00Z");
 
     // the resumed sessions re-rendered the old message: it must not count again. A warning
     // printed after it is a marker: once the daemon reports it, the re-render was read too.
@@ -110,8 +111,9 @@ fn two_panes_hitting_the_limit_at_once_make_one_swap() {
 #[test]
 fn all_accounts_exhausted_waits_then_resumes_at_the_reset() {
     let mut w = World::new("");
-    // five seconds before 3pm in Paris; backup is exhausted until later
-    w.env.set("CLAUDE_FAILOVER_NOW", "2026-11-21T13:59:57Z");
+    // three seconds before the end of the minute Claude prints as "3pm" in Paris (it cuts the
+    // seconds off: the reset is within that minute); backup is exhausted until later
+    w.env.set("CLAUDE_FAILOVER_NOW", "2026-11-21T14:00:57Z");
     std::fs::create_dir_all(w.env.state_dir()).unwrap();
     std::fs::write(
         w.env.state_dir().join("state.json"),
@@ -123,7 +125,7 @@ fn all_accounts_exhausted_waits_then_resumes_at_the_reset() {
     w.wait_daemon_event("attached", |e| e["event"] == "attached");
     w.type_line(&p, "!fake limit");
     let e = w.wait_daemon_event("waiting", |e| e["event"] == "waiting");
-    assert_eq!(e["until"], "2026-11-21T14:00:00Z");
+    assert_eq!(e["until"], "2026-11-21T14:01:00Z");
     assert_eq!(w.env.status_json()["state"], "waiting");
     assert_eq!(w.env.pointer(), w.home("main"), "nothing flipped");
     // at the reset the blocked pane is resumed in place: "continue" typed, no relaunch

@@ -9,5 +9,6 @@ mod detect_e2e;
 mod fuzz_replay;
 mod hooks_e2e;
 mod plugin;
+mod real_cli;
 mod reliability;
 mod world;

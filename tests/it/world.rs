@@ -50,10 +50,19 @@ pub struct World {
 impl World {
     /// Two accounts, main (primary) and backup, linked; a tmux server with one window.
     pub fn new(extra_config: &str) -> World {
+        World::running(FAKE, extra_config, &[])
+    }
+
+    /// Like [`World::new`], with `claude_command` launched in panes (the stand-in or the real CLI).
+    /// `vars` go into the environment of the tmux server, its panes and the daemon.
+    pub fn running(claude_command: &str, extra_config: &str, vars: &[(&str, &str)]) -> World {
         let mut env = Env::new();
+        for (k, v) in vars {
+            env.set(k, v);
+        }
         let path = format!("{}:{}", python_dir().display(), std::env::var("PATH").unwrap_or_default());
         env.set("PATH", &path);
-        env.write_config(&World::config(extra_config));
+        env.write_config(&World::config_for(claude_command, extra_config));
         env.ok(&["link"]);
         let socket = env.dir.path().join("tmux").join("sock");
         let log = env.dir.path().join("fake-claude.jsonl");
@@ -107,8 +116,12 @@ impl World {
 
     /// The world's config with `extra` top-level lines (or tables) before the accounts.
     pub fn config(extra: &str) -> String {
+        World::config_for(FAKE, extra)
+    }
+
+    pub fn config_for(claude_command: &str, extra: &str) -> String {
         format!(
-            "claude_command = {FAKE:?}\n{extra}\n[[accounts]]\nname = \"main\"\nhome = \"~/.claude-main\"\n[[accounts]]\nname = \"backup\"\nhome = \"~/.claude-backup\"\n"
+            "claude_command = {claude_command:?}\n{extra}\n[[accounts]]\nname = \"main\"\nhome = \"~/.claude-main\"\n[[accounts]]\nname = \"backup\"\nhome = \"~/.claude-backup\"\n"
         )
     }
 

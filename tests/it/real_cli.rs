@@ -1,0 +1,495 @@
+//! The real Claude Code CLI in the loop: the native binary from npm (pinned, cached under
+//! `target/claude-code/`, installed by `scripts/real-claude`) runs in a private tmux server
+//! against the mock Messages API in `tests/mock-api/`, offline. These tests judge what the
+//! scripted stand-in cannot: the real TUI's timing, dialogs, redraws and files.
+//!
+//! Each test spends most of its time waiting on the real TUI, so they run in parallel with the
+//! rest of the suite; they synchronise on the mock's request log, the registry and the screen,
+//! never on bare sleeps (but for the negative checks at the end, which no event can signal).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::common::*;
+use crate::world::World;
+
+const MOCK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mock-api/mock_api.py");
+const INSTALL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/real-claude");
+
+/// The real CLI's path, installed on first use (one installer at a time across test processes).
+pub fn real_claude() -> &'static PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let o = Command::new(INSTALL).stderr(Stdio::inherit()).output().expect("scripts/real-claude");
+        assert!(o.status.success(), "scripts/real-claude failed: the real-CLI tier needs npm and the npm registry");
+        PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())
+    })
+}
+
+/// A world whose panes run the real CLI, and the mock API it talks to.
+pub struct Real {
+    pub w: World,
+    pub api: tempfile::TempDir,
+    mock: Child,
+}
+
+impl Real {
+    pub fn new(extra_config: &str) -> Real {
+        Real::with(extra_config, &[])
+    }
+
+    pub fn with(extra_config: &str, vars: &[(&str, &str)]) -> Real {
+        let bin = real_claude();
+        let api = tempfile::Builder::new().prefix("cf-api-").tempdir().unwrap();
+        let mock = Command::new("python3")
+            .arg(MOCK)
+            .arg(api.path())
+            .args(["--max-seconds", "900"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(api.path().join("mock.log")).unwrap()))
+            .spawn()
+            .expect("mock api");
+        let port_file = api.path().join("port");
+        wait_for("the mock API listens", Duration::from_secs(10), || port_file.exists());
+        let url = format!("http://127.0.0.1:{}", std::fs::read_to_string(&port_file).unwrap().trim());
+        let runtime = api.path().join("run");
+        std::fs::create_dir_all(&runtime).unwrap();
+        let runtime = runtime.to_str().unwrap().to_string();
+        let mut all: Vec<(&str, &str)> = vec![
+            ("ANTHROPIC_BASE_URL", &url),
+            ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
+            ("DISABLE_TELEMETRY", "1"),
+            ("DISABLE_AUTOUPDATER", "1"),
+            ("XDG_RUNTIME_DIR", &runtime),
+            ("CLAUDE_CODE_TMPDIR", &runtime),
+            // The real CLI prints real times: the daemon reads the same clock.
+            ("CLAUDE_FAILOVER_NOW", ""),
+        ];
+        all.extend_from_slice(vars);
+        let w = World::running(bin.to_str().unwrap(), extra_config, &all);
+        let r = Real { w, api, mock };
+        for account in ["main", "backup"] {
+            r.login(account);
+        }
+        r
+    }
+
+    /// A subscription login for `account`: credentials (token `sk-ant-oat01-<account>`) and a
+    /// `.claude.json` past onboarding.
+    pub fn login(&self, account: &str) {
+        let home = self.w.home(account);
+        std::fs::create_dir_all(&home).unwrap();
+        let creds = json!({"claudeAiOauth": {
+            "accessToken": format!("sk-ant-oat01-{account}"),
+            "refreshToken": format!("sk-ant-ort01-{account}"),
+            "expiresAt": 4102444800000u64,
+            "scopes": ["user:inference", "user:profile", "user:sessions:claude_code"],
+            "subscriptionType": "max",
+            "rateLimitTier": "default_claude_max_20x"}});
+        write_private(&home.join(".credentials.json"), &creds);
+        merge_json(&home.join(".claude.json"), json!({"hasCompletedOnboarding": true, "theme": "dark"}));
+    }
+
+    /// What the mock answers `account`'s token from now on: `ok`, a claim (`five_hour`,
+    /// `seven_day`, `seven_day_opus`, …) resetting in `reset_in` seconds, `plain429`,
+    /// `overloaded`, `unauthorized`.
+    pub fn set_mode(&self, account: &str, mode: &str, reset_in: Option<i64>) {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let mut entry = json!({"mode": mode});
+        if let Some(s) = reset_in {
+            entry["reset"] = json!(now + s);
+        }
+        merge_json(&self.api.path().join("modes.json"), json!({ format!("sk-ant-oat01-{account}"): entry }));
+    }
+
+    /// Every request the mock saw.
+    pub fn requests(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.api.path().join("requests.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    /// Requests with this prompt, by session, on `account`'s token.
+    pub fn prompts(&self, text: &str, session: &str, account: &str) -> usize {
+        let cred = format!("sk-ant-oat01-{account}");
+        self.requests()
+            .iter()
+            .filter(|r| r["prompt"] == text && r["session"] == session && r["credential"] == cred.as_str())
+            .count()
+    }
+
+    /// Every request carrying `text` as its prompt, whatever the session or account.
+    pub fn all_prompts(&self, text: &str) -> usize {
+        self.requests().iter().filter(|r| r["prompt"] == text).count()
+    }
+
+    /// Start the real CLI in `pane` on `account` (with `args`), wait until its TUI takes input,
+    /// and return its session id (from the registry entry naming this pane).
+    pub fn start(&self, pane: &str, account: &str, args: &[&str]) -> String {
+        let home = self.w.home(account);
+        let mut line = format!("CLAUDE_CONFIG_DIR='{}' '{}'", home.display(), real_claude().display());
+        for a in args {
+            line += &format!(" '{a}'");
+        }
+        self.w.type_line(pane, &line);
+        self.session_in(pane, &home)
+    }
+
+    /// The session id of the claude whose registry entry in `config_dir` names `pane`, once its
+    /// prompt box is on screen.
+    pub fn session_in(&self, pane: &str, config_dir: &Path) -> String {
+        let mut sid = None;
+        self.wait(&format!("claude registered in {pane} under {}", config_dir.display()), 30, || {
+            sid = registry(config_dir)
+                .into_iter()
+                .find(|e| pane_of(e) == Some(pane))
+                .map(|e| e["sessionId"].as_str().unwrap_or_default().to_string());
+            sid.is_some()
+        });
+        self.wait(&format!("the prompt box in {pane}"), 30, || self.prompt_box(pane).is_some());
+        sid.unwrap()
+    }
+
+    /// Type `text` and Enter as a person would, and wait for the mock to see it; Enter again
+    /// while the box still holds the text (the TUI may have been busy).
+    pub fn prompt(&self, pane: &str, text: &str) {
+        let before = self.all_prompts(text);
+        self.w.tmux(&["send-keys", "-t", pane, "-l", "--", text]);
+        std::thread::sleep(Duration::from_millis(150));
+        self.w.tmux(&["send-keys", "-t", pane, "C-m"]);
+        let end = Instant::now() + Duration::from_secs(20);
+        let mut last_enter = Instant::now();
+        while self.all_prompts(text) <= before {
+            assert!(Instant::now() < end, "prompt {text:?} never reached the API\n{}", self.diagnose());
+            if last_enter.elapsed() > Duration::from_secs(1) && self.prompt_box(pane).as_deref() == Some(text) {
+                self.w.tmux(&["send-keys", "-t", pane, "C-m"]);
+                last_enter = Instant::now();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The text in the pane's prompt box, `Some("")` when it is empty; `None` when no prompt box
+    /// is on screen (starting, a dialog, a shell).
+    pub fn prompt_box(&self, pane: &str) -> Option<String> {
+        let screen = self.w.screen(pane);
+        let lines: Vec<&str> = screen.lines().collect();
+        lines.iter().enumerate().rev().find_map(|(i, l)| {
+            let rest = l.strip_prefix('❯')?;
+            let above = lines[..i].iter().rev().find(|l| !l.trim().is_empty())?;
+            above.trim().chars().all(|c| c == '─').then(|| rest.trim().to_string())
+        })
+    }
+
+    /// Poll `cond` for up to `secs`; on timeout, panic with everything that tells why.
+    pub fn wait(&self, what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
+        let end = Instant::now() + Duration::from_secs(secs);
+        while !cond() {
+            if Instant::now() > end {
+                panic!("timed out after {secs} s waiting for: {what}\n{}", self.diagnose());
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    pub fn diagnose(&self) -> String {
+        let mut out = self.w.diagnose();
+        out += "--- mock requests\n";
+        for r in self.requests() {
+            out += &format!("{r}\n");
+        }
+        out += &format!(
+            "--- modes\n{}\n",
+            std::fs::read_to_string(self.api.path().join("modes.json")).unwrap_or_default()
+        );
+        out
+    }
+}
+
+impl Drop for Real {
+    fn drop(&mut self) {
+        let _ = self.mock.kill();
+        let _ = self.mock.wait();
+    }
+}
+
+/// The entries of a config dir's live registry.
+pub fn registry(config_dir: &Path) -> Vec<Value> {
+    std::fs::read_dir(config_dir.join("sessions"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .filter_map(|e| serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok())
+        .collect()
+}
+
+/// The pane a registry entry names (`"tmux": "w:@0.%3"` → `%3`).
+pub fn pane_of(entry: &Value) -> Option<&str> {
+    entry["tmux"].as_str()?.rsplit_once('.').map(|(_, p)| p)
+}
+
+fn write_private(path: &Path, v: &Value) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().create(true).truncate(true).write(true).mode(0o600).open(path).unwrap();
+    f.write_all(&serde_json::to_vec(v).unwrap()).unwrap();
+}
+
+/// Merge `patch`'s top-level keys into the JSON object at `path` (atomically).
+fn merge_json(path: &Path, patch: Value) {
+    let mut v: Value =
+        std::fs::read(path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_else(|| json!({}));
+    for (k, x) in patch.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_vec(&v).unwrap()).unwrap();
+    std::fs::rename(tmp, path).unwrap();
+}
+
+/// Two panes on main in one project, each with one answered prompt, and a daemon watching both.
+fn two_panes_on_main(r: &mut Real) -> (PathBuf, [String; 2], [String; 2]) {
+    let proj = r.w.project("app");
+    r.w.trust("main", &proj);
+    let p1 = r.w.first_pane(&proj);
+    let p2 = r.w.pane(&proj);
+    let s1 = r.start(&p1, "main", &[]);
+    let s2 = r.start(&p2, "main", &[]);
+    r.prompt(&p1, "hello one");
+    r.prompt(&p2, "hello two");
+    r.w.start_daemon();
+    for p in [&p1, &p2] {
+        r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
+    }
+    (proj, [p1, p2], [s1, s2])
+}
+
+fn swaps(r: &Real) -> usize {
+    r.w.daemon_events().iter().filter(|e| e["event"] == "swap").count()
+}
+
+#[test]
+fn five_hour_limit_resumes_both_panes_on_backup_and_each_continues_once() {
+    let mut r = Real::new("");
+    let (_, [p1, p2], [s1, s2]) = two_panes_on_main(&mut r);
+    r.set_mode("main", "five_hour", Some(7200));
+    r.prompt(&p1, "build the thing");
+    r.wait("continue answered on backup for both sessions", 60, || {
+        r.prompts("continue", &s1, "backup") >= 1 && r.prompts("continue", &s2, "backup") >= 1
+    });
+    // Both panes run on backup with their own sessions, the old conversation on screen.
+    let backup = r.w.home("backup");
+    for (p, s) in [(&p1, &s1), (&p2, &s2)] {
+        assert_eq!(r.session_in(p, &backup), *s, "pane {p} resumed another session");
+    }
+    r.wait("the answers on screen", 10, || {
+        r.w.screen(&p1).contains("ok: continue") && r.w.screen(&p2).contains("ok: continue")
+    });
+    for (p, old) in [(&p1, "build the thing"), (&p2, "hello two")] {
+        assert!(r.w.screen(p).contains(old), "old conversation not on screen in {p}:\n{}", r.w.screen(p));
+    }
+    // Quiet for a while: no second swap from the re-drawn limit or Claude's own auto-continue
+    // line, no second continue, nothing left unsent.
+    std::thread::sleep(Duration::from_secs(4));
+    for (p, s) in [(&p1, &s1), (&p2, &s2)] {
+        assert_eq!(r.prompts("continue", s, "backup"), 1, "continue in {p}\n{}", r.diagnose());
+        assert_eq!(r.prompts("continue", s, "main"), 0);
+        assert_eq!(r.prompt_box(p).as_deref(), Some(""), "something left unsent in {p}\n{}", r.w.screen(p));
+        assert!(!r.w.screen(p).contains("Accessing workspace"), "trust dialog in {p}");
+    }
+    assert_eq!(swaps(&r), 1, "{}", r.diagnose());
+    assert_eq!(r.w.env.status_json()["active"], "backup");
+    if std::env::var("CF_DEBUG").is_ok() {
+        panic!("{}", r.diagnose());
+    }
+}
+
+impl Real {
+    /// Start a plain `claude` (no CLAUDE_CONFIG_DIR: `~/.claude` and `$HOME/.claude.json`) in
+    /// `pane`; returns its session id.
+    pub fn start_plain(&self, pane: &str) -> String {
+        self.w.type_line(pane, &format!("'{}'", real_claude().display()));
+        // It writes its registry entry where `~/.claude` points now: main's home.
+        self.session_in(pane, &self.w.home("main"))
+    }
+
+    /// `$HOME/.claude.json` as a user who ran a plain `claude` and accepted the trust dialog has it.
+    pub fn home_config_trusting(&self, dir: &Path) {
+        let p = self.w.env.path(".claude.json");
+        merge_json(&p, json!({"hasCompletedOnboarding": true, "theme": "dark"}));
+        let mut v: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        v["projects"][dir.to_str().unwrap()] = json!({"hasTrustDialogAccepted": true});
+        std::fs::write(&p, serde_json::to_vec(&v).unwrap()).unwrap();
+    }
+
+    fn events(&self, kind: &str) -> Vec<Value> {
+        self.w.daemon_events().into_iter().filter(|e| e["event"] == kind).collect()
+    }
+}
+
+/// One pane on main in a trusted project, one answered prompt, a daemon watching it.
+fn one_pane_on_main(r: &mut Real) -> (String, String) {
+    let proj = r.w.project("solo");
+    r.w.trust("main", &proj);
+    let p = r.w.first_pane(&proj);
+    let s = r.start(&p, "main", &[]);
+    r.prompt(&p, "hello");
+    r.w.start_daemon();
+    r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
+    (p, s)
+}
+
+#[test]
+fn a_weekly_limit_days_away_moves_the_pane_past_claudes_dialog() {
+    let mut r = Real::new("");
+    let (p, s) = one_pane_on_main(&mut r);
+    r.set_mode("main", "seven_day", Some(3 * 86400));
+    r.prompt(&p, "weekly work");
+    r.wait("continue answered on backup", 60, || r.prompts("continue", &s, "backup") >= 1);
+    assert_eq!(r.session_in(&p, &r.w.home("backup")), s);
+    // The exact reset, days away, from the transcript's structured fields.
+    let until: jiff::Timestamp = r.w.state()["accounts"]["main"]["exhausted_until"].as_str().unwrap().parse().unwrap();
+    assert!(until > jiff::Timestamp::now() + jiff::SignedDuration::from_hours(70), "main until {until}");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(r.prompts("continue", &s, "backup"), 1);
+    assert_eq!(r.prompt_box(&p).as_deref(), Some(""), "{}", r.w.screen(&p));
+    assert_eq!(swaps(&r), 1, "{}", r.diagnose());
+}
+
+#[test]
+fn an_overload_storm_is_not_a_limit() {
+    let mut r = Real::new("");
+    let (p, _) = one_pane_on_main(&mut r);
+    r.set_mode("main", "overloaded", None);
+    r.prompt(&p, "heavy work");
+    r.wait("claude shows the 529", 30, || r.w.screen(&p).contains("529 Overloaded"));
+    r.wait("the daemon saw it as transient", 10, || !r.events("transient").is_empty());
+    r.set_mode("main", "plain429", None);
+    r.prompt(&p, "again");
+    r.wait("claude shows the plain 429", 30, || r.w.screen(&p).contains("not your usage limit"));
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(swaps(&r), 0, "{}", r.diagnose());
+    assert!(r.events("exhausted").is_empty(), "{}", r.diagnose());
+    assert_eq!(r.w.env.status_json()["active"], "main");
+}
+
+#[test]
+fn a_401_marks_the_account_logged_out_and_moves_away() {
+    let mut r = Real::new("");
+    let (p, s) = one_pane_on_main(&mut r);
+    r.set_mode("main", "unauthorized", None);
+    r.prompt(&p, "who am i");
+    r.wait("continue answered on backup", 60, || r.prompts("continue", &s, "backup") >= 1);
+    let st = r.w.env.status_json();
+    let main = st["accounts"].as_array().unwrap().iter().find(|a| a["name"] == "main").unwrap().clone();
+    assert_eq!(main["needs_login"], true, "{st}");
+    assert_eq!(st["active"], "backup");
+    assert_eq!(r.session_in(&p, &r.w.home("backup")), s);
+}
+
+#[test]
+fn both_accounts_limited_with_plain_claude_wait_without_a_bounce_and_continue_once() {
+    let mut r = Real::new("[swap]\ncooldown = \"0s\"\nreturn_grace = \"0s\"\n");
+    let proj = r.w.project("both");
+    r.home_config_trusting(&proj);
+    let p1 = r.w.first_pane(&proj);
+    let p2 = r.w.pane(&proj);
+    let s1 = r.start_plain(&p1);
+    let s2 = r.start_plain(&p2);
+    r.prompt(&p1, "hello one");
+    r.prompt(&p2, "hello two");
+    r.w.start_daemon();
+    for p in [&p1, &p2] {
+        r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
+    }
+    r.set_mode("backup", "five_hour", Some(7200));
+    // main resets 25-85 s from now at a minute's first second, as an exact epoch: the daemon
+    // must wait for that second (the transcript's), not the end of the printed minute.
+    let now = jiff::Timestamp::now().as_second();
+    let reset = (now + 25 + 59) / 60 * 60;
+    r.set_mode("main", "five_hour", Some(reset - now));
+    r.prompt(&p1, "limited work");
+    r.wait("waiting for main's reset", 60, || !r.events("waiting").is_empty());
+    let waiting = r.events("waiting")[0].clone();
+    assert_eq!(waiting["account"], "main", "{}", r.diagnose());
+    // At main's reset (its exact second, from the transcript), both sessions go back to main
+    // and each continues once there.
+    r.wait("continue answered on main for both sessions", 90, || {
+        r.prompts("continue", &s1, "main") == 1 && r.prompts("continue", &s2, "main") == 1
+    });
+    let main_ok = |s: &str| {
+        let cred = "sk-ant-oat01-main";
+        r.requests()
+            .iter()
+            .filter(|q| q["prompt"] == "continue" && q["session"] == s && q["credential"] == cred && q["status"] == 200)
+            .count()
+    };
+    std::thread::sleep(Duration::from_secs(3));
+    for (p, s) in [(&p1, &s1), (&p2, &s2)] {
+        assert_eq!(main_ok(s), 1, "{}", r.diagnose());
+        assert_eq!(r.session_in(p, &r.w.home("main")), *s);
+        assert_eq!(r.prompt_box(p).as_deref(), Some(""), "{}", r.w.screen(p));
+    }
+    // main -> backup, then backup -> main at the reset: no bounce in between.
+    assert_eq!(swaps(&r), 2, "{}", r.diagnose());
+    let backup_charged_to_main = r
+        .events("exhausted")
+        .iter()
+        .filter(|e| e["account"] == "main")
+        .any(|e| e["until"].as_str().is_some_and(|u| u > "2026-12-01"));
+    assert!(!backup_charged_to_main, "{}", r.diagnose());
+}
+
+#[test]
+fn trust_given_to_a_plain_claude_is_carried() {
+    let mut r = Real::new("");
+    let proj = r.w.project("plain");
+    r.home_config_trusting(&proj);
+    let p1 = r.w.first_pane(&proj);
+    let p2 = r.w.pane(&proj);
+    let s1 = r.start_plain(&p1);
+    let s2 = r.start_plain(&p2);
+    r.prompt(&p1, "hello one");
+    r.w.start_daemon();
+    for p in [&p1, &p2] {
+        r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
+    }
+    r.set_mode("main", "five_hour", Some(7200));
+    r.prompt(&p1, "limited");
+    r.wait("continue answered on backup for both sessions", 60, || {
+        r.prompts("continue", &s1, "backup") >= 1 && r.prompts("continue", &s2, "backup") >= 1
+    });
+    for p in [&p1, &p2] {
+        assert!(!r.w.screen(p).contains("Accessing workspace"), "{}", r.w.screen(p));
+    }
+    assert!(r.events("relaunch_failed").is_empty(), "{}", r.diagnose());
+}
+
+#[test]
+fn the_bypass_acceptance_is_carried() {
+    let mut r = Real::with("claude_args = [\"--dangerously-skip-permissions\"]\n", &[("IS_SANDBOX", "1")]);
+    merge_json(&r.w.home("main").join("settings.json"), json!({"skipDangerousModePermissionPrompt": true}));
+    let proj = r.w.project("bypass");
+    r.w.trust("main", &proj);
+    let p = r.w.first_pane(&proj);
+    let s = r.start(&p, "main", &["--dangerously-skip-permissions"]);
+    r.prompt(&p, "hello");
+    r.w.start_daemon();
+    r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
+    r.set_mode("main", "five_hour", Some(7200));
+    r.prompt(&p, "limited");
+    r.wait("continue answered on backup", 60, || r.prompts("continue", &s, "backup") >= 1);
+    assert!(!r.w.screen(&p).contains("Bypass Permissions mode"), "{}", r.w.screen(&p));
+    assert!(claude_failover::claude::bypass_accepted(&r.w.home("backup")));
+    // Every other key of backup's settings is kept (there were none): the file is valid JSON.
+    assert!(r.events("relaunch_failed").is_empty(), "{}", r.diagnose());
+}

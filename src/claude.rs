@@ -1060,4 +1060,64 @@ mod tests {
             assert_eq!(parse_transcript_line(l), None, "{}", &l[..l.len().min(80)]);
         }
     }
+
+    #[test]
+    fn a_prompt_is_taken_when_its_user_line_reaches_the_transcript() -> Result<()> {
+        let d = tempfile::tempdir()?;
+        let t = d.path().join("t.jsonl");
+        fs::write(&t, "{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":\"hello\"}}\n")?;
+        let offset = fs::metadata(&t)?.len();
+        assert!(!prompt_taken_since(&t, offset, "continue"));
+        assert!(prompt_taken_since(&t, 0, "hello"), "before the offset it counts");
+        let mut more = fs::read_to_string(&t)?;
+        // 2.1.332 writes tool results and meta lines as `user` too: not a typed prompt.
+        more += "{\"type\":\"user\",\"isMeta\":true,\"message\":{\"content\":\"continue\"}}\n";
+        more += "{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"continue\"}]},\"promptSource\":\"typed\"}\n";
+        fs::write(&t, more)?;
+        assert!(prompt_taken_since(&t, offset, "continue"));
+        assert_eq!(last_typed_prompt(&t).as_deref(), Some("continue"));
+        assert!(!prompt_taken_since(&d.path().join("missing.jsonl"), 0, "continue"));
+        Ok(())
+    }
+
+    #[test]
+    fn the_bypass_acceptance_is_read_and_written_keeping_every_other_key() -> Result<()> {
+        let d = tempfile::tempdir()?;
+        assert!(!bypass_accepted(d.path()));
+        fs::write(d.path().join("settings.json"), "{\"hooks\": {\"Stop\": []}, \"model\": \"opus\"}\n")?;
+        assert!(set_bypass_accepted(d.path())?);
+        assert!(bypass_accepted(d.path()));
+        assert!(!set_bypass_accepted(d.path())?, "already there: not written again");
+        let v: Value = serde_json::from_slice(&fs::read(d.path().join("settings.json"))?)?;
+        assert_eq!(v["model"], "opus");
+        assert!(v["hooks"]["Stop"].is_array());
+        // Not JSON: an error naming the file, nothing written.
+        fs::write(d.path().join("settings.json"), "{oops")?;
+        let e = set_bypass_accepted(d.path()).unwrap_err();
+        assert!(format!("{e:#}").contains("settings.json"));
+        assert_eq!(fs::read_to_string(d.path().join("settings.json"))?, "{oops");
+        Ok(())
+    }
+
+    #[test]
+    fn a_registry_entry_of_a_gone_or_other_process_is_not_current() {
+        let me = std::process::id();
+        let start = crate::procs::start_time(me).expect("our own start time");
+        let entry = |pid: u32, proc_start: Option<String>| LiveSession {
+            pid,
+            session_id: SID.into(),
+            cwd: PathBuf::from("/"),
+            started_at: None,
+            kind: None,
+            entrypoint: None,
+            status: None,
+            proc_start,
+            tmux: Some("w:@0.%3".into()),
+        };
+        assert!(entry(me, Some(start.to_string())).is_current());
+        assert!(entry(me, None).is_current(), "older builds write no procStart");
+        assert!(!entry(me, Some((start + 1).to_string())).is_current(), "the pid was reused");
+        assert!(!entry(u32::MAX - 1, None).is_current(), "the process is gone");
+        assert_eq!(entry(me, None).pane(), Some("%3"));
+    }
 }

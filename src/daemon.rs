@@ -1512,4 +1512,34 @@ mod tests {
         assert!(next.is_some(), "the lock of a daemon that is gone is taken once released");
         assert_eq!(std::fs::read_to_string(s.pid_file()).unwrap(), std::process::id().to_string());
     }
+
+    fn quota_line(text: &str, extra: &str) -> claude::ApiError {
+        let line = format!(
+            r#"{{"type":"assistant","isApiErrorMessage":true,"sessionId":"0b5e7c1a-3f2d-4e8b-9a6c-1d2e3f4a5b6c","message":{{"content":[{{"type":"text","text":"{text}"}}]}}{extra}}}"#
+        );
+        claude::parse_transcript_line(&line).expect("an API error line")
+    }
+
+    #[test]
+    fn structured_quota_fields_win_over_the_text() {
+        let det = Detector::new(&[]).unwrap();
+        let now: Timestamp = "2026-11-30T20:00:00Z".parse().unwrap();
+        let tz = jiff::tz::TimeZone::UTC;
+        let fields = r#","apiError":"usage_limit_reached","apiErrorParams":{"rate_limit_info":{"resetsAt":1796078101,"rateLimitType":"seven_day_opus"}}"#;
+        // A known wording: the exact second and the claim replace what the text says.
+        let e = quota_line("You've hit your 5-hour limit · resets 10:35pm (UTC)", fields);
+        let d = with_structured(&e, det.scan_text(&e.text, now, &tz));
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].resets_at, Timestamp::from_second(1796078101).ok());
+        assert_eq!(d[0].limit.as_deref(), Some("opus"));
+        // A wording nobody has seen: still a limit, from the fields alone.
+        let e = quota_line("Quota gone until later", fields);
+        let d = with_structured(&e, det.scan_text(&e.text, now, &tz));
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].kind, Kind::Exhausted);
+        assert_eq!(d[0].text, "Quota gone until later");
+        // Without the fields (older builds, a transient error): the text alone decides.
+        let e = quota_line("API Error: 529 Overloaded", r#","error":"server_error""#);
+        assert!(with_structured(&e, det.scan_text(&e.text, now, &tz)).iter().all(|d| d.kind != Kind::Exhausted));
+    }
 }

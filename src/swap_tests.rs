@@ -507,3 +507,15 @@ fn reconcile_swaps_once_the_cooldown_is_over() {
     assert!(matches!(e.run(Trigger::Reconcile).unwrap(), Outcome::Swapped { ref to, .. } if to == "a2"));
     assert!(matches!(e.run(Trigger::Reconcile).unwrap(), Outcome::Skipped(_)), "a2 is fine");
 }
+
+#[test]
+fn a_screen_minute_never_undoes_the_exact_second_within_it() {
+    let t = |s: &str| Some(s.parse::<Timestamp>().unwrap());
+    // The transcript said 20:45:05; the screen's "8:45pm" (read as its end, 20:46:00) says less.
+    assert!(same_minute_but_coarser(t("2026-11-30T20:46:00Z"), t("2026-11-30T20:45:05Z")));
+    // A later minute is news (the reset moved on a retry): the latest message wins.
+    assert!(!same_minute_but_coarser(t("2026-11-30T20:48:00Z"), t("2026-11-30T20:45:05Z")));
+    // An exact second replaces anything; nothing recorded yet: take it.
+    assert!(!same_minute_but_coarser(t("2026-11-30T20:45:07Z"), t("2026-11-30T20:45:05Z")));
+    assert!(!same_minute_but_coarser(t("2026-11-30T20:46:00Z"), None));
+}

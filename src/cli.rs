@@ -291,6 +291,18 @@ fn doctor(ctx: &Ctx, fix: bool) -> Result<u8> {
             if st.paused {
                 advice.push("automatic swaps are paused".into());
             }
+            // Claude Code refuses the flag as root ("cannot be used with root/sudo privileges")
+            // unless IS_SANDBOX=1: every relaunched pane would exit at once.
+            let bypass = cfg.claude_args.iter().any(|a| a == "--dangerously-skip-permissions");
+            // SAFETY: geteuid(2) has no failure mode and touches no memory.
+            if bypass && unsafe { libc::geteuid() } == 0 && std::env::var("IS_SANDBOX").as_deref() != Ok("1") {
+                problems.push(
+                    "claude_args has --dangerously-skip-permissions and this runs as root: Claude Code refuses that flag \
+                     as root unless IS_SANDBOX=1 is set (in tmux: set-environment -g IS_SANDBOX 1), so every relaunched \
+                     pane would exit at once; set IS_SANDBOX=1 if this machine is a sandbox, or drop the flag"
+                        .into(),
+                );
+            }
             let mut no_hooks: Vec<String> = cfg
                 .accounts
                 .iter()

@@ -246,7 +246,12 @@ impl TmuxFleet<'_> {
             up
         });
         if let Some(b) = blocked {
-            bail!("{} in {pane}", b.describe());
+            // Leave the pane at its shell, not half-started behind a dialog whose preselected
+            // answer exits: the user resumes it by hand (the event names the reason).
+            if let Some(p) = self.pane_pid(pane).and_then(|pp| procs::find_claude(pp, &command_name(self.cfg))) {
+                let _ = self.stop_claude(pane, p.pid);
+            }
+            bail!("{} in {pane}; claude was stopped there, resume it by hand after answering", b.describe());
         }
         found.with_context(|| {
             let tail: Vec<&str> = last_screen.lines().filter(|l| !l.trim().is_empty()).collect();

@@ -308,9 +308,6 @@ fn five_hour_limit_resumes_both_panes_on_backup_and_each_continues_once() {
     }
     assert_eq!(swaps(&r), 1, "{}", r.diagnose());
     assert_eq!(r.w.env.status_json()["active"], "backup");
-    if std::env::var("CF_DEBUG").is_ok() {
-        panic!("{}", r.diagnose());
-    }
 }
 
 impl Real {
@@ -492,4 +489,25 @@ fn the_bypass_acceptance_is_carried() {
     assert!(claude_failover::claude::bypass_accepted(&r.w.home("backup")));
     // Every other key of backup's settings is kept (there were none): the file is valid JSON.
     assert!(r.events("relaunch_failed").is_empty(), "{}", r.diagnose());
+}
+
+#[test]
+fn a_relaunch_stopped_at_a_dialog_is_reported_and_left_at_its_shell() {
+    let mut r = Real::new("");
+    let (p, _) = one_pane_on_main(&mut r);
+    // The trust is gone from main by now (a user edited the file): nothing to carry to backup,
+    // whose claude then opens the trust dialog with "No, exit" preselected.
+    let proj = r.w.project("solo");
+    merge_json(&r.w.home("main").join(".claude.json"), json!({"projects": {}}));
+    assert!(!claude_failover::claude::is_trusted(&r.w.home("main"), &proj));
+    r.set_mode("main", "five_hour", Some(7200));
+    r.prompt(&p, "limited");
+    let failed = r.w.wait_daemon_event("relaunch_failed", |e| e["event"] == "relaunch_failed");
+    assert!(failed["message"].as_str().unwrap().contains("trust dialog"), "{failed}");
+    // Never answered: backup has no trust now either, and the pane is back at its shell.
+    assert!(!claude_failover::claude::is_trusted(&r.w.home("backup"), &proj));
+    r.wait("the pane back at its shell", 20, || {
+        r.w.tmux(&["display-message", "-p", "-t", &p, "#{pane_current_command}"]).trim() == "bash"
+    });
+    assert_eq!(r.all_prompts("continue"), 0);
 }

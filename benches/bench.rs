@@ -230,7 +230,9 @@ fn real_cold_resume() -> f64 {
     r.w.tmux(&["send-keys", "-t", &p, "C-c"]);
     std::thread::sleep(Duration::from_millis(100));
     r.w.tmux(&["send-keys", "-t", &p, "C-c"]);
-    r.wait("claude exited", 10, || r.w.screen(&p).contains("Resume this session with"));
+    r.wait("claude exited to its shell", 10, || {
+        r.w.tmux(&["display-message", "-p", "-t", &p, "#{pane_current_command}"]).trim() == "bash"
+    });
     let t0 = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
     r.start(&p, "main", &["--resume", &s]);
     r.prompt(&p, "continue");

@@ -495,13 +495,19 @@ fn the_bypass_acceptance_is_carried() {
 fn a_relaunch_stopped_at_a_dialog_is_reported_and_left_at_its_shell() {
     let mut r = Real::new("");
     let (p, _) = one_pane_on_main(&mut r);
-    // The trust is gone from main by now (a user edited the file): nothing to carry to backup,
-    // whose claude then opens the trust dialog with "No, exit" preselected.
+    // The trust is gone from main by the time the daemon acts (a user edited the file): nothing
+    // to carry to backup, whose claude then opens the trust dialog with "No, exit" preselected.
+    // The daemon is held (SIGSTOP) meanwhile: claude rewrites that file as it takes a prompt.
     let proj = r.w.project("solo");
+    let daemon = r.w.daemon_pid().unwrap().to_string();
+    r.set_mode("main", "five_hour", Some(7200));
+    assert!(Command::new("kill").args(["-STOP", &daemon]).status().unwrap().success());
+    r.prompt(&p, "limited");
+    r.wait("the limit on screen", 20, || r.w.screen(&p).contains("You've hit your"));
+    std::thread::sleep(Duration::from_millis(500)); // claude's own writes after the answer
     merge_json(&r.w.home("main").join(".claude.json"), json!({"projects": {}}));
     assert!(!claude_failover::claude::is_trusted(&r.w.home("main"), &proj));
-    r.set_mode("main", "five_hour", Some(7200));
-    r.prompt(&p, "limited");
+    assert!(Command::new("kill").args(["-CONT", &daemon]).status().unwrap().success());
     let failed = r.w.wait_daemon_event("relaunch_failed", |e| e["event"] == "relaunch_failed");
     assert!(failed["message"].as_str().unwrap().contains("trust dialog"), "{failed}");
     // Never answered: backup has no trust now either, and the pane is back at its shell.

@@ -250,8 +250,9 @@ impl TmuxFleet<'_> {
             // answer exits: the user resumes it by hand (the event names the reason).
             if let Some(p) = self.pane_pid(pane).and_then(|pp| procs::find_claude(pp, &command_name(self.cfg))) {
                 let _ = self.stop_claude(pane, p.pid);
+                bail!("{} in {pane}; claude was stopped there (start it by hand to answer)", b.describe());
             }
-            bail!("{} in {pane}; claude was stopped there, resume it by hand after answering", b.describe());
+            bail!("{} in {pane}", b.describe());
         }
         found.with_context(|| {
             let tail: Vec<&str> = last_screen.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -365,11 +366,22 @@ impl Fleet for TmuxFleet<'_> {
             Some(_) => None,
             None => self.tmux.capture(&pane.pane, 50).ok().and_then(|screen| claude::parse_resume_hint(&screen)),
         };
-        let line = relaunch_line(self.cfg, &pane.cwd, to, pane.session_id.as_deref().or(hinted.as_deref()));
+        let session = pane.session_id.as_deref().or(hinted.as_deref());
+        // A claude that never took a prompt has no transcript: `--resume` would find no
+        // conversation, and `--continue` would pick another pane's. It starts afresh, with
+        // nothing to continue.
+        let unsaid = session.is_some_and(|id| claude::find_transcript(&to.home, &pane.cwd, id).is_none());
+        let mut line = relaunch_line(self.cfg, &pane.cwd, to, if unsaid { None } else { session });
+        if unsaid {
+            line.truncate(line.len() - " --continue".len());
+        }
         // C-u clears anything half-typed at the prompt; then the line; Enter separately.
         self.tmux.send_keys(&pane.pane, &["C-u"])?;
         self.tmux.send_literal(&pane.pane, &line)?;
         self.tmux.send_keys(&pane.pane, &["C-m"])?;
+        if unsaid {
+            return self.wait_ready(&pane.pane, &to.home).map(|_| ());
+        }
         self.prompt_when_ready(&pane.pane, to)
     }
 

@@ -215,6 +215,24 @@ fn real_failover(n: usize) -> f64 {
     let reqs = r.requests();
     let limited = reqs.iter().find(|q| q["prompt"] == "limited").and_then(|q| q["t"].as_f64()).unwrap();
     let last = reqs.iter().filter(|q| q["prompt"] == "continue").filter_map(|q| q["t"].as_f64()).fold(0.0, f64::max);
+    // Where the time went, for docs/BENCHMARKS.md: each step after the limit, in ms.
+    let at = |e: &Value| e["t_ms"].as_f64().unwrap_or(0.0) - limited * 1000.0;
+    let steps: Vec<String> =
+        r.w.daemon_events()
+            .iter()
+            .filter(|e| {
+                ["detected", "swap_started", "relaunched", "relaunch_failed", "swap"]
+                    .contains(&e["event"].as_str().unwrap_or(""))
+            })
+            .map(|e| format!("{} {:.0}", e["event"].as_str().unwrap_or(""), at(e)))
+            .collect();
+    let continues: Vec<String> = reqs
+        .iter()
+        .filter(|q| q["prompt"] == "continue")
+        .filter_map(|q| q["t"].as_f64())
+        .map(|t| format!("{:.0}", (t - limited) * 1000.0))
+        .collect();
+    eprintln!("real failover {n} panes: {}; continue answered at {}", steps.join(", "), continues.join(" "));
     (last - limited) * 1000.0
 }
 

@@ -112,8 +112,22 @@ impl TmuxFleet<'_> {
         self.cfg.pool.as_ref().is_some_and(|p| p.names(p.max).any(|n| n == session))
     }
 
+    /// The claude running in a pane: found in the process tree by its name, else (a claude
+    /// started through a wrapper or under another name) through the registry entry that names
+    /// this pane (2.1.332's `"tmux"` field), when that process is current and runs under this
+    /// pane's shell (pane ids repeat across tmux servers).
+    fn claude_in(&self, pane_pid: u32, pane: &str) -> Option<procs::ClaudeProc> {
+        if let Some(p) = procs::find_claude(pane_pid, &command_name(self.cfg)) {
+            return Some(p);
+        }
+        let homes = self.cfg.accounts.iter().map(|a| a.home.clone()).chain([self.cfg.claude_dir.clone()]);
+        let entry = homes.flat_map(|h| claude::live_sessions(&h)).find(|l| l.pane() == Some(pane) && l.is_current())?;
+        let under = entry.pid == pane_pid || procs::descendants(pane_pid).contains(&entry.pid);
+        under.then(|| procs::process(entry.pid)).flatten()
+    }
+
     pub fn saved_pane(&self, pane: &PaneInfo) -> Option<SavedPane> {
-        let proc_ = procs::find_claude(pane.pid, &command_name(self.cfg))?;
+        let proc_ = self.claude_in(pane.pid, &pane.id)?;
         // A plain `claude` (no CLAUDE_CONFIG_DIR, or `~/.claude` itself) runs on the account
         // `~/.claude` named when it started, which is where it wrote its own registry entry; the
         // link may point elsewhere since. Only an entry of this very process counts (a stale one
@@ -179,10 +193,17 @@ impl TmuxFleet<'_> {
         let mut last_enter = Instant::now();
         let mut enters = 1;
         let mut seen_in_box = false;
+        let mut captured = Instant::now();
         let taken = wait_until(t.taken, t.poll, || {
             if transcript.is_some_and(|p| claude::prompt_taken_since(p, offset, text)) {
                 return true;
             }
+            // The transcript is the proof and costs a small read; the screen (a tmux process)
+            // is only looked at as often as an Enter could be retried.
+            if transcript.is_some() && captured.elapsed() < t.enter_retry / 4 {
+                return false;
+            }
+            captured = Instant::now();
             let screen = self.tmux.capture(pane, 0).unwrap_or_default();
             match tui::prompt_box(&screen) {
                 Some(b) if b == text.trim() => {
@@ -228,16 +249,25 @@ impl TmuxFleet<'_> {
         let mut found = None;
         let mut blocked = None;
         let mut last_screen = String::new();
+        let mut captured: Option<Instant> = None;
+        // The pane's shell stays the same process: its pid is asked of tmux once, not per poll.
+        let shell = self.pane_pid(pane);
         wait_until(self.timing.ready, Duration::from_millis(25), || {
+            let live = shell
+                .and_then(|pp| procs::find_claude(pp, &command_name(self.cfg)))
+                .and_then(|p| claude::read_live_session(home, p.pid));
+            // Until claude registers, only a dialog can show (the trust dialog comes before the
+            // registry entry): the screen is looked at every 200 ms, not every poll, so ten
+            // panes starting at once do not keep tmux busy while they need the CPU.
+            if live.is_none() && captured.is_some_and(|t| t.elapsed() < Duration::from_millis(200)) {
+                return false;
+            }
+            captured = Some(Instant::now());
             let screen = self.tmux.capture(pane, 0).unwrap_or_default();
             if let Some(b) = tui::blocker(&screen) {
                 blocked = Some(b);
                 return true;
             }
-            let live = self
-                .pane_pid(pane)
-                .and_then(|pp| procs::find_claude(pp, &command_name(self.cfg)))
-                .and_then(|p| claude::read_live_session(home, p.pid));
             let up = live.is_some() && tui::prompt_box(&screen).is_some();
             last_screen = screen;
             if up {
@@ -248,7 +278,7 @@ impl TmuxFleet<'_> {
         if let Some(b) = blocked {
             // Leave the pane at its shell, not half-started behind a dialog whose preselected
             // answer exits: the user resumes it by hand (the event names the reason).
-            if let Some(p) = self.pane_pid(pane).and_then(|pp| procs::find_claude(pp, &command_name(self.cfg))) {
+            if let Some(p) = self.pane_pid(pane).and_then(|pp| self.claude_in(pp, pane)) {
                 let _ = self.stop_claude(pane, p.pid);
                 bail!("{} in {pane}; claude was stopped there (start it by hand to answer)", b.describe());
             }
@@ -344,7 +374,7 @@ impl Fleet for TmuxFleet<'_> {
 
     fn relaunch(&self, pane: &SavedPane, to: &Account) -> Result<()> {
         let pane_pid = self.pane_pid(&pane.pane).with_context(|| format!("pane {} is gone", pane.pane))?;
-        if let Some(p) = procs::find_claude(pane_pid, &command_name(self.cfg)) {
+        if let Some(p) = self.claude_in(pane_pid, &pane.pane) {
             if self.config_dir_of(&p) == to.home {
                 // Already moved by a relaunch that a crash interrupted before it was recorded:
                 // the resume prompt may not have been typed yet. Its transcript tells: a session

@@ -286,16 +286,22 @@ pub fn find_claude(pane_pid: u32, command_name: &str) -> Option<ClaudeProc> {
         return None;
     }
     std::iter::once(pane_pid).chain(descendants(pane_pid)).find_map(|pid| {
-        let argv = cmdline(pid)?;
-        if !looks_like_claude(&argv, command_name) || !is_alive(pid) {
-            return None;
-        }
-        Some(ClaudeProc {
-            pid,
-            cwd: cwd(pid),
-            config_dir: env_var(pid, "CLAUDE_CONFIG_DIR").filter(|v| !v.is_empty()).map(PathBuf::from),
-            argv,
-        })
+        let p = process(pid)?;
+        looks_like_claude(&p.argv, command_name).then_some(p)
+    })
+}
+
+/// What [`find_claude`] records of a live process, whatever it looks like.
+pub fn process(pid: u32) -> Option<ClaudeProc> {
+    let argv = cmdline(pid)?;
+    if !is_alive(pid) {
+        return None;
+    }
+    Some(ClaudeProc {
+        pid,
+        cwd: cwd(pid),
+        config_dir: env_var(pid, "CLAUDE_CONFIG_DIR").filter(|v| !v.is_empty()).map(PathBuf::from),
+        argv,
     })
 }
 

@@ -256,21 +256,30 @@ fn merge_json(path: &Path, patch: Value) {
     std::fs::rename(tmp, path).unwrap();
 }
 
-/// Two panes on main in one project, each with one answered prompt, and a daemon watching both.
-fn two_panes_on_main(r: &mut Real) -> (PathBuf, [String; 2], [String; 2]) {
-    let proj = r.w.project("app");
-    r.w.trust("main", &proj);
-    let p1 = r.w.first_pane(&proj);
-    let p2 = r.w.pane(&proj);
-    let s1 = r.start(&p1, "main", &[]);
-    let s2 = r.start(&p2, "main", &[]);
-    r.prompt(&p1, "hello one");
-    r.prompt(&p2, "hello two");
+/// Two panes on main in one project (`plain`: started as a plain `claude`, trusted in
+/// `$HOME/.claude.json`), the first `prompts.len()` of them with one answered prompt each, and a
+/// daemon watching both: (project, panes, session ids).
+fn two_panes(r: &mut Real, name: &str, plain: bool, prompts: &[&str]) -> (PathBuf, [String; 2], [String; 2]) {
+    let proj = r.w.project(name);
+    if plain {
+        r.home_config_trusting(&proj);
+    } else {
+        r.w.trust("main", &proj);
+    }
+    let panes = [r.w.first_pane(&proj), r.w.pane(&proj)];
+    let sessions = panes.clone().map(|p| if plain { r.start_plain(&p) } else { r.start(&p, "main", &[]) });
+    for (p, text) in panes.iter().zip(prompts) {
+        r.prompt(p, text);
+    }
     r.w.start_daemon();
-    for p in [&p1, &p2] {
+    for p in &panes {
         r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
     }
-    (proj, [p1, p2], [s1, s2])
+    (proj, panes, sessions)
+}
+
+fn two_panes_on_main(r: &mut Real) -> (PathBuf, [String; 2], [String; 2]) {
+    two_panes(r, "app", false, &["hello one", "hello two"])
 }
 
 fn swaps(r: &Real) -> usize {
@@ -396,18 +405,7 @@ fn a_401_marks_the_account_logged_out_and_moves_away() {
 #[test]
 fn both_accounts_limited_with_plain_claude_wait_without_a_bounce_and_continue_once() {
     let mut r = Real::new("[swap]\ncooldown = \"0s\"\nreturn_grace = \"0s\"\n");
-    let proj = r.w.project("both");
-    r.home_config_trusting(&proj);
-    let p1 = r.w.first_pane(&proj);
-    let p2 = r.w.pane(&proj);
-    let s1 = r.start_plain(&p1);
-    let s2 = r.start_plain(&p2);
-    r.prompt(&p1, "hello one");
-    r.prompt(&p2, "hello two");
-    r.w.start_daemon();
-    for p in [&p1, &p2] {
-        r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
-    }
+    let (_, [p1, p2], [s1, s2]) = two_panes(&mut r, "both", true, &["hello one", "hello two"]);
     r.set_mode("backup", "five_hour", Some(7200));
     // main resets 25-85 s from now at a minute's first second, as an exact epoch: the daemon
     // must wait for that second (the transcript's), not the end of the printed minute.
@@ -438,28 +436,20 @@ fn both_accounts_limited_with_plain_claude_wait_without_a_bounce_and_continue_on
     }
     // main -> backup, then backup -> main at the reset: no bounce in between.
     assert_eq!(swaps(&r), 2, "{}", r.diagnose());
-    let backup_charged_to_main = r
-        .events("exhausted")
-        .iter()
-        .filter(|e| e["account"] == "main")
-        .any(|e| e["until"].as_str().is_some_and(|u| u > "2026-12-01"));
-    assert!(!backup_charged_to_main, "{}", r.diagnose());
+    // backup's limit (2 h out) was never charged to main: main's reset never moved past its own.
+    let main_reset = jiff::Timestamp::from_second(reset).unwrap();
+    let minute = jiff::SignedDuration::from_secs(60);
+    for e in r.events("exhausted").iter().filter(|e| e["account"] == "main") {
+        let until: jiff::Timestamp = e["until"].as_str().unwrap().parse().unwrap();
+        assert!(until <= main_reset + minute, "backup's limit charged to main: {e}\n{}", r.diagnose());
+    }
 }
 
 #[test]
 fn trust_given_to_a_plain_claude_is_carried() {
     let mut r = Real::new("");
-    let proj = r.w.project("plain");
-    r.home_config_trusting(&proj);
-    let p1 = r.w.first_pane(&proj);
-    let p2 = r.w.pane(&proj);
-    let s1 = r.start_plain(&p1);
-    let s2 = r.start_plain(&p2);
-    r.prompt(&p1, "hello one");
-    r.w.start_daemon();
-    for p in [&p1, &p2] {
-        r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
-    }
+    // Only the first pane takes a prompt: the second has no transcript yet.
+    let (_, [p1, p2], [s1, _]) = two_panes(&mut r, "plain", true, &["hello one"]);
     r.set_mode("main", "five_hour", Some(7200));
     r.prompt(&p1, "limited");
     // p2 never took a prompt: no transcript, nothing to resume: it starts afresh on backup,
@@ -470,7 +460,8 @@ fn trust_given_to_a_plain_claude_is_carried() {
         assert!(!r.w.screen(p).contains("Accessing workspace"), "{}", r.w.screen(p));
     }
     assert_eq!(r.all_prompts("continue"), 1, "{}", r.diagnose());
-    let _ = s2;
+    let fresh = registry(&r.w.home("backup")).into_iter().any(|e| pane_of(&e) == Some(p2.as_str()));
+    assert!(fresh, "p2 runs a fresh claude on backup\n{}", r.diagnose());
     assert!(r.events("relaunch_failed").is_empty(), "{}", r.diagnose());
 }
 
@@ -519,4 +510,61 @@ fn a_relaunch_stopped_at_a_dialog_is_reported_and_left_at_its_shell() {
         r.w.tmux(&["display-message", "-p", "-t", &p, "#{pane_current_command}"]).trim() == "bash"
     });
     assert_eq!(r.all_prompts("continue"), 0);
+}
+
+#[test]
+fn waiting_on_the_same_account_leaves_claudes_own_auto_continue_alone() {
+    let mut r = Real::new("[swap]\ncooldown = \"0s\"\n");
+    // backup is out for hours: at main's limit there is nowhere to go, and at main's reset the
+    // pane stays where it is, its claude already set to continue by itself.
+    std::fs::create_dir_all(r.w.env.state_dir()).unwrap();
+    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(3);
+    std::fs::write(
+        r.w.env.state_dir().join("state.json"),
+        json!({"accounts": {"backup": {"exhausted_until": claude_failover::clock::fmt_utc(later)}}}).to_string(),
+    )
+    .unwrap();
+    let (p, s) = one_pane_on_main(&mut r);
+    r.set_mode("main", "five_hour", Some(20));
+    r.prompt(&p, "limited work");
+    r.wait("waiting for main", 30, || !r.events("waiting").is_empty());
+    r.wait("claude's own wait on screen", 10, || claude_failover::detect::auto_continue_armed(&r.w.screen(&p)));
+    // At the reset the daemon resumes the pane in place, without a key; claude resends by itself
+    // 30-90 s after the reset.
+    r.wait("resumed in place", 60, || !r.events("resumed").is_empty());
+    let auto = |r: &Real| {
+        r.requests()
+            .iter()
+            .filter(|q| {
+                q["session"] == s.as_str()
+                    && q["prompt"].as_str().is_some_and(|t| t.starts_with("Your claude.ai usage limit has reset"))
+            })
+            .count()
+    };
+    r.wait("claude's own continuation", 150, || auto(&r) >= 1);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(auto(&r), 1, "{}", r.diagnose());
+    assert_eq!(r.all_prompts("continue"), 0, "a continue typed over claude's own\n{}", r.diagnose());
+    assert_eq!(swaps(&r), 0);
+}
+
+#[test]
+fn a_claude_started_under_another_name_is_found_through_its_registry_entry() {
+    let mut r = Real::new("");
+    // `ai` is the user's own link to the CLI: nothing in the process tree says "claude", but the
+    // registry entry names the pane.
+    let ai = r.w.env.dir.path().join("ai");
+    std::os::unix::fs::symlink(real_claude(), &ai).unwrap();
+    let proj = r.w.project("wrapped");
+    r.w.trust("main", &proj);
+    let p = r.w.first_pane(&proj);
+    r.w.type_line(&p, &format!("CLAUDE_CONFIG_DIR='{}' '{}'", r.w.home("main").display(), ai.display()));
+    let s = r.session_in(&p, &r.w.home("main"));
+    r.prompt(&p, "hello");
+    r.w.start_daemon();
+    r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
+    r.set_mode("main", "five_hour", Some(7200));
+    r.prompt(&p, "limited");
+    r.wait("continue answered on backup", 60, || r.prompts("continue", &s, "backup") >= 1);
+    assert_eq!(r.session_in(&p, &r.w.home("backup")), s);
 }

@@ -43,6 +43,16 @@ for i, a in enumerate(sys.argv):
 
 LOCK = threading.Lock()
 
+# The body of every 429: with the unified headers Claude Code composes its own limit line and does
+# not show this message; without them it prints it.
+RATE_LIMITED = {
+    "type": "error",
+    "error": {
+        "type": "rate_limit_error",
+        "message": "This request would exceed your account's rate limit. Please try again later.",
+    },
+}
+
 CLAIM_WINDOW = {
     "five_hour": "5h",
     "seven_day": "7d",
@@ -154,13 +164,7 @@ class Handler(BaseHTTPRequestHandler):
             w = CLAIM_WINDOW[mode]
             self.send_json(
                 429,
-                {
-                    "type": "error",
-                    "error": {
-                        "type": "rate_limit_error",
-                        "message": "This request would exceed your account's rate limit. Please try again later.",
-                    },
-                },
+                RATE_LIMITED,
                 [
                     ("anthropic-ratelimit-unified-status", "rejected"),
                     ("anthropic-ratelimit-unified-reset", str(reset)),
@@ -173,13 +177,7 @@ class Handler(BaseHTTPRequestHandler):
         elif mode == "plain429":
             self.send_json(
                 429,
-                {
-                    "type": "error",
-                    "error": {
-                        "type": "rate_limit_error",
-                        "message": "This request would exceed your account's rate limit. Please try again later.",
-                    },
-                },
+                RATE_LIMITED,
                 [("x-should-retry", "false"), ("retry-after", "1")],
             )
         elif mode == "overloaded":

@@ -82,8 +82,19 @@ fn command_name(cfg: &Config) -> String {
         .unwrap_or_else(|| cfg.claude_command.clone())
 }
 
+/// How a relaunched claude starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start<'a> {
+    /// `--resume <id>` (an id that fails [`claude::is_session_id`] falls back to `--continue`).
+    Resume(&'a str),
+    /// `--continue`: the newest session of the cwd.
+    Continue,
+    /// A new session: nothing to resume (a claude that never took a prompt, the pool).
+    Fresh,
+}
+
 /// The line typed into a pane's shell to bring its conversation back on `to`.
-pub fn relaunch_line(cfg: &Config, cwd: &Path, to: &Account, session_id: Option<&str>) -> String {
+pub fn relaunch_line(cfg: &Config, cwd: &Path, to: &Account, start: Start) -> String {
     let mut parts = vec![
         "cd".to_string(),
         shell_quote(&cwd.to_string_lossy()),
@@ -92,12 +103,13 @@ pub fn relaunch_line(cfg: &Config, cwd: &Path, to: &Account, session_id: Option<
         shell_quote(&cfg.claude_command),
     ];
     parts.extend(cfg.claude_args.iter().map(|a| shell_quote(a)));
-    match session_id.filter(|s| claude::is_session_id(s)) {
-        Some(id) => {
+    match start {
+        Start::Resume(id) if claude::is_session_id(id) => {
             parts.push("--resume".into());
             parts.push(id.to_string());
         }
-        None => parts.push("--continue".into()),
+        Start::Resume(_) | Start::Continue => parts.push("--continue".into()),
+        Start::Fresh => {}
     }
     parts.join(" ")
 }
@@ -296,13 +308,7 @@ impl TmuxFleet<'_> {
 
     /// Start claude in a fresh session's shell (named sessions, the pool).
     fn start_in(&self, target: &str, cwd: &Path, to: &Account, resume: bool) -> Result<()> {
-        let line = if resume {
-            relaunch_line(self.cfg, cwd, to, None)
-        } else {
-            let mut l = relaunch_line(self.cfg, cwd, to, None);
-            l.truncate(l.len() - " --continue".len());
-            l
-        };
+        let line = relaunch_line(self.cfg, cwd, to, if resume { Start::Continue } else { Start::Fresh });
         self.tmux.send_literal(target, &line)?;
         self.tmux.send_keys(target, &["C-m"])
     }
@@ -401,10 +407,12 @@ impl Fleet for TmuxFleet<'_> {
         // conversation, and `--continue` would pick another pane's. It starts afresh, with
         // nothing to continue.
         let unsaid = session.is_some_and(|id| claude::find_transcript(&to.home, &pane.cwd, id).is_none());
-        let mut line = relaunch_line(self.cfg, &pane.cwd, to, if unsaid { None } else { session });
-        if unsaid {
-            line.truncate(line.len() - " --continue".len());
-        }
+        let start = match session {
+            _ if unsaid => Start::Fresh,
+            Some(id) => Start::Resume(id),
+            None => Start::Continue,
+        };
+        let line = relaunch_line(self.cfg, &pane.cwd, to, start);
         // C-u clears anything half-typed at the prompt; then the line; Enter separately.
         self.tmux.send_keys(&pane.pane, &["C-u"])?;
         self.tmux.send_literal(&pane.pane, &line)?;

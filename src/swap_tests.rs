@@ -483,15 +483,27 @@ fn relaunch_line_quotes_everything_and_validates_the_id() {
     let toml = "claude_args=[\"--dangerously-skip-permissions\", \"--model\", \"x y\"]\n[[accounts]]\nname=\"a\"\nhome=\"/h/a b\"\n[[accounts]]\nname=\"b\"\nhome=\"/h/b\"\n";
     let cfg = config::parse(toml, &dir.path().join("c.toml"), dir.path()).unwrap();
     let id = "0f8fad5b-d9cb-469f-a165-70867728950e";
-    let line = crate::fleet::relaunch_line(&cfg, Path::new("/src/it's here"), &cfg.accounts[0], Some(id));
+    let line = crate::fleet::relaunch_line(
+        &cfg,
+        Path::new("/src/it's here"),
+        &cfg.accounts[0],
+        crate::fleet::Start::Resume(id),
+    );
     assert_eq!(
         line,
         format!(
             "cd '/src/it'\\''s here' && CLAUDE_CONFIG_DIR='/h/a b' claude --dangerously-skip-permissions --model 'x y' --resume {id}"
         )
     );
-    let line = crate::fleet::relaunch_line(&cfg, Path::new("/p"), &cfg.accounts[1], Some("$(touch /tmp/pwned)"));
+    let line = crate::fleet::relaunch_line(
+        &cfg,
+        Path::new("/p"),
+        &cfg.accounts[1],
+        crate::fleet::Start::Resume("$(touch /tmp/pwned)"),
+    );
     assert!(line.ends_with("'x y' --continue") && !line.contains("pwned"), "{line}");
+    let line = crate::fleet::relaunch_line(&cfg, Path::new("/p"), &cfg.accounts[1], crate::fleet::Start::Fresh);
+    assert!(line.ends_with("--model 'x y'"), "{line}");
 }
 
 #[test]

@@ -71,8 +71,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run the watcher for one tmux server (started by the tmux plugin; one per server)
-    Daemon,
+    /// Run the watcher for one tmux server (started by the tmux plugin; one per server), under a
+    /// supervisor that restarts it if it dies
+    Daemon {
+        /// The watcher itself, without the supervisor (what the supervisor runs)
+        #[arg(long, hide = true)]
+        worker: bool,
+    },
     /// Watch Claude panes: attach/detach a pane's output log, list Claude panes
     Pane {
         #[command(subcommand)]
@@ -197,7 +202,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Recover => recover(&ctx),
         Command::Status { format } => status_cmd(&ctx, format),
         Command::Detect { json } => detect_cmd(&ctx, json),
-        Command::Daemon => daemon_cmd(&ctx),
+        Command::Daemon { worker } => daemon_cmd(&ctx, worker),
         Command::Pane { action } => pane_cmd(&ctx, action),
         Command::Events { follow, json, last } => events_cmd(&ctx, follow, json, last),
         Command::PipeLog { file } => daemon::pipe_log(&file).map(|()| 0),
@@ -274,7 +279,18 @@ fn doctor(ctx: &Ctx, fix: bool) -> Result<u8> {
             } else if let Some(p) = links::pointer_problem(&cfg, &links::read_pointer(&cfg)) {
                 problems.push(p);
             }
-            let st = Store::at(&ctx.paths.state_dir).load()?;
+            if let Some(p) = claude_command_problem(&cfg.claude_command) {
+                problems.push(p);
+            }
+            // Logins after the links: `--fix` may just have created a home, which has none yet.
+            let now = ctx.clock.now();
+            for a in &cfg.accounts {
+                let l = crate::login::login_state(&a.home, now);
+                if !l.is_ok() {
+                    problems.push(crate::login::problem(&a.name, &a.home, &l, &cfg.claude_command));
+                }
+            }
+            let st = doctor_state(ctx, fix, &mut problems, &mut fixed);
             if let Some(d) = &st.degraded {
                 problems.push(format!(
                     "degraded since {}: {}; fix it, then run 'claude-failover recover'",
@@ -321,7 +337,13 @@ fn doctor(ctx: &Ctx, fix: bool) -> Result<u8> {
         }
     }
     match ctx.tmux().version() {
-        Ok(v) if !v.is_empty() => println!("tmux: {v}"),
+        Ok(v) if !v.is_empty() => {
+            println!("tmux: {v}");
+            match daemon_check(ctx) {
+                Ok(line) => println!("{line}"),
+                Err(a) => advice.push(a),
+            }
+        }
         _ => problems.push("tmux is not installed or not on PATH; install it (e.g. apt-get install tmux)".into()),
     }
     for f in &fixed {
@@ -339,6 +361,116 @@ fn doctor(ctx: &Ctx, fix: bool) -> Result<u8> {
     }
     println!("{} problem(s)", problems.len());
     Ok(1)
+}
+
+/// `doctor`'s look at the state file: a file that does not parse is a problem (with `--fix` it is
+/// set aside and repaired now, as any read would); a repair not yet acknowledged is a problem
+/// while its kept copy exists (`--fix` acknowledges it). Returns the state the other checks use.
+fn doctor_state(ctx: &Ctx, fix: bool, problems: &mut Vec<String>, fixed: &mut Vec<String>) -> crate::state::State {
+    let store = Store::at(&ctx.paths.state_dir);
+    let file = store.path();
+    match store.check() {
+        Err(e) => {
+            problems.push(format!("{e:#}; make it readable (it should be 0600 and yours)"));
+            return crate::state::State::default();
+        }
+        Ok(Some(why)) if !fix => {
+            problems.push(format!(
+                "state file {} does not parse ({why}); run 'claude-failover doctor --fix' to keep a copy and repair it",
+                file.display()
+            ));
+            return crate::state::State::default();
+        }
+        Ok(_) => {}
+    }
+    let mut st = match store.load() {
+        Ok(st) => st,
+        Err(e) => {
+            problems.push(format!("{e:#}"));
+            return crate::state::State::default();
+        }
+    };
+    if let Some(r) = st.repaired.clone().filter(|r| r.kept.exists()) {
+        if fix {
+            match store.update(|s| {
+                s.repaired = None;
+                Ok(())
+            }) {
+                Ok(()) => {
+                    st.repaired = None;
+                    fixed.push(format!(
+                        "state file {} was repaired at {} ({}); the corrupt copy stays at {}",
+                        file.display(),
+                        crate::clock::fmt_utc(r.at),
+                        r.error,
+                        r.kept.display()
+                    ));
+                }
+                Err(e) => problems.push(format!("cannot acknowledge the repaired state file: {e:#}")),
+            }
+        } else {
+            problems.push(format!(
+                "state file {} was corrupt ({}) and was replaced by a repaired state at {}; exhaustion marks, the \
+                 scheduled return or pane records may be lost: check 'claude-failover status' (the corrupt copy is \
+                 {}), then run 'claude-failover doctor --fix' to acknowledge",
+                file.display(),
+                r.error,
+                crate::clock::fmt_utc(r.at),
+                r.kept.display()
+            ));
+        }
+    }
+    st
+}
+
+/// Where `command` resolves: a path (it has a `/`) must be an executable file; a bare name is
+/// looked up on `path` (`$PATH`), as the shell in a pane would.
+fn find_executable(command: &str, path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let runnable =
+        |p: &std::path::Path| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    if command.contains('/') {
+        let p = PathBuf::from(command);
+        return runnable(&p).then_some(p);
+    }
+    std::env::split_paths(path?)
+        .map(|dir| if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir })
+        .map(|dir| dir.join(command))
+        .find(|p| runnable(p))
+}
+
+/// The problem with `claude_command`, if it resolves to no executable.
+fn claude_command_problem(command: &str) -> Option<String> {
+    if find_executable(command, std::env::var_os("PATH").as_deref()).is_some() {
+        return None;
+    }
+    Some(if command.contains('/') {
+        format!(
+            "claude_command '{command}' is not an executable file; install Claude Code or set claude_command to the full path of claude"
+        )
+    } else {
+        format!(
+            "claude_command '{command}' is not on PATH; install Claude Code or set claude_command (to the full path if '{command}' is a shell alias)"
+        )
+    })
+}
+
+/// Is a daemon watching this tmux server? `Ok(line)` yes, `Err(advice)` no (SPEC §8: advice).
+fn daemon_check(ctx: &Ctx) -> std::result::Result<String, String> {
+    let tmux = ctx.tmux();
+    if ctx.socket.is_none() && std::env::var_os("TMUX").is_none() && !tmux.server_running() {
+        return Err("no tmux server is running: nothing is watched until tmux starts with the plugin loaded".into());
+    }
+    let server = Server::resolve(&ctx.paths, &tmux).map_err(|e| format!("{e:#}"))?;
+    match server.running() {
+        Some(Some(pid)) => Ok(format!("daemon: pid {pid} watches tmux server {}", server.socket)),
+        Some(None) => Ok(format!("daemon: one holds the lock for tmux server {}", server.socket)),
+        None => Err(format!(
+            "no daemon runs for tmux server {}: Claude panes there are not protected; reload the plugin \
+             ('tmux source-file ~/.tmux.conf') or run: tmux run-shell -b \"exec $(command -v claude-failover) daemon\"",
+            server.socket
+        )),
+    }
 }
 
 fn link(ctx: &Ctx, adopt: bool, dry_run: bool) -> Result<u8> {
@@ -397,6 +529,9 @@ fn swap_now(ctx: &Ctx, to: Option<String>) -> Result<u8> {
     let store = Store::open(&ctx.paths.state_dir)?;
     let events = EventLog::new(ctx.paths.events_file(), &ctx.clock, false);
     let tmux = ctx.tmux();
+    // Without a server there is no pane to move: the swap still points claude_dir (and so every
+    // claude started from now on) at the target, and says that nothing else happened.
+    let no_server = !tmux.server_running();
     let fleet = TmuxFleet { cfg: &cfg, tmux: &tmux, store: &store, timing: Timing::default() };
     let engine = Engine {
         cfg: &cfg,
@@ -413,6 +548,16 @@ fn swap_now(ctx: &Ctx, to: Option<String>) -> Result<u8> {
             for (pane, e) in &failed {
                 println!("problem: {pane}: {e}");
             }
+            if no_server {
+                let server = match &ctx.socket {
+                    Some(s) => format!(" at {}", s.display()),
+                    None => String::new(),
+                };
+                println!(
+                    "note: no pane was moved: no tmux server is running{server}; {} now points at {to}, so a claude started from now on uses {to}",
+                    tildify(&cfg.claude_dir, &ctx.paths.home)
+                );
+            }
             Ok(u8::from(!failed.is_empty()))
         }
         Ok(Outcome::Skipped(why)) => {
@@ -428,6 +573,9 @@ fn swap_now(ctx: &Ctx, to: Option<String>) -> Result<u8> {
             let msg = e.full();
             crate::notify::send(&cfg, &tmux, &events, &format!("swap failed: {msg}"));
             eprintln!("claude-failover: {msg}");
+            if no_server {
+                eprintln!("claude-failover: no tmux server is running, and no pane was moved");
+            }
             Ok(1)
         }
     }
@@ -468,7 +616,12 @@ fn status_cmd(ctx: &Ctx, format: Format) -> Result<u8> {
     let pointer = links::read_pointer(&cfg);
     let problem = links::pointer_problem(&cfg, &pointer);
     let now = ctx.clock.now();
-    let s = status::build(&cfg, &st, &pointer, problem, now);
+    // A status that cannot see a daemon says so: nothing would act on a limit.
+    let daemon = Server::resolve(&ctx.paths, &ctx.tmux()).ok().map(|s| s.running());
+    let mut s = status::build(&cfg, &st, &pointer, problem, now).with_logins(&cfg, now);
+    if let Some(running) = daemon {
+        s = s.with_daemon(running);
+    }
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&s)?),
         Format::Tmux => println!("{}", status::render_tmux(&s, &status::TmuxStyle::default(), now)),
@@ -510,8 +663,15 @@ fn detect_cmd(ctx: &Ctx, json: bool) -> Result<u8> {
     Ok(0)
 }
 
-fn daemon_cmd(ctx: &Ctx) -> Result<u8> {
+fn daemon_cmd(ctx: &Ctx, worker: bool) -> Result<u8> {
     use crate::events::Sink;
+    if !worker {
+        let tmux = ctx.tmux();
+        let server = Server::resolve(&ctx.paths, &tmux)?;
+        let events = EventLog::new(ctx.paths.events_file(), &ctx.clock, true);
+        return crate::supervise::run(&server, &tmux, &ctx.paths.config_file, &|| ctx.config(), &events);
+    }
+    crate::supervise::bind_to_supervisor();
     // Read before loading: if the file changes in between, the daemon sees a change and reloads.
     let mut bytes = std::fs::read(&ctx.paths.config_file).ok();
     let mut cfg = ctx.config()?;
@@ -597,7 +757,7 @@ fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
             if notify {
                 let _ = tmux.display_message(&format!("claude-failover: watching {pane}"));
             }
-            if server.daemon_pid().is_none() {
+            if server.running().is_none() {
                 println!(
                     "note: no daemon runs for this tmux server; start it with the tmux plugin or 'claude-failover daemon'"
                 );
@@ -619,9 +779,21 @@ fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
             Ok(0)
         }
         PaneAction::Rescan => {
-            // Nobody listens without a daemon: write nothing (this runs from tmux hooks).
-            if server.daemon_pid().is_some() {
+            // This runs from tmux hooks (a new window, pane or session). With a daemon, ask it to
+            // look; without one (it and its supervisor were killed), start one: a new daemon
+            // looks at every pane as it starts.
+            if server.running().is_some() {
                 daemon::post(&server, &daemon::Inbox::Rescan)?;
+            } else if ctx.config().is_ok() {
+                let bin = std::env::current_exe().context("cannot find this program's own path")?;
+                // run-shell format-expands its command first: every `#` doubled.
+                let line = format!(
+                    "exec {} --socket {} daemon >/dev/null 2>&1",
+                    crate::tmux::shell_quote(&bin.to_string_lossy()),
+                    crate::tmux::shell_quote(&server.socket)
+                )
+                .replace('#', "##");
+                tmux.run(&["run-shell", "-b", &line])?;
             }
             Ok(0)
         }
@@ -647,6 +819,7 @@ fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
                         "cwd": saved.as_ref().map(|s| s.cwd.display().to_string()).or_else(|| rec.and_then(|r| r.cwd.as_ref().map(|c| c.display().to_string()))),
                         "activity": rec.and_then(|r| r.activity.clone()),
                         "attached": server.log_of(&p.id).exists(),
+                        "unwatched": rec.and_then(|r| r.unwatched.clone()),
                     }))
                 })
                 .collect();
@@ -666,6 +839,9 @@ fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
                         s("cwd"),
                         r["activity"].as_str().map(|a| format!("  [{a}]")).unwrap_or_default()
                     );
+                    if let Some(why) = r["unwatched"].as_str() {
+                        println!("      not watched: {why}");
+                    }
                 }
             }
             Ok(0)

@@ -105,6 +105,36 @@ impl Server {
         let pid: u32 = std::fs::read_to_string(self.pid_file()).ok()?.trim().parse().ok()?;
         procs::is_alive(pid).then_some(pid)
     }
+    pub fn lock_file(&self) -> PathBuf {
+        self.dir.join("daemon.lock")
+    }
+
+    /// Whether a daemon watches this server, without disturbing one: `Some(Some(pid))` a live
+    /// claude-failover daemon is named by the pid file (a pid reused after a crash does not
+    /// count); `Some(None)` its lock is held (a pid file stale or missing); `None` no daemon. Reads
+    /// only; the lock probe (a shared, non-blocking flock released at once) runs only when the
+    /// pid file names no live daemon, so a daemon that is starting just retries (it waits for the
+    /// lock while no live pid is recorded). For `status`, `doctor`, the supervisor and the hooks.
+    pub fn running(&self) -> Option<Option<u32>> {
+        use std::os::unix::fs::OpenOptionsExt;
+        if let Some(pid) = self.daemon_pid() {
+            let argv = procs::cmdline(pid).unwrap_or_default();
+            let ours = argv.first().is_some_and(|a0| a0.ends_with("claude-failover"));
+            if ours && argv.iter().skip(1).any(|a| a == "daemon") {
+                return Some(Some(pid));
+            }
+        }
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(self.lock_file())
+            .ok()?;
+        match f.try_lock_shared() {
+            Ok(()) => None, // free: released when `f` drops, right here
+            Err(std::fs::TryLockError::WouldBlock) => Some(self.daemon_pid()),
+            Err(std::fs::TryLockError::Error(_)) => None,
+        }
+    }
 }
 
 /// A message dropped in a server's inbox by a hook or a CLI command.
@@ -305,6 +335,23 @@ fn drain(
     }
     let old = w.before_relaunch.as_ref().map(|(a, _)| a.clone());
     found.extend(w.stream.flush(det, now, local).into_iter().map(|d| (d, old.clone())));
+}
+
+/// Watch where a new claude of this account shows up: its `sessions/` registry, else its home
+/// (to see `sessions/` made), else the home's parent (to see the home made).
+fn watch_account(watcher: &mut impl Watcher, home: &Path) {
+    let sessions = home.join("sessions");
+    let target = if sessions.is_dir() {
+        sessions
+    } else if home.is_dir() {
+        home.to_path_buf()
+    } else {
+        match home.parent().filter(|p| p.is_dir()) {
+            Some(p) => p.to_path_buf(),
+            None => return,
+        }
+    };
+    let _ = watcher.watch(&target, RecursiveMode::NonRecursive);
 }
 
 /// A transcript's structured fields win over its text: a quota line (2.1.332's
@@ -527,7 +574,7 @@ impl<'a> Daemon<'a> {
         let pointer = links::read_pointer(self.cfg);
         let problem = links::pointer_problem(self.cfg, &pointer);
         let now = self.clock.now();
-        let s = status::build(self.cfg, &st, &pointer, problem, now);
+        let s = status::build(self.cfg, &st, &pointer, problem, now).with_logins(self.cfg, now);
         let text = status::render_tmux(&s, &self.style, now);
         if text != self.last_status && self.tmux.set_user_option("@claude-failover-status", &text).is_ok() {
             self.last_status = text;
@@ -548,10 +595,17 @@ impl<'a> Daemon<'a> {
         let live: HashSet<String> = panes.iter().map(|p| p.id.clone()).collect();
         let mut attached = false;
         for p in panes.iter().filter(|p| !p.dead) {
-            if self.panes.contains_key(&p.id) || st.panes.get(&p.id).is_some_and(|r| r.detached) {
+            if self.panes.contains_key(&p.id) {
+                self.watchable_again(&p.id, &st); // attached by hand, or restored from a restart
                 continue;
             }
-            let Some(saved) = self.fleet().saved_pane(p) else { continue };
+            if st.panes.get(&p.id).is_some_and(|r| r.detached) {
+                continue;
+            }
+            let Some(saved) = self.fleet().saved_pane(p) else {
+                self.watchable_again(&p.id, &st); // no claude there (any more): nothing to protect
+                continue;
+            };
             match attach(self.tmux, &self.server, p) {
                 Ok(log) => {
                     let (ino, len) = std::fs::metadata(&log).map(|m| (m.ino(), m.len())).unwrap_or((0, 0));
@@ -564,18 +618,30 @@ impl<'a> Daemon<'a> {
                         json!({"pane": p.id}),
                     );
                     let now = self.clock.now();
+                    self.unwatchable.remove(&p.id);
                     let _ = self.store.update(|s| {
                         let r = s.panes.entry(p.id.clone()).or_default();
                         r.session_id = saved.session_id.clone().or(r.session_id.take());
                         r.cwd = Some(saved.cwd.clone());
                         r.account = saved.account.clone();
                         r.updated = Some(now);
+                        r.unwatched = None;
                         Ok(())
                     });
                 }
                 Err(e) => {
+                    // Not protected: said once in the events, and shown by the status line,
+                    // `status` and `pane list` for as long as it lasts.
                     if self.unwatchable.insert(p.id.clone()) {
-                        self.events.emit("warning", &format!("cannot attach {}: {e:#}", p.id), json!({"pane": p.id}));
+                        let why = format!("{e:#}");
+                        self.events.emit("unwatched", &format!("cannot watch {}: {why}", p.id), json!({"pane": p.id}));
+                        let _ = self.store.update(|s| {
+                            let r = s.panes.entry(p.id.clone()).or_default();
+                            r.cwd = Some(saved.cwd.clone());
+                            r.account = saved.account.clone();
+                            r.unwatched = Some(why);
+                            Ok(())
+                        });
                     }
                 }
             }
@@ -596,6 +662,19 @@ impl<'a> Daemon<'a> {
             s.panes.retain(|id, _| live.contains(id));
             Ok(())
         });
+    }
+
+    /// A pane we reported as not watched no longer is (watched now, or no claude in it).
+    fn watchable_again(&mut self, pane: &str, st: &crate::state::State) {
+        let recorded = st.panes.get(pane).is_some_and(|r| r.unwatched.is_some());
+        if self.unwatchable.remove(pane) || recorded {
+            let _ = self.store.update(|s| {
+                if let Some(r) = s.panes.get_mut(pane) {
+                    r.unwatched = None;
+                }
+                Ok(())
+            });
+        }
     }
 
     /// New bytes of one pane's log → detections.
@@ -1215,9 +1294,7 @@ impl<'a> Daemon<'a> {
             }
         }
         for a in self.cfg.accounts.iter() {
-            let sessions = a.home.join("sessions");
-            let target = if sessions.is_dir() { sessions } else { a.home.clone() };
-            let _ = watcher.watch(&target, RecursiveMode::NonRecursive);
+            watch_account(&mut watcher, &a.home);
         }
         // The config file: editors replace it (a rename into its dir), so the dir is watched.
         let config_file = self.paths.config_file.clone();
@@ -1237,6 +1314,8 @@ impl<'a> Daemon<'a> {
             );
         }
 
+        // A fault point for the supervisor's tests: a daemon that dies as it starts, every time.
+        self.faults.hit("daemon.start")?;
         self.take_over();
         self.read_inbox();
         self.timers();
@@ -1260,6 +1339,11 @@ impl<'a> Daemon<'a> {
                     break "the tmux server is gone";
                 }
                 if self.last_rescan.elapsed() >= Duration::from_secs(60) {
+                    // The safety net under the events: homes made meanwhile, panes nothing told
+                    // us about.
+                    for a in self.cfg.accounts.iter() {
+                        watch_account(&mut watcher, &a.home);
+                    }
                     self.rescan();
                 }
                 self.timers();
@@ -1318,9 +1402,14 @@ impl<'a> Daemon<'a> {
                                 if p.extension().is_some_and(|e| e == "jsonl") && !transcripts.contains(p) {
                                     transcripts.push(p.clone());
                                 }
-                            } else if self.cfg.accounts.iter().any(|a| p.starts_with(&a.home)) {
-                                if p.file_name().is_some_and(|n| n == "sessions") && p.is_dir() {
-                                    let _ = watcher.watch(p, RecursiveMode::NonRecursive);
+                            } else if let Some(a) = self.cfg.accounts.iter().find(|a| p.starts_with(&a.home)) {
+                                // A home or its `sessions/` made after we started (a first login,
+                                // `doctor --fix`): watch it now, and look at once: a claude may
+                                // have registered in it before the watch was in place.
+                                let made = *p == a.home || p.file_name().is_some_and(|n| n == "sessions");
+                                if made && p.is_dir() {
+                                    watch_account(&mut watcher, &a.home);
+                                    rescan = true;
                                 }
                                 rescan |= p.parent().is_some_and(|d| d.ends_with("sessions"))
                                     && matches!(ev.kind, notify::EventKind::Create(_));
@@ -1366,6 +1455,17 @@ impl<'a> Daemon<'a> {
     fn stop(&mut self, why: &str) -> Stop {
         self.save_progress();
         self.events.emit("daemon_stopped", why, json!({}));
+        // The server stays and nothing watches it now: the status line must say so, not keep
+        // the last "all well" (a supervisor that restarts the daemon puts it right again).
+        if self.server_alive() {
+            let active = match links::read_pointer(self.cfg) {
+                Pointer::Account(a) => a,
+                _ => self.cfg.primary.clone(),
+            };
+            let _ = self
+                .tmux
+                .set_user_option("@claude-failover-status", &status::render_no_daemon(&active, &self.style, ""));
+        }
         let _ = std::fs::remove_file(self.server.pid_file());
         Stop::Quit
     }
@@ -1453,7 +1553,7 @@ fn watch_exit_thread(pid: u32) -> bool {
 /// Take the per-server daemon lock; `None` when another daemon holds it.
 pub fn lock(server: &Server) -> Result<Option<File>> {
     crate::atomic::private_dir(&server.dir)?;
-    let f = crate::atomic::open_lock(&server.dir.join("daemon.lock"))?;
+    let f = crate::atomic::open_lock(&server.lock_file())?;
     // A daemon killed a moment ago can leave its lock held for a few milliseconds more (a child
     // it was starting holds a copy of the descriptor until it execs). When the daemon the pid
     // file names is gone, wait for the lock rather than leave the server unwatched.

@@ -71,6 +71,15 @@ pub fn run(opts: &Options) -> Result<u8> {
         Ok(())
     };
     cmd(&["link"])?;
+    // The demo's accounts are logged in as far as a swap can tell (a swap skips an account with
+    // no login); the stand-in never reads the file.
+    for home in [root.join(".claude-work"), root.join(".claude-personal")] {
+        crate::atomic::write_atomic(
+            &home.join(crate::login::CREDENTIALS),
+            br#"{"claudeAiOauth":{"accessToken":"demo","refreshToken":"demo"}}"#,
+            0o600,
+        )?;
+    }
 
     let tmux = TmuxCli::new(Some(socket.clone()));
     let work = root.join(".claude-work");

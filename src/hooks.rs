@@ -214,7 +214,7 @@ pub fn handle(event: &str, input: &Input, ctx: &HookCtx) -> Result<Outcome> {
         "session-start" => {
             record("idle")?;
             if let Some(server) = &ctx.server
-                && server.daemon_pid().is_some()
+                && server.running().is_some()
             {
                 daemon::post(server, &Inbox::Rescan)?;
             }

@@ -36,6 +36,11 @@ pub enum Problem {
         path: PathBuf,
         what: &'static str,
     },
+    /// An account home that does not exist, where it must not be created (a swap's target): a
+    /// home that was never logged in is no account to move panes to.
+    NoHome {
+        path: PathBuf,
+    },
     /// A path that must be a directory is something else.
     NotADirectory {
         path: PathBuf,
@@ -78,6 +83,12 @@ impl fmt::Display for Problem {
                     path.display()
                 )
             }
+            Problem::NoHome { path } => write!(
+                f,
+                "account home {} does not exist; log in with CLAUDE_CONFIG_DIR={} claude, then /login (or run 'claude-failover link' to create it)",
+                path.display(),
+                crate::tmux::shell_quote(&path.to_string_lossy())
+            ),
             Problem::NotADirectory { path, what } => {
                 write!(f, "{} ({what}) exists but is not a directory; move it away", path.display())
             }
@@ -194,6 +205,16 @@ pub fn ensure_account(home: &Path, links: &[SharedLink], fix: bool) -> Report {
         }
     }
     r
+}
+
+/// [`ensure_account`] with `fix` for a home that must already exist (the target of a swap):
+/// shared targets and links are created, the home never is ([`Problem::NoHome`]). `link`,
+/// `doctor --fix` and `recover` create homes; a swap never does it silently.
+pub fn ensure_existing_account(home: &Path, links: &[SharedLink]) -> Report {
+    if matches!(fs::metadata(home), Err(e) if e.kind() == ErrorKind::NotFound) {
+        return Report { created: Vec::new(), problems: vec![Problem::NoHome { path: home.to_path_buf() }] };
+    }
+    ensure_account(home, links, true)
 }
 
 /// Every account, every problem, one report.

@@ -86,6 +86,10 @@ pub struct PaneRecord {
     /// The user detached it (`pane detach`): the daemon will not attach it again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub detached: bool,
+    /// It runs claude but the daemon cannot watch it, and why (shown by `status`, `pane list`
+    /// and the status line: such a pane is not protected).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unwatched: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -111,6 +115,15 @@ pub struct SwapInProgress {
     /// Panes whose relaunch has been typed, so a restart never relaunches one twice.
     #[serde(default)]
     pub relaunched: Vec<String>,
+}
+
+/// A corrupt state file that was set aside (`kept`) and replaced by a repaired state at `at`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Repaired {
+    pub at: Timestamp,
+    pub kept: PathBuf,
+    /// Why it did not parse (a position, never the content).
+    pub error: String,
 }
 
 /// All accounts are exhausted: blocked panes are resumed at `until` on `account`.
@@ -146,6 +159,10 @@ pub struct State {
     /// Automatic swaps paused by the user (manual swaps still work).
     #[serde(default)]
     pub paused: bool,
+    /// The state file was found corrupt, set aside and replaced by this repaired one: `doctor`
+    /// reports it until `doctor --fix` or `recover` acknowledges it (or the kept copy is removed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repaired: Option<Repaired>,
     #[serde(flatten)]
     pub unknown: serde_json::Map<String, serde_json::Value>,
 }
@@ -213,40 +230,123 @@ impl Store {
     }
 
     /// Read the state without locking (writes are atomic renames, so a read is never torn).
-    /// A missing file is a fresh state; a corrupt one is set aside as `.bak` and replaced by a
-    /// fresh state, with a warning on stderr.
+    /// A missing file is a fresh state. A corrupt one is repaired once, under the lock: see
+    /// [`Store::repair`]. When it cannot be repaired (read-only or full disk) the caller gets a
+    /// fresh state in memory and nothing on disk changes.
     pub fn load(&self) -> Result<State> {
-        let p = self.path();
-        let bytes = match fs::read(&p) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(State { version: VERSION, ..State::default() });
-            }
-            Err(e) => return Err(e).with_context(|| format!("cannot read state file {}", p.display())),
+        self.load_inner(false)
+    }
+
+    fn load_inner(&self, locked: bool) -> Result<State> {
+        let Some(bytes) = self.read()? else { return Ok(State { version: VERSION, ..State::default() }) };
+        let error = match serde_json::from_slice::<State>(&bytes) {
+            Ok(s) => return Ok(s),
+            Err(e) => e,
         };
-        match serde_json::from_slice::<State>(&bytes) {
+        if locked {
+            return self.repair(&bytes, &error);
+        }
+        // Take the lock and look again: another process may have repaired it a moment ago.
+        let repaired = self.lock().and_then(|_lock| match self.read()? {
+            None => Ok(State { version: VERSION, ..State::default() }),
+            Some(bytes) => match serde_json::from_slice::<State>(&bytes) {
+                Ok(s) => Ok(s),
+                Err(e) => self.repair(&bytes, &e),
+            },
+        });
+        match repaired {
             Ok(s) => Ok(s),
-            Err(e) => {
-                let bak = self.set_aside(&p)?;
+            Err(why) => {
                 eprintln!(
-                    "claude-failover: state file {} was corrupt ({e}); kept a copy at {} and started from a fresh state",
-                    p.display(),
-                    bak.display()
+                    "claude-failover: state file {} is corrupt ({}) and could not be repaired ({why:#}); using a fresh state",
+                    self.path().display(),
+                    describe(&error)
                 );
                 Ok(State { version: VERSION, ..State::default() })
             }
         }
     }
 
-    fn set_aside(&self, p: &Path) -> Result<PathBuf> {
-        let mut bak = p.with_extension("json.bak");
-        let mut n = 1;
-        while bak.exists() {
-            bak = p.with_extension(format!("json.bak.{n}"));
-            n += 1;
+    /// Whether the state file parses, without repairing it (`doctor` without `--fix`):
+    /// `Ok(None)` it does (or there is none), `Ok(Some(why))` it does not.
+    pub fn check(&self) -> Result<Option<String>> {
+        Ok(self.read()?.and_then(|b| serde_json::from_slice::<State>(&b).err()).map(|e| describe(&e)))
+    }
+
+    fn read(&self) -> Result<Option<Vec<u8>>> {
+        let p = self.path();
+        match fs::read(&p) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot read state file {}", p.display())),
         }
-        fs::copy(p, &bak).with_context(|| format!("cannot copy corrupt state to {}", bak.display()))?;
-        Ok(bak)
+    }
+
+    /// With the lock held: keep the corrupt bytes in the first free `state.json.bak[.N]`, write
+    /// the repaired state (every top-level field that still parses, else a fresh state) over the
+    /// state file atomically, and say so once: on stderr and as a `state_repaired` event. The
+    /// next read finds a valid file, so a corruption costs one `.bak`, not one per read.
+    fn repair(&self, bytes: &[u8], error: &serde_json::Error) -> Result<State> {
+        let p = self.path();
+        let kept = self.set_aside(&p, bytes)?;
+        let clock = crate::clock::SystemClock::from_env().ok();
+        let now = clock.as_ref().map_or_else(Timestamp::now, crate::clock::Clock::now);
+        let mut s = salvage(bytes);
+        let why = describe(error);
+        s.repaired = Some(Repaired { at: now, kept: kept.clone(), error: why.clone() });
+        if let Err(e) = self.save(&s) {
+            // Nothing was replaced, so the copy is not needed; keeping it would make one more
+            // copy per read for as long as the disk stays full or read-only.
+            let _ = fs::remove_file(&kept);
+            return Err(e);
+        }
+        let msg = format!(
+            "state file {} was corrupt ({why}); kept a copy at {} and replaced it with a repaired state",
+            p.display(),
+            kept.display()
+        );
+        eprintln!("claude-failover: {msg}");
+        if let Some(clock) = &clock {
+            let log = crate::events::EventLog::new(self.dir.join("events.jsonl"), clock, false);
+            crate::events::Sink::emit(
+                &log,
+                "state_repaired",
+                &msg,
+                serde_json::json!({"kept": kept.display().to_string(), "error": why}),
+            );
+        }
+        Ok(s)
+    }
+
+    /// Write `bytes` to the first of `state.json.bak`, `state.json.bak.1`, … that does not exist
+    /// (never overwriting an earlier copy), 0600, durably.
+    fn set_aside(&self, p: &Path, bytes: &[u8]) -> Result<PathBuf> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut n = 0;
+        loop {
+            let bak = if n == 0 { p.with_extension("json.bak") } else { p.with_extension(format!("json.bak.{n}")) };
+            let f = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .open(&bak);
+            match f {
+                Ok(mut f) => {
+                    if let Err(e) = f.write_all(bytes).and_then(|()| f.sync_all()) {
+                        let _ = fs::remove_file(&bak); // a partial copy is no copy
+                        return Err(e)
+                            .with_context(|| format!("cannot keep the corrupt state file at {}", bak.display()));
+                    }
+                    return Ok(bak);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => n += 1,
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot keep the corrupt state file at {}", bak.display()));
+                }
+            }
+        }
     }
 
     pub fn save(&self, s: &State) -> Result<()> {
@@ -261,7 +361,7 @@ impl Store {
     pub fn update<R>(&self, f: impl FnOnce(&mut State) -> Result<R>) -> Result<R> {
         private_dir(&self.dir)?;
         let _lock = self.lock()?;
-        let mut s = self.load()?;
+        let mut s = self.load_inner(true)?;
         let before = s.clone();
         let r = f(&mut s)?;
         if s != before {
@@ -280,8 +380,32 @@ impl Store {
     }
 }
 
+/// Why a state file did not parse: serde's message (what was expected, line and column). The
+/// state file holds no secrets, so quoting a value from it is harmless.
+fn describe(e: &serde_json::Error) -> String {
+    e.to_string()
+}
+
+/// The repaired state for bytes that do not parse as a [`State`]: when they are a JSON object,
+/// every top-level field that parses on its own is kept (a bad `panes` entry does not cost the
+/// exhaustion marks); otherwise a fresh state.
+fn salvage(bytes: &[u8]) -> State {
+    let fresh = State { version: VERSION, ..State::default() };
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(bytes) else { return fresh };
+    let kept: serde_json::Map<String, serde_json::Value> = map
+        .into_iter()
+        .filter(|(k, v)| {
+            let one = serde_json::Value::Object([(k.clone(), v.clone())].into_iter().collect());
+            serde_json::from_value::<State>(one).is_ok()
+        })
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(kept)).unwrap_or(fresh)
+}
+
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
     use super::*;
 
     #[test]
@@ -308,6 +432,79 @@ mod tests {
         let s = st.load().unwrap();
         assert_eq!(s.active, None);
         assert_eq!(fs::read(d.path().join("state.json.bak")).unwrap(), b"{\"active\": \"a\", trunc");
+        let r = s.repaired.expect("the repair is recorded");
+        assert_eq!(r.kept, d.path().join("state.json.bak"));
+        assert!(r.error.contains("line 1"), "{}", r.error);
+    }
+
+    fn baks(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".bak"))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn hundred_loads_of_a_corrupt_file_make_one_bak_and_a_valid_file() {
+        let d = tempfile::tempdir().unwrap();
+        let st = Store::open(d.path()).unwrap();
+        fs::write(st.path(), b"{\"active\": \"a\", \"accou").unwrap();
+        for _ in 0..100 {
+            st.load().unwrap();
+        }
+        assert_eq!(baks(d.path()), ["state.json.bak"]);
+        let v: serde_json::Value = serde_json::from_slice(&fs::read(st.path()).unwrap()).expect("valid JSON");
+        assert_eq!(v["version"], VERSION);
+        assert_eq!(v["repaired"]["kept"], d.path().join("state.json.bak").display().to_string());
+        // reported once: one event, whatever the number of reads
+        let events = fs::read_to_string(d.path().join("events.jsonl")).unwrap();
+        assert_eq!(events.lines().filter(|l| l.contains("\"state_repaired\"")).count(), 1, "{events}");
+        assert_eq!(fs::metadata(st.path()).unwrap().permissions().mode() & 0o777, 0o600);
+        // a later corruption is a new event with its own copy; the first copy is never overwritten
+        fs::write(st.path(), b"nope").unwrap();
+        for _ in 0..10 {
+            st.update(|_| Ok(())).unwrap();
+        }
+        assert_eq!(baks(d.path()), ["state.json.bak", "state.json.bak.1"]);
+        assert_eq!(fs::read(d.path().join("state.json.bak.1")).unwrap(), b"nope");
+        assert_eq!(fs::read(d.path().join("state.json.bak")).unwrap(), b"{\"active\": \"a\", \"accou");
+    }
+
+    #[test]
+    fn concurrent_readers_repair_once() {
+        let d = tempfile::tempdir().unwrap();
+        let st = Store::open(d.path()).unwrap();
+        fs::write(st.path(), b"\0\0\0garbage").unwrap();
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..20 {
+                        st.load().unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(baks(d.path()), ["state.json.bak"]);
+        assert!(serde_json::from_slice::<State>(&fs::read(st.path()).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn repair_keeps_every_field_that_still_parses() {
+        let d = tempfile::tempdir().unwrap();
+        let st = Store::open(d.path()).unwrap();
+        let text = r#"{"version":1,"active":"b","accounts":{"a":{"exhausted_until":"2026-11-21T12:00:00Z"}},"panes":{"%1":{"session_id":7}},"paused":true,"future":{"x":1}}"#;
+        fs::write(st.path(), text).unwrap();
+        let s = st.load().unwrap();
+        assert_eq!(s.active.as_deref(), Some("b"));
+        assert!(s.paused);
+        assert_eq!(s.account("a").exhausted_until, Some("2026-11-21T12:00:00Z".parse().unwrap()));
+        assert!(s.panes.is_empty(), "the field that does not parse is dropped");
+        assert_eq!(s.unknown["future"]["x"], 1);
+        assert_eq!(fs::read_to_string(d.path().join("state.json.bak")).unwrap(), text);
     }
 
     #[test]

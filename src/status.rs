@@ -20,6 +20,19 @@ pub struct AccountView {
     pub needs_login: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What its home holds (`logged in`, `it has no login …`, `its home does not exist`), when
+    /// looked at; `logged_in: false` is a problem as much as `needs_login`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logged_in: Option<bool>,
+}
+
+impl AccountView {
+    /// Marked logged out by a message, or no login found in its home.
+    pub fn cannot_log_in(&self) -> bool {
+        self.needs_login || self.logged_in == Some(false)
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -48,6 +61,27 @@ pub struct PaneView {
     pub session_id: Option<String>,
     pub cwd: Option<String>,
     pub activity: Option<String>,
+    /// Runs claude but is not watched, and why: not protected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unwatched: Option<String>,
+}
+
+/// Whether a daemon watches this tmux server (known to `status`, which looks; the daemon's own
+/// push is by definition from a running daemon).
+#[derive(Debug, Clone, Serialize)]
+pub struct DaemonView {
+    pub running: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+}
+
+/// The active account is exhausted and nothing moved it, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct StuckView {
+    pub account: String,
+    pub until: String,
+    /// `paused`, `cooldown` (until the time given), or `not moved`.
+    pub why: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -67,6 +101,11 @@ pub struct Status {
     /// The `claude_dir` pointer disagrees with the config (missing, real directory…).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer_problem: Option<String>,
+    /// `None` when not looked at (the daemon's own push).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daemon: Option<DaemonView>,
+    /// The active account is exhausted but its panes were not moved (paused, cooldown).
+    pub stuck: Option<StuckView>,
     #[serde(skip)]
     exhausted: Vec<(String, Timestamp)>,
     #[serde(skip)]
@@ -93,9 +132,12 @@ pub fn build(cfg: &Config, st: &State, pointer: &Pointer, pointer_problem: Optio
                 exhausted_until: s.exhausted_until.filter(|t| *t > now).map(fmt_utc),
                 needs_login: s.needs_login,
                 reason: s.reason.clone().filter(|_| s.needs_login || s.exhausted_at(now)),
+                login: None,
+                logged_in: None,
             }
         })
         .collect();
+    let stuck = stuck(cfg, st, &active, now);
     let exhausted = cfg
         .accounts
         .iter()
@@ -124,13 +166,60 @@ pub fn build(cfg: &Config, st: &State, pointer: &Pointer, pointer_problem: Optio
                 session_id: p.session_id.clone(),
                 cwd: p.cwd.as_ref().map(|c| c.display().to_string()),
                 activity: p.activity.clone(),
+                unwatched: p.unwatched.clone(),
             })
             .collect(),
         pointer_problem,
+        daemon: None,
+        stuck,
         exhausted,
         return_at: st.return_to.as_ref().map(|r| r.at),
         waiting_until: st.waiting.as_ref().map(|w| w.until),
         swapping_to: st.swap.as_ref().map(|s| s.to.clone()),
+    }
+}
+
+/// The active account is exhausted at `now`, no swap is under way and none is waited for: its
+/// panes are blocked and stay where they are. Why: paused, the cooldown, or nothing moved them.
+fn stuck(cfg: &Config, st: &State, active: &str, now: Timestamp) -> Option<StuckView> {
+    let a = st.account(active);
+    let until = a.exhausted_until.filter(|t| *t > now)?;
+    if st.swap.is_some() || st.waiting.is_some() {
+        return None;
+    }
+    let cooldown_end =
+        st.last_swap.as_ref().and_then(|l| l.at.checked_add(cfg.swap.cooldown).ok()).filter(|t| *t > now);
+    let why = if st.paused {
+        "paused".to_string()
+    } else if let Some(t) = cooldown_end {
+        format!("cooldown until {}", fmt_utc(t))
+    } else {
+        "not moved".to_string()
+    };
+    Some(StuckView { account: active.to_string(), until: fmt_utc(until), why })
+}
+
+impl Status {
+    /// What `status` found about the daemon of this tmux server.
+    /// `running`: `None` no daemon; `Some(pid)` one runs (its pid when known).
+    pub fn with_daemon(mut self, running: Option<Option<u32>>) -> Self {
+        self.daemon = Some(DaemonView { running: running.is_some(), pid: running.flatten() });
+        self
+    }
+
+    /// What each account's home holds (`crate::login`), as `status` and the daemon look.
+    pub fn with_logins(mut self, cfg: &Config, now: Timestamp) -> Self {
+        for (v, a) in self.accounts.iter_mut().zip(&cfg.accounts) {
+            let l = crate::login::login_state(&a.home, now);
+            v.logged_in = Some(l.is_ok());
+            v.login = Some(l.to_string());
+        }
+        self
+    }
+
+    /// Claude panes that are not watched.
+    pub fn unwatched(&self) -> usize {
+        self.panes.iter().filter(|p| p.unwatched.is_some()).count()
     }
 }
 
@@ -171,17 +260,29 @@ impl TmuxStyle {
     }
 }
 
-/// The status-line segment: `claude:main`, `claude:backup ↩1h05m`, `claude:main→backup…`,
-/// `claude:waiting 42m`, `claude:DEGRADED`. Text from config only (account names are
-/// validated to `[A-Za-z0-9._-]`), so nothing here can inject tmux formats.
+/// The status-line segment. Every state in which a Claude pane is not protected has its own look
+/// in the warn style (README, "The status line"):
+/// `claude:main` (all well), `claude:backup ↩1h05m` (away; back after the primary's reset),
+/// `claude:main→backup…` (swapping), `claude:waiting 42m` (every account exhausted),
+/// `claude:main ✗exhausted 1h20m paused|cooldown` (blocked and not moved), `claude:DEGRADED`,
+/// `claude:main ✗daemon` (nothing watches), `claude:main?` (the `~/.claude` link is wrong), and the
+/// suffixes ` ⚠2 unwatched` (Claude panes the daemon cannot watch), ` ⚠login:backup` (an account
+/// that needs a login), ` ⏸` (paused). Text from config only (account names are validated to
+/// `[A-Za-z0-9._-]`), so nothing here can inject tmux formats.
 pub fn render_tmux(s: &Status, style: &TmuxStyle, now: Timestamp) -> String {
     let l = &style.label;
-    let body = if s.degraded {
+    let body = if s.daemon.as_ref().is_some_and(|d| !d.running) {
+        format!("#[{}]{l}:{} ✗daemon", style.warn, s.active)
+    } else if s.degraded {
         format!("#[{}]{l}:DEGRADED", style.warn)
     } else if let Some(to) = &s.swapping_to {
         format!("#[{}]{l}:{}→{to}…", style.busy, s.active)
     } else if let Some(until) = s.waiting_until {
         format!("#[{}]{l}:waiting {}", style.warn, fmt_countdown(now, until))
+    } else if let Some(st) = &s.stuck {
+        let until = s.exhausted.iter().find(|(n, _)| *n == st.account).map(|(_, t)| fmt_countdown(now, *t));
+        let why = if st.why.starts_with("cooldown") { "cooldown" } else { st.why.as_str() };
+        format!("#[{}]{l}:{} ✗exhausted {} {why}", style.warn, s.active, until.unwrap_or_default())
     } else if let Some(at) = s.return_at {
         format!("#[{}]{l}:{} ↩{}", style.away, s.active, fmt_countdown(now, at))
     } else if s.pointer_problem.is_some() {
@@ -189,8 +290,23 @@ pub fn render_tmux(s: &Status, style: &TmuxStyle, now: Timestamp) -> String {
     } else {
         format!("#[{}]{l}:{}", style.normal, s.active)
     };
+    let mut tail = String::new();
+    let unwatched = s.unwatched();
+    if unwatched > 0 {
+        tail += &format!("#[{}] ⚠{unwatched} unwatched", style.warn);
+    }
+    let logins: Vec<&str> = s.accounts.iter().filter(|a| a.cannot_log_in()).map(|a| a.name.as_str()).collect();
+    if !logins.is_empty() {
+        tail += &format!("#[{}] ⚠login:{}", style.warn, logins.join(","));
+    }
     let paused = if s.paused { " ⏸" } else { "" };
-    format!("{body}{paused}#[default]")
+    format!("{body}{tail}{paused}#[default]")
+}
+
+/// The segment when no daemon runs (pushed by a daemon as it stops, and by its supervisor while it
+/// restarts one or after it gave up): the status line must not keep showing "all well".
+pub fn render_no_daemon(active: &str, style: &TmuxStyle, what: &str) -> String {
+    format!("#[{}]{}:{active} ✗daemon{what}#[default]", style.warn, style.label)
 }
 
 pub fn render_human(s: &Status, cfg: &Config, home: &std::path::Path, now: Timestamp) -> String {
@@ -204,12 +320,37 @@ pub fn render_human(s: &Status, cfg: &Config, home: &std::path::Path, now: Times
     if let Some(p) = &s.pointer_problem {
         let _ = writeln!(o, "problem:  {p}");
     }
+    match &s.daemon {
+        Some(DaemonView { running: true, pid }) => {
+            let _ = writeln!(o, "daemon:   running (pid {})", pid.map(|p| p.to_string()).unwrap_or_default());
+        }
+        Some(DaemonView { running: false, .. }) => {
+            let _ = writeln!(
+                o,
+                "daemon:   NOT RUNNING: no limit is acted on; start it with 'claude-failover daemon' inside tmux (the plugin does it on load)"
+            );
+        }
+        None => {}
+    }
+    if let Some(st) = &s.stuck {
+        let _ = writeln!(
+            o,
+            "BLOCKED:  {} is exhausted until {} and its panes were not moved ({})",
+            st.account, st.until, st.why
+        );
+    }
     let _ = writeln!(o, "accounts:");
     let width = s.accounts.iter().map(|a| a.name.len()).max().unwrap_or(0);
     for (a, cfg_a) in s.accounts.iter().zip(&cfg.accounts) {
         let mark = if a.name == s.active { "*" } else { " " };
         let cond = if a.needs_login {
             "needs login (/login)".to_string()
+        } else if a.logged_in == Some(false) {
+            format!(
+                "NOT LOGGED IN: {}; {} then /login",
+                a.login.as_deref().unwrap_or_default(),
+                crate::login::login_command(&cfg_a.home, &cfg.claude_command)
+            )
         } else if let Some((_, t)) = s.exhausted.iter().find(|(n, _)| *n == a.name) {
             format!("exhausted until {} (in {})", fmt_utc(*t), fmt_countdown(now, *t))
         } else {
@@ -238,7 +379,73 @@ pub fn render_human(s: &Status, cfg: &Config, home: &std::path::Path, now: Times
                 p.cwd.as_deref().unwrap_or(""),
                 p.activity.as_deref().map(|a| format!("  [{a}]")).unwrap_or_default()
             );
+            if let Some(why) = &p.unwatched {
+                let _ = writeln!(o, "        NOT WATCHED: {why}");
+            }
         }
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{SwapRecord, Waiting};
+
+    fn cfg() -> Config {
+        let d = std::path::Path::new("/nonexistent");
+        crate::config::parse(
+            "[swap]\ncooldown = \"10m\"\n[[accounts]]\nname = \"main\"\nhome = \"/h/main\"\n[[accounts]]\nname = \"backup\"\nhome = \"/h/backup\"\n",
+            &d.join("c.toml"),
+            d,
+        )
+        .unwrap()
+    }
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn seg(st: &State, daemon: Option<Option<Option<u32>>>) -> String {
+        let now = t("2026-11-30T12:00:00Z");
+        let mut s = build(&cfg(), st, &Pointer::Account("main".into()), None, now);
+        if let Some(pid) = daemon {
+            s = s.with_daemon(pid);
+        }
+        render_tmux(&s, &TmuxStyle::default(), now)
+    }
+
+    #[test]
+    fn every_unprotected_state_has_its_own_look() {
+        let mut st = State::default();
+        assert_eq!(seg(&st, None), "#[fg=green]claude:main#[default]");
+        assert_eq!(seg(&st, Some(Some(Some(42)))), "#[fg=green]claude:main#[default]");
+        // No daemon: nothing would act on a limit.
+        assert_eq!(seg(&st, Some(None)), "#[fg=red,bold]claude:main ✗daemon#[default]");
+        // The active account exhausted and its panes not moved: paused, cooldown, or not moved.
+        st.account_mut("main").exhausted_until = Some(t("2026-11-30T13:20:00Z"));
+        st.paused = true;
+        assert!(seg(&st, None).contains("claude:main ✗exhausted 1h 20m paused"), "{}", seg(&st, None));
+        st.paused = false;
+        st.last_swap = Some(SwapRecord { from: "backup".into(), to: "main".into(), at: t("2026-11-30T11:55:00Z") });
+        assert!(seg(&st, None).contains("✗exhausted 1h 20m cooldown"), "{}", seg(&st, None));
+        st.last_swap = None;
+        assert!(seg(&st, None).contains("✗exhausted 1h 20m not moved"), "{}", seg(&st, None));
+        // Waiting is its own state, not "stuck".
+        st.waiting = Some(Waiting {
+            since: t("2026-11-30T12:00:00Z"),
+            until: t("2026-11-30T13:20:00Z"),
+            account: "main".into(),
+            panes: Vec::new(),
+        });
+        assert!(seg(&st, None).starts_with("#[fg=red,bold]claude:waiting"), "{}", seg(&st, None));
+        // An account that needs a login, a pane not watched: suffixes on any state.
+        let mut st = State::default();
+        st.account_mut("backup").needs_login = true;
+        st.panes.entry("%3".into()).or_default().unwatched = Some("piped elsewhere".into());
+        assert_eq!(
+            seg(&st, None),
+            "#[fg=green]claude:main#[fg=red,bold] ⚠1 unwatched#[fg=red,bold] ⚠login:backup#[default]"
+        );
+    }
 }

@@ -20,6 +20,7 @@ use crate::config::{Account, Config};
 use crate::events::Sink;
 use crate::faults::Faults;
 use crate::links::{self, Pointer};
+use crate::login::{self, Login};
 use crate::state::{Degraded, Phase, Return, SavedPane, State, Store, SwapInProgress, SwapRecord, Waiting};
 
 /// The Claude panes a swap moves. The real one drives tmux; tests use a fake.
@@ -130,31 +131,51 @@ impl SwapError {
 }
 
 /// The account a swap would move to: the first in config order that is not `current`, not
-/// exhausted at `now` and not waiting for a login. `Err` carries the earliest reset
-/// (account, instant) when there is none, or `None` when no reset can help (all need a login).
+/// exhausted at `now`, not waiting for a login, and whose home holds a login on disk
+/// ([`login::login_state`]). `Err` carries the earliest reset (account, instant) when there is
+/// none, or `None` when no reset can help (every account needs a login).
 pub fn pick_target<'c>(
     cfg: &'c Config,
     st: &State,
     current: &str,
     now: Timestamp,
 ) -> Result<&'c Account, Option<(String, Timestamp)>> {
-    if let Some(a) = cfg
+    choose_target(cfg, st, current, now).target
+}
+
+/// [`pick_target`], with the accounts it passed over for want of a login on disk.
+pub struct Choice<'c> {
+    pub target: Result<&'c Account, Option<(String, Timestamp)>>,
+    /// Every account other than `current`, not already marked needs-login, whose home has no
+    /// usable login (config order): the swap says so, naming the command that logs it in.
+    pub no_login: Vec<(&'c Account, Login)>,
+}
+
+pub fn choose_target<'c>(cfg: &'c Config, st: &State, current: &str, now: Timestamp) -> Choice<'c> {
+    // Each home is read once per choice: two small files.
+    let logins: Vec<Login> = cfg.accounts.iter().map(|a| login::login_state(&a.home, now)).collect();
+    let usable = |i: usize| !st.account(&cfg.accounts[i].name).needs_login && logins[i].is_ok();
+    let no_login = cfg
         .accounts
         .iter()
-        .find(|a| a.name != current && !st.account(&a.name).needs_login && !st.account(&a.name).exhausted_at(now))
-    {
-        return Ok(a);
-    }
-    let earliest = cfg
-        .accounts
-        .iter()
-        .filter_map(|a| {
-            let s = st.account(&a.name);
-            (!s.needs_login).then_some(())?;
-            Some((a.name.clone(), s.exhausted_until.filter(|t| *t > now).unwrap_or(now)))
-        })
-        .min_by_key(|(_, t)| *t);
-    Err(earliest)
+        .zip(&logins)
+        .filter(|(a, l)| a.name != current && !st.account(&a.name).needs_login && !l.is_ok())
+        .map(|(a, l)| (a, l.clone()))
+        .collect();
+    let found = (0..cfg.accounts.len()).find(|&i| {
+        cfg.accounts[i].name != current && usable(i) && !st.account(&cfg.accounts[i].name).exhausted_at(now)
+    });
+    let target = match found {
+        Some(i) => Ok(&cfg.accounts[i]),
+        None => Err((0..cfg.accounts.len())
+            .filter(|&i| usable(i))
+            .map(|i| {
+                let a = &cfg.accounts[i];
+                (a.name.clone(), st.account(&a.name).exhausted_until.filter(|t| *t > now).unwrap_or(now))
+            })
+            .min_by_key(|(_, t)| *t)),
+    };
+    Choice { target, no_login }
 }
 
 /// A reset read off the screen (to the minute, taken as that minute's end) that says no more
@@ -230,6 +251,15 @@ impl Engine<'_> {
                         if a.name == current {
                             return Ok(Outcome::Skipped(format!("{name} is already the active account")));
                         }
+                        // Asked for by name, but an account with no login on disk would leave
+                        // every relaunched pane at a login prompt: refuse before anything moves.
+                        let l = login::login_state(&a.home, now);
+                        if !l.is_ok() {
+                            let problem = self.no_login(a, &l);
+                            return Err(SwapError::NoTarget(format!(
+                                "swap to {name} refused, no pane was moved: {problem}"
+                            )));
+                        }
                         let s = st.account(&name);
                         if s.exhausted_at(now) || s.needs_login {
                             self.events.emit(
@@ -240,14 +270,13 @@ impl Engine<'_> {
                         }
                         a
                     }
-                    None => pick_target(self.cfg, &st, &current, now).map_err(|e| {
-                        SwapError::NoTarget(match e {
-                            Some((a, t)) => {
-                                format!("no other account is available: the earliest reset is {a} at {}", fmt_utc(t))
-                            }
-                            None => "no other account is available: every account needs a login".into(),
-                        })
-                    })?,
+                    None => {
+                        let choice = self.choose(&st, &current, now);
+                        match choice.target {
+                            Ok(a) => a,
+                            Err(_) => return Err(SwapError::NoTarget(self.why_no_target(&st, &current, &choice, now))),
+                        }
+                    }
                 };
                 self.swap(&current, target, "manual swap")
             }
@@ -311,6 +340,19 @@ impl Engine<'_> {
                     .cfg
                     .account(&ret.to)
                     .ok_or_else(|| SwapError::NoTarget(format!("{} is no longer configured", ret.to)))?;
+                let l = login::login_state(&target.home, now);
+                if !l.is_ok() {
+                    // Cancelled rather than retried every tick: the user logs in, then swaps back.
+                    self.store.update(|s| {
+                        s.return_to = None;
+                        Ok(())
+                    })?;
+                    let problem = self.no_login(target, &l);
+                    return Ok(Outcome::Skipped(format!(
+                        "return to {} cancelled: {problem}; then run 'claude-failover swap --to {}'",
+                        ret.to, ret.to
+                    )));
+                }
                 self.swap(&current, target, "return to the primary after its reset")
             }
             Trigger::Reconcile => {
@@ -326,7 +368,7 @@ impl Engine<'_> {
                 if w.until > now {
                     return Ok(Outcome::Skipped(format!("waiting until {}", fmt_utc(w.until))));
                 }
-                match pick_target(self.cfg, &st, "", now) {
+                match self.choose(&st, "", now).target {
                     Ok(a) if a.name == current => {
                         let panes: Vec<SavedPane> = self
                             .fleet
@@ -361,6 +403,60 @@ impl Engine<'_> {
         }
     }
 
+    /// [`choose_target`], saying (an event each) which accounts it passed over for want of a
+    /// login on disk and the command that logs each in.
+    fn choose(&self, st: &State, current: &str, now: Timestamp) -> Choice<'_> {
+        let choice = choose_target(self.cfg, st, current, now);
+        for (a, l) in &choice.no_login {
+            self.no_login(a, l);
+        }
+        choice
+    }
+
+    /// Say that `a` cannot be swapped to for want of a login; returns the sentence.
+    fn no_login(&self, a: &Account, l: &Login) -> String {
+        let problem = login::problem(&a.name, &a.home, l, &self.cfg.claude_command);
+        self.events.emit(
+            "no_login",
+            &format!("{problem}; it is skipped as a swap target"),
+            json!({"account": a.name, "home": a.home, "command": login::login_command(&a.home, &self.cfg.claude_command)}),
+        );
+        problem
+    }
+
+    /// Why a manual swap found no target: every other account, each with its reason.
+    fn why_no_target(&self, st: &State, current: &str, choice: &Choice, now: Timestamp) -> String {
+        let reasons: Vec<String> = self
+            .cfg
+            .accounts
+            .iter()
+            .filter(|a| a.name != current)
+            .map(|a| {
+                let s = st.account(&a.name);
+                if let Some((_, l)) = choice.no_login.iter().find(|(x, _)| x.name == a.name) {
+                    login::problem(&a.name, &a.home, l, &self.cfg.claude_command)
+                } else if s.needs_login {
+                    format!("{} needs a login (a limit message said so): run /login in a Claude pane on it", a.name)
+                } else {
+                    match s.exhausted_until.filter(|t| *t > now) {
+                        Some(t) => format!("{} is exhausted until {}", a.name, fmt_utc(t)),
+                        None => format!("{} cannot be used", a.name),
+                    }
+                }
+            })
+            .collect();
+        format!("no other account is available, no pane was moved: {}", reasons.join("; "))
+    }
+
+    /// The no-login accounts of a choice, as a suffix for an error message.
+    fn login_problems(&self, choice: &Choice) -> String {
+        choice
+            .no_login
+            .iter()
+            .map(|(a, l)| format!("; {}", login::problem(&a.name, &a.home, l, &self.cfg.claude_command)))
+            .collect()
+    }
+
     /// The active account is exhausted: swap unless paused or in cooldown; wait if no target.
     fn auto_swap(&self, st: &State, current: &str, reason: &str, now: Timestamp) -> Result<Outcome, SwapError> {
         if st.paused {
@@ -372,7 +468,7 @@ impl Engine<'_> {
                 return Ok(Outcome::Skipped(format!("cooldown until {}", fmt_utc(free_at))));
             }
         }
-        match pick_target(self.cfg, st, current, now) {
+        match self.choose(st, current, now).target {
             Ok(target) => self.swap(current, target, reason),
             Err(_) => self.enter_waiting(current, now),
         }
@@ -380,8 +476,12 @@ impl Engine<'_> {
 
     fn enter_waiting(&self, current: &str, now: Timestamp) -> Result<Outcome, SwapError> {
         let st = self.store.load()?;
-        let Err(Some((account, until))) = pick_target(self.cfg, &st, current, now) else {
-            return Err(SwapError::NoTarget("every account needs a login: run /login in a Claude pane".into()));
+        let choice = choose_target(self.cfg, &st, current, now);
+        let Err(Some((account, until))) = choice.target else {
+            return Err(SwapError::NoTarget(format!(
+                "every account needs a login: run /login in a Claude pane{}",
+                self.login_problems(&choice)
+            )));
         };
         let panes = self.fleet.discover().unwrap_or_default();
         self.store.update(|s| {
@@ -433,7 +533,8 @@ impl Engine<'_> {
             return Err(SwapError::Cancelled { from: from.into(), reason });
         }
         self.faults.hit("swap.after_flip")?;
-        let report = links::ensure_account(&to.home, &self.cfg.shared, true);
+        // The home itself is never created here: a home that does not exist has no login.
+        let report = links::ensure_existing_account(&to.home, &self.cfg.shared);
         let injected = self.faults.hit("swap.ensure").err().map(|e| e.to_string());
         if !report.ok() || injected.is_some() {
             let mut problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
@@ -678,6 +779,8 @@ pub fn recover(cfg: &Config, store: &Store, clock: &dyn Clock, events: &dyn Sink
     let now = clock.now();
     let was = store.update(|s| {
         let was = s.degraded.take();
+        // `recover` is the user saying "I have looked": a repaired state file is acknowledged.
+        s.repaired = None;
         s.active = Some(active.clone());
         schedule_return(cfg, s, now);
         Ok(was)

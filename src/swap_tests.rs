@@ -76,6 +76,9 @@ fn world(n_accounts: usize) -> World {
     let r = links::ensure_all(&cfg.accounts, &cfg.shared, true);
     assert!(r.ok());
     links::ensure_pointer(&cfg).unwrap();
+    for a in &cfg.accounts {
+        log_in(&a.home);
+    }
     let store = Store::open(&root.join("state")).unwrap();
     World { _dir: dir, root, cfg, store, clock: FixedClock::at(T0.parse().unwrap()), events: Memory::default() }
 }
@@ -112,6 +115,15 @@ impl World {
             auth: false,
         }
     }
+}
+
+/// A subscription login in `home`, as `/login` leaves it.
+fn log_in(home: &Path) {
+    std::fs::write(
+        home.join(".credentials.json"),
+        r#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-t","refreshToken":"sk-ant-ort01-t","expiresAt":1}}"#,
+    )
+    .unwrap();
 }
 
 fn pane(id: &str, account: &str) -> SavedPane {
@@ -382,6 +394,109 @@ fn real_claude_dir_is_refused_and_intact() {
     let err = w.engine(&fleet).run(Trigger::Manual { to: Some("a1".into()) }).unwrap_err();
     assert!(err.to_string().contains("link --adopt"), "{err}");
     assert_eq!(std::fs::read(w.cfg.claude_dir.join("keep.txt")).unwrap(), b"precious");
+}
+
+// ---- target choice: only accounts with a login on disk -------------------------------------
+
+fn events_of(w: &World, kind: &str) -> Vec<(String, serde_json::Value)> {
+    w.events.0.lock().unwrap().iter().filter(|e| e.0 == kind).map(|e| (e.1.clone(), e.2.clone())).collect()
+}
+
+#[test]
+fn target_skips_an_account_without_a_login_and_says_so() {
+    let w = world(3);
+    std::fs::remove_file(w.cfg.accounts[1].home.join(".credentials.json")).unwrap();
+    let st = w.store.load().unwrap();
+    assert_eq!(pick_target(&w.cfg, &st, "a0", w.now()).unwrap().name, "a2");
+    let fleet = FakeFleet::new(vec![pane("%1", "a0")]);
+    let out = w.engine(&fleet).run(w.limit("a0", 60)).unwrap();
+    assert!(matches!(out, Outcome::Swapped { ref to, .. } if to == "a2"), "{out:?}");
+    let said = events_of(&w, "no_login");
+    assert_eq!(said.len(), 1, "{said:?}");
+    let home = w.cfg.accounts[1].home.display().to_string();
+    assert!(said[0].0.contains("account a1") && said[0].0.contains("no login"), "{}", said[0].0);
+    assert!(said[0].0.contains(&format!("CLAUDE_CONFIG_DIR={home} claude, then /login")), "{}", said[0].0);
+    assert_eq!(said[0].1["account"], "a1");
+}
+
+#[test]
+fn an_expired_login_without_refresh_token_is_skipped() {
+    let w = world(3);
+    std::fs::write(
+        w.cfg.accounts[1].home.join(".credentials.json"),
+        r#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-old","expiresAt":1000}}"#,
+    )
+    .unwrap();
+    let st = w.store.load().unwrap();
+    assert_eq!(pick_target(&w.cfg, &st, "a0", w.now()).unwrap().name, "a2");
+}
+
+#[test]
+fn no_account_with_a_login_means_no_swap_and_every_reason() {
+    let w = world(2);
+    std::fs::remove_file(w.cfg.accounts[1].home.join(".credentials.json")).unwrap();
+    let fleet = FakeFleet::new(vec![pane("%1", "a0")]);
+    let err = w.engine(&fleet).run(Trigger::Manual { to: None }).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("no pane was moved") && msg.contains("account a1") && msg.contains("/login"), "{msg}");
+    assert_eq!(w.pointer(), Pointer::Account("a0".into()));
+    assert!(fleet.relaunched().is_empty());
+    // an automatic swap waits for the active account's own reset instead of moving to a1
+    let out = w.engine(&fleet).run(w.limit("a0", 60)).unwrap();
+    assert_eq!(out, Outcome::Waiting { account: "a0".into(), until: w.later(60) });
+    assert_eq!(w.pointer(), Pointer::Account("a0".into()));
+}
+
+#[test]
+fn manual_swap_to_an_account_without_a_login_is_refused() {
+    let w = world(2);
+    std::fs::remove_file(w.cfg.accounts[1].home.join(".credentials.json")).unwrap();
+    let fleet = FakeFleet::new(vec![pane("%1", "a0")]);
+    let err = w.engine(&fleet).run(Trigger::Manual { to: Some("a1".into()) }).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("swap to a1 refused, no pane was moved"), "{msg}");
+    assert!(msg.contains("CLAUDE_CONFIG_DIR=") && msg.contains("/login"), "{msg}");
+    assert_eq!(w.pointer(), Pointer::Account("a0".into()));
+    assert!(fleet.relaunched().is_empty());
+    assert!(w.store.load().unwrap().last_swap.is_none());
+}
+
+#[test]
+fn a_swap_never_creates_a_missing_account_home() {
+    let w = world(2);
+    let home = w.cfg.accounts[1].home.clone();
+    std::fs::remove_dir_all(&home).unwrap();
+    let fleet = FakeFleet::new(vec![pane("%1", "a0")]);
+    for to in [None, Some("a1".to_string())] {
+        let err = w.engine(&fleet).run(Trigger::Manual { to }).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains(&format!("account home {} (a1) does not exist", home.display())), "{msg}");
+        assert!(msg.contains(&format!("log in with CLAUDE_CONFIG_DIR={} claude", home.display())), "{msg}");
+        assert!(!home.exists(), "the home was created");
+    }
+    w.engine(&fleet).run(w.limit("a0", 60)).unwrap();
+    assert!(!home.exists(), "the home was created");
+    assert_eq!(w.pointer(), Pointer::Account("a0".into()));
+    // Even past target choice (the home vanishes after it), the links step does not create it.
+    let r = links::ensure_existing_account(&home, &w.cfg.shared);
+    assert!(matches!(r.problems[..], [links::Problem::NoHome { .. }]), "{:?}", r.problems);
+    assert!(!home.exists());
+}
+
+#[test]
+fn return_to_a_primary_without_a_login_is_cancelled_and_said() {
+    let w = world(2);
+    let fleet = FakeFleet::new(vec![pane("%1", "a0")]);
+    let e = w.engine(&fleet);
+    assert!(matches!(e.run(w.limit("a0", 60)).unwrap(), Outcome::Swapped { .. }));
+    std::fs::remove_file(w.cfg.accounts[0].home.join(".credentials.json")).unwrap();
+    w.clock.set(w.later(66));
+    let out = e.run(Trigger::Return).unwrap();
+    let Outcome::Skipped(why) = out else { panic!("{out:?}") };
+    assert!(why.contains("return to a0 cancelled") && why.contains("/login"), "{why}");
+    assert_eq!(w.store.load().unwrap().return_to, None, "not retried every tick");
+    assert_eq!(w.pointer(), Pointer::Account("a1".into()));
+    assert_eq!(events_of(&w, "no_login").len(), 1);
 }
 
 // ---- the real fleet over a fake tmux: which sessions the pool may touch -------------------

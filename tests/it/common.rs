@@ -9,6 +9,22 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_claude-failover");
+/// The scripted stand-in for `claude` (an executable: `doctor` finds it).
+pub const FAKE_CLAUDE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fake-claude/claude");
+
+/// A subscription login in `home`, as `/login` leaves it (0600): a swap skips an account without
+/// one, and `doctor` names it.
+pub fn log_in(home: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(home).unwrap();
+    let p = home.join(".credentials.json");
+    std::fs::write(
+        &p,
+        r#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-t","refreshToken":"sk-ant-ort01-t","expiresAt":4102444800000}}"#,
+    )
+    .unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
 
 pub struct Env {
     pub dir: tempfile::TempDir,
@@ -34,11 +50,14 @@ impl Env {
         Env { dir, home, vars }
     }
 
-    /// A standard two-account config (main, backup) written to the default location.
+    /// A standard two-account config (main, backup) written to the default location, with the
+    /// stand-in as `claude_command`. The homes are not created (`link` does) nor logged in
+    /// ([`Env::log_in_all`]).
     pub fn two_accounts() -> Env {
         let e = Env::new();
-        e.write_config(
-            r#"
+        e.write_config(&format!(
+            r#"claude_command = {FAKE_CLAUDE:?}
+
 [[accounts]]
 name = "main"
 home = "~/.claude-main"
@@ -46,9 +65,25 @@ home = "~/.claude-main"
 [[accounts]]
 name = "backup"
 home = "~/.claude-backup"
-"#,
-        );
+"#
+        ));
         e
+    }
+
+    /// Log both accounts of [`Env::two_accounts`] in.
+    pub fn log_in_all(&self) {
+        for a in ["main", "backup"] {
+            log_in(&self.path(&format!(".claude-{a}")));
+        }
+    }
+
+    /// A `claude` on PATH (the stand-in), for configs that keep the default `claude_command`.
+    pub fn claude_on_path(&mut self) {
+        let bin = self.dir.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let _ = std::os::unix::fs::symlink(FAKE_CLAUDE, bin.join("claude"));
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        self.set("PATH", &path);
     }
 
     pub fn set(&mut self, k: &str, v: &str) {

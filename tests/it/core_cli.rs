@@ -4,9 +4,10 @@ use crate::common::*;
 
 #[test]
 fn init_writes_a_config_that_doctor_accepts_after_fix() {
-    let e = Env::new();
-    std::fs::create_dir_all(e.path(".claude-work")).unwrap();
-    std::fs::create_dir_all(e.path(".claude-perso")).unwrap();
+    let mut e = Env::new();
+    e.claude_on_path();
+    log_in(&e.path(".claude-work"));
+    log_in(&e.path(".claude-perso"));
     let r = e.ok(&["init"]);
     assert!(r.stdout.contains("found 2 account homes"), "{}", r.stdout);
     let cfg = std::fs::read_to_string(e.config_path()).unwrap();
@@ -98,6 +99,7 @@ fn each_config_error_is_named_and_changes_nothing() {
 fn status_works_without_daemon_or_state() {
     let e = Env::two_accounts();
     e.ok(&["link"]);
+    e.log_in_all();
     let s = e.status_json();
     assert_eq!(s["active"], "main");
     assert_eq!(s["state"], "normal");
@@ -115,6 +117,7 @@ fn status_works_without_daemon_or_state() {
 fn swap_flips_pointer_records_and_shows_in_status() {
     let e = Env::two_accounts();
     e.ok(&["link"]);
+    e.log_in_all();
     let r = e.ok(&["swap"]);
     assert!(r.stdout.contains("main -> backup"), "{}", r.stdout);
     assert_eq!(e.pointer(), e.path(".claude-backup"));
@@ -136,6 +139,7 @@ fn swap_flips_pointer_records_and_shows_in_status() {
 fn swap_cancelled_by_ensure_failure_leaves_pointer_and_active() {
     let e = Env::two_accounts();
     e.ok(&["link"]);
+    e.log_in_all();
     // backup's projects link points at another directory holding transcripts
     let link = e.path(".claude-backup/projects");
     std::fs::remove_file(&link).unwrap();
@@ -158,6 +162,7 @@ fn swap_cancelled_by_ensure_failure_leaves_pointer_and_active() {
 fn failed_rollback_degrades_refuses_and_recover_clears_once_fixed() {
     let mut e = Env::two_accounts();
     e.ok(&["link"]);
+    e.log_in_all();
     // backup's link diverges (ensure fails) and the flip back fails (injected): degraded.
     let link = e.path(".claude-backup/session-env");
     std::fs::remove_file(&link).unwrap();
@@ -194,6 +199,7 @@ fn real_claude_dir_is_refused_and_intact() {
     std::fs::create_dir_all(e.path(".claude/projects")).unwrap();
     std::fs::write(e.path(".claude/projects/x.jsonl"), "mine").unwrap();
     e.expect(&["link"], 1);
+    e.log_in_all();
     let r = e.expect(&["swap"], 1);
     assert!(r.stderr.contains("link --adopt"), "{}", r.stderr);
     assert!(std::fs::symlink_metadata(e.path(".claude")).unwrap().is_dir());
@@ -206,6 +212,7 @@ fn real_claude_dir_is_refused_and_intact() {
 fn corrupt_state_is_kept_aside_and_replaced() {
     let e = Env::two_accounts();
     e.ok(&["link"]);
+    e.log_in_all();
     std::fs::create_dir_all(e.state_dir()).unwrap();
     std::fs::write(e.state_dir().join("state.json"), "{\"active\": \"backup\", \"accou").unwrap();
     let r = e.ok(&["swap"]);
@@ -222,6 +229,7 @@ fn state_dir_and_files_are_private() {
     use std::os::unix::fs::PermissionsExt;
     let e = Env::two_accounts();
     e.ok(&["link"]);
+    e.log_in_all();
     e.ok(&["swap"]);
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&e.state_dir()), 0o700);
@@ -236,6 +244,7 @@ fn state_dir_override() {
     let d = e.path("custom-state");
     e.set("CLAUDE_FAILOVER_STATE_DIR", d.to_str().unwrap());
     e.ok(&["link"]);
+    e.log_in_all();
     e.ok(&["swap"]);
     assert!(d.join("state.json").exists());
     assert!(!e.state_dir().exists());
@@ -287,6 +296,7 @@ fn detect_reads_escapes_on_stdin_and_prints_json_lines() {
 fn events_lists_what_happened() {
     let e = Env::two_accounts();
     e.ok(&["link"]);
+    e.log_in_all();
     e.ok(&["swap"]);
     let human = e.ok(&["events"]).stdout;
     assert!(human.contains("swap") && human.contains("main -> backup"), "{human}");

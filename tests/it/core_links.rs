@@ -75,6 +75,7 @@ fn regular_dir_where_link_belongs_points_at_adopt() {
 fn every_problem_of_every_account_in_one_run() {
     let e = Env::two_accounts();
     e.ok(&["link"]);
+    e.log_in_all();
     for (a, n) in [("main", "projects"), ("backup", "session-env")] {
         let p = e.path(&format!(".claude-{a}/{n}"));
         std::fs::remove_file(&p).unwrap();
@@ -162,5 +163,6 @@ fn adopt_turns_a_real_claude_dir_into_the_primary_home() {
     assert_eq!(std::fs::read_to_string(e.path(".claude-main/.credentials.json")).unwrap(), "secret");
     assert!(linked(&e, "main", "projects") && linked(&e, "backup", "projects"));
     assert_eq!(contents(&[e.path(".claude-main"), e.path(".claude-shared")]), before);
+    e.log_in_all(); // the adopted "secret" is no credentials file doctor can read
     e.ok(&["doctor"]);
 }

@@ -22,6 +22,7 @@ fn hook(e: &Env, event: &str, input: &serde_json::Value, extra_env: &[(&str, &st
 fn install_hooks_merges_into_every_account_idempotently() {
     let e = Env::two_accounts();
     e.ok(&["link"]);
+    e.log_in_all();
     let main = e.path(".claude-main/settings.json");
     std::fs::write(&main, r#"{"model": "opus", "hooks": {"Stop": [{"matcher": "", "hooks": [{"type": "command", "command": "say done"}]}]}}"#).unwrap();
     let r = e.ok(&["install-hooks"]);

@@ -144,6 +144,7 @@ fn telegram_gets_the_swap_and_a_dead_endpoint_does_not_stop_it() {
     ));
     e.set("CLAUDE_FAILOVER_TELEGRAM_TOKEN", "123:SECRET-token");
     e.ok(&["link"]);
+    e.log_in_all();
     e.ok(&["swap"]);
     let req = rx.recv_timeout(Duration::from_secs(10)).expect("telegram request");
     assert!(req.starts_with("POST /bot123:SECRET-token/sendMessage"), "{req}");
@@ -198,6 +199,7 @@ fn the_notify_command_gets_the_message_as_its_last_argument() {
         out.display()
     ));
     e.ok(&["link"]);
+    e.log_in_all();
     e.ok(&["swap"]);
     let msg = std::fs::read_to_string(&out).expect("the command ran");
     assert!(msg.contains("main → backup"), "{msg}");

@@ -181,6 +181,7 @@ fn a_full_or_read_only_state_dir_is_a_clear_error_and_changes_nothing() {
     for mode in ["full", "read-only"] {
         let mut e = Env::two_accounts();
         e.ok(&["link"]);
+        e.log_in_all();
         let state = e.dir.path().join("state");
         std::fs::create_dir_all(&state).unwrap();
         e.set("CLAUDE_FAILOVER_STATE_DIR", state.to_str().unwrap());
@@ -230,16 +231,23 @@ fn a_full_or_read_only_state_dir_is_a_clear_error_and_changes_nothing() {
 }
 
 #[test]
-fn an_account_home_deleted_mid_run_is_recreated_by_the_swap() {
+fn an_account_home_deleted_mid_run_is_never_recreated_silently() {
     let mut w = World::new("");
-    let (_, p, sid) = w.watched_claude("gone");
-    // someone removes the backup account's home (its links go with it; the shared data does not)
+    let (_, p, _) = w.watched_claude("gone");
+    // someone removes the backup account's home (its login and links go with it; the shared
+    // data does not): an empty home made by the swap would be a logged-out account
     std::fs::remove_dir_all(w.home("backup")).unwrap();
     w.type_line(&p, "!fake limit");
-    w.wait_daemon_event("swap", |e| e["event"] == "swap");
-    let l = w.wait_event("resumed on the recreated home", |e| e["event"] == "launch" && e["resumed"] == true);
-    assert_eq!(l["session_id"], sid.as_str(), "the transcript was found through the recreated shared link");
-    assert_eq!(std::fs::read_link(w.home("backup").join("projects")).unwrap(), w.env.path(".claude-shared/projects"));
+    // no account to move to: the panes wait for main's reset, and the event says why backup
+    // was skipped and how to log it in
+    w.wait_daemon_event("waiting", |e| e["event"] == "waiting");
+    let skipped = w
+        .daemon_events()
+        .into_iter()
+        .find(|e| e["message"].as_str().is_some_and(|m| m.contains("backup") && m.contains("does not exist")));
+    assert!(skipped.is_some(), "{}", w.daemon_log());
+    assert!(!w.home("backup").exists(), "the swap made an empty home");
+    assert_eq!(w.env.pointer(), w.home("main"));
     assert_eq!(w.env.status_json()["degraded"], false);
 }
 
@@ -264,8 +272,9 @@ fn a_users_own_pipe_is_left_alone_and_ours_survive_a_restart() {
     w.start_claude(&theirs, "main");
     w.start_daemon();
     w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == mine.as_str());
-    let warning =
-        w.wait_daemon_event("the user's pipe is reported", |e| e["event"] == "warning" && e["pane"] == theirs.as_str());
+    let warning = w.wait_daemon_event("the user's pipe is reported", |e| {
+        e["event"] == "unwatched" && e["pane"] == theirs.as_str()
+    });
     assert!(warning["message"].as_str().unwrap().contains("already piped elsewhere"), "{warning}");
     let piped = |w: &World, p: &str| w.tmux(&["display-message", "-p", "-t", p, "#{pane_pipe}"]).trim() == "1";
     let out = w.cli(&["pane", "attach", &mine]);
@@ -347,7 +356,7 @@ fn a_symlink_planted_at_a_log_path_is_not_followed() {
     std::os::unix::fs::symlink(&victim, &log).unwrap();
     w.start_daemon();
     let warning =
-        w.wait_daemon_event("the planted link is reported", |e| e["event"] == "warning" && e["pane"] == p.as_str());
+        w.wait_daemon_event("the planted link is reported", |e| e["event"] == "unwatched" && e["pane"] == p.as_str());
     assert!(warning["message"].as_str().unwrap().contains("not a regular file"), "{warning}");
     w.type_line(&p, "hello");
     w.wait_event("the reply", |e| e["event"] == "reply");

@@ -60,10 +60,22 @@ impl World {
         for (k, v) in vars {
             env.set(k, v);
         }
+        // A UTF-8 locale, as every user of the status line has: tmux turns the segment's symbols
+        // into `_` without one.
+        env.set("LC_ALL", "C.UTF-8");
         let path = format!("{}:{}", python_dir().display(), std::env::var("PATH").unwrap_or_default());
         env.set("PATH", &path);
         env.write_config(&World::config_for(claude_command, extra_config));
         env.ok(&["link"]);
+        // Both accounts are logged in, as a user's are (a swap skips an account with no login).
+        for a in ["main", "backup"] {
+            let creds = env.path(&format!(".claude-{a}/.credentials.json"));
+            let token = format!(
+                r#"{{"claudeAiOauth":{{"accessToken":"sk-ant-oat01-{a}","refreshToken":"sk-ant-ort01-{a}","expiresAt":4102444800000}}}}"#
+            );
+            std::fs::write(&creds, token).unwrap();
+            std::fs::set_permissions(&creds, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        }
         let socket = env.dir.path().join("tmux").join("sock");
         let log = env.dir.path().join("fake-claude.jsonl");
         let w = World { env, socket, log, daemon: None, outer: None };
@@ -315,7 +327,9 @@ impl World {
 
     /// Start a daemon without waiting for it (it may be meant to die on a fault point).
     pub fn start_daemon_unchecked(&mut self) {
-        let mut c = self.env.command(&["--socket", self.socket.to_str().unwrap(), "daemon"]);
+        // The watcher itself: tests of the daemon kill it as a crash would, with nothing to
+        // restart it (`start_supervised` runs it as tmux does).
+        let mut c = self.env.command(&["--socket", self.socket.to_str().unwrap(), "daemon", "--worker"]);
         c.stdout(Stdio::null())
             .stderr(Stdio::from(std::fs::File::create(self.env.dir.path().join("daemon.log")).unwrap()));
         self.daemon = Some(c.spawn().expect("daemon"));
@@ -445,14 +459,38 @@ impl World {
         .into_owned()
     }
 
-    /// Processes running `claude-failover … daemon` for this world's server.
+    /// Start the daemon as the plugin does: a supervisor that runs the watcher and restarts it.
+    pub fn start_supervised(&mut self) {
+        let started = |w: &World| w.daemon_events().iter().filter(|e| e["event"] == "daemon_started").count();
+        let before = started(self);
+        let mut c = self.env.command(&["--socket", self.socket.to_str().unwrap(), "daemon"]);
+        c.stdout(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(self.env.dir.path().join("daemon.log")).unwrap()));
+        self.daemon = Some(c.spawn().expect("daemon"));
+        wait_for("the supervised daemon started", Duration::from_secs(30), || started(self) > before);
+    }
+
+    /// The pid of the watcher (`daemon --worker`) of this world's server, supervised or not.
+    pub fn worker_pid(&self) -> Option<u32> {
+        let sock = self.socket.to_string_lossy().to_string();
+        std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let c = String::from_utf8_lossy(&std::fs::read(e.path().join("cmdline")).ok()?).replace('\0', " ");
+            (c.contains("claude-failover") && c.contains(&sock) && c.trim_end().ends_with("daemon --worker"))
+                .then_some(pid)
+        })
+    }
+
+    /// Watchers (`claude-failover … daemon --worker`) for this world's server.
     pub fn daemons(&self) -> usize {
         let sock = self.socket.to_string_lossy().to_string();
         std::fs::read_dir("/proc")
             .unwrap()
             .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
             .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-            .filter(|c| c.contains("claude-failover") && c.contains(&sock) && c.trim_end().ends_with(" daemon"))
+            .filter(|c| {
+                c.contains("claude-failover") && c.contains(&sock) && c.trim_end().ends_with(" daemon --worker")
+            })
             .count()
     }
 }

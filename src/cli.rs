@@ -65,6 +65,9 @@ pub enum Command {
     Status {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// In a popup: wait for q, Esc or Enter after printing
+        #[arg(long, hide = true)]
+        popup: bool,
     },
     /// Classify text on stdin (escape sequences allowed): one line per limit message found
     Detect {
@@ -93,6 +96,9 @@ pub enum Command {
         /// Only the last N events
         #[arg(long, short = 'n', value_name = "N")]
         last: Option<usize>,
+        /// In a popup: q, Esc or Enter closes it
+        #[arg(long, hide = true)]
+        popup: bool,
     },
     /// Print the tmux config the plugin loads (options, key table, hooks, status, daemon start)
     TmuxInit {
@@ -200,11 +206,29 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Link { adopt, dry_run } => link(&ctx, adopt, dry_run),
         Command::Swap { to } => swap_now(&ctx, to),
         Command::Recover => recover(&ctx),
-        Command::Status { format } => status_cmd(&ctx, format),
+        Command::Status { format, popup } => {
+            let r = status_cmd(&ctx, format);
+            if !popup {
+                return r;
+            }
+            // The popup closes when we exit: what went wrong is shown before, not after.
+            let code = r.unwrap_or_else(|e| {
+                eprintln!("claude-failover: {e:#}");
+                1
+            });
+            println!("\n[q, Esc or Enter closes]");
+            crate::term::wait_for_close_key();
+            Ok(code)
+        }
         Command::Detect { json } => detect_cmd(&ctx, json),
         Command::Daemon { worker } => daemon_cmd(&ctx, worker),
         Command::Pane { action } => pane_cmd(&ctx, action),
-        Command::Events { follow, json, last } => events_cmd(&ctx, follow, json, last),
+        Command::Events { follow, json, last, popup } => {
+            if popup {
+                crate::term::exit_on_close_key();
+            }
+            events_cmd(&ctx, follow, json, last)
+        }
         Command::PipeLog { file } => daemon::pipe_log(&file).map(|()| 0),
         Command::Demo { no_attach, limit_after } => {
             crate::demo::run(&crate::demo::Options { attach: !no_attach, limit_after })
@@ -607,7 +631,7 @@ fn status_cmd(ctx: &Ctx, format: Format) -> Result<u8> {
         Err(e) if format == Format::Tmux => {
             // A status line must not show a wall of text; the popup and doctor say more.
             let _ = e;
-            println!("#[fg=red]claude:config?#[default]");
+            println!("{}", status::render_no_config(&status::TmuxStyle::default()));
             return Ok(1);
         }
         Err(e) => return Err(e),
@@ -625,7 +649,7 @@ fn status_cmd(ctx: &Ctx, format: Format) -> Result<u8> {
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&s)?),
         Format::Tmux => println!("{}", status::render_tmux(&s, &status::TmuxStyle::default(), now)),
-        Format::Human => print!("{}", status::render_human(&s, &cfg, &ctx.paths.home, now)),
+        Format::Human => print!("{}", status::render_human(&s, &cfg, &ctx.paths.home, now, &ctx.clock.local_zone())),
     }
     Ok(0)
 }
@@ -855,9 +879,14 @@ fn print_event(line: &str, json: bool) {
         return;
     }
     match serde_json::from_str::<serde_json::Value>(line) {
+        // The time in this machine's zone, as the person reading it lives in it.
         Ok(v) => println!(
             "{} {:16} {}",
-            v["at"].as_str().unwrap_or("?"),
+            v["at"]
+                .as_str()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .map(|t| t.to_zoned(jiff::tz::TimeZone::system()).strftime("%b %-d %H:%M:%S").to_string())
+                .unwrap_or_else(|| "?".into()),
             v["event"].as_str().unwrap_or("?"),
             v["message"].as_str().unwrap_or("")
         ),
@@ -910,7 +939,7 @@ fn events_cmd(ctx: &Ctx, follow: bool, json: bool, last: Option<usize>) -> Resul
 
 /// The status segment as the daemon would push it: for tmux-init's first value and `status`.
 fn tmux_segment(ctx: &Ctx, style: &status::TmuxStyle) -> String {
-    let Ok(cfg) = ctx.config() else { return "#[fg=red]claude:config?#[default]".into() };
+    let Ok(cfg) = ctx.config() else { return status::render_no_config(style) };
     let st = Store::at(&ctx.paths.state_dir).load().unwrap_or_default();
     let pointer = links::read_pointer(&cfg);
     let problem = links::pointer_problem(&cfg, &pointer);

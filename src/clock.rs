@@ -79,6 +79,15 @@ pub fn fmt_utc(ts: Timestamp) -> String {
 }
 
 /// "in 2h 05m", "in 42s", or "now" for a past instant: for humans in status lines.
+/// A time as a person reads it, in `tz` (this machine's zone, as Claude prints its resets):
+/// `22:35 CET` on the day of `now`, else `Dec 3, 20:46 CET`. JSON and state keep UTC
+/// ([`fmt_utc`]).
+pub fn fmt_local(ts: Timestamp, now: Timestamp, tz: &TimeZone) -> String {
+    let z = ts.to_zoned(tz.clone());
+    let today = now.to_zoned(tz.clone()).date() == z.date();
+    z.strftime(if today { "%H:%M %Z" } else { "%b %-d, %H:%M %Z" }).to_string()
+}
+
 pub fn fmt_countdown(from: Timestamp, to: Timestamp) -> String {
     let secs = to.as_second() - from.as_second();
     if secs <= 0 {

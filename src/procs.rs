@@ -270,6 +270,11 @@ pub struct ClaudeProc {
     pub config_dir: Option<PathBuf>,
 }
 
+/// The parent of `pid`.
+pub fn parent(pid: u32) -> Option<u32> {
+    stat(pid).map(|s| s.ppid).filter(|p| *p > 1)
+}
+
 /// When `pid` started (clock ticks after boot, `/proc/<pid>/stat` field 22): with the pid, the
 /// identity of a process that survives pid reuse. Claude Code 2.1.332 writes the same number as
 /// `procStart` in its registry entry.

@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::clock::{fmt_countdown, fmt_utc};
+use crate::clock::{fmt_countdown, fmt_local, fmt_utc};
 use crate::config::Config;
 use crate::links::Pointer;
 use crate::paths::tildify;
@@ -300,16 +300,49 @@ pub fn render_tmux(s: &Status, style: &TmuxStyle, now: Timestamp) -> String {
         tail += &format!("#[{}] ⚠login:{}", style.warn, logins.join(","));
     }
     let paused = if s.paused { " ⏸" } else { "" };
-    format!("{body}{tail}{paused}#[default]")
+    let reset = reset_of(&[&style.normal, &style.away, &style.busy, &style.warn]);
+    format!("{body}{tail}{paused}#[{reset}]")
+}
+
+/// The segment without a config (before `init`, or a broken edit).
+pub fn render_no_config(style: &TmuxStyle) -> String {
+    format!("#[{}]{}:config?#[{}]", style.warn, style.label, reset_of(&[&style.warn]))
+}
+
+/// What undoes the styles a segment may set, attribute by attribute: `#[default]` would also wipe
+/// the colours and attributes a theme set before the segment, for the rest of the line.
+pub fn reset_of(styles: &[&str]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for tok in styles.iter().flat_map(|s| s.split([',', ' '])) {
+        let tok = tok.trim();
+        let undo = match tok.split_once('=') {
+            Some((k @ ("fg" | "bg" | "us"), _)) => format!("{k}=default"),
+            Some(_) => continue,
+            None if tok.is_empty() || tok == "none" || tok == "default" || tok.starts_with("no") => continue,
+            None => format!("no{tok}"),
+        };
+        if !out.contains(&undo) {
+            out.push(undo);
+        }
+    }
+    if out.is_empty() { "fg=default".into() } else { out.join(",") }
 }
 
 /// The segment when no daemon runs (pushed by a daemon as it stops, and by its supervisor while it
 /// restarts one or after it gave up): the status line must not keep showing "all well".
 pub fn render_no_daemon(active: &str, style: &TmuxStyle, what: &str) -> String {
-    format!("#[{}]{}:{active} ✗daemon{what}#[default]", style.warn, style.label)
+    format!("#[{}]{}:{active} ✗daemon{what}#[{}]", style.warn, style.label, reset_of(&[&style.warn]))
 }
 
-pub fn render_human(s: &Status, cfg: &Config, home: &std::path::Path, now: Timestamp) -> String {
+/// For a person: times in `tz` (this machine's zone, as Claude prints them).
+pub fn render_human(
+    s: &Status,
+    cfg: &Config,
+    home: &std::path::Path,
+    now: Timestamp,
+    tz: &jiff::tz::TimeZone,
+) -> String {
+    let local = |utc: &str| utc.parse::<Timestamp>().map(|t| fmt_local(t, now, tz)).unwrap_or_else(|_| utc.to_string());
     use std::fmt::Write as _;
     let mut o = String::new();
     let _ = writeln!(o, "active:   {}{}", s.active, if s.paused { " (automatic swaps paused)" } else { "" });
@@ -352,20 +385,20 @@ pub fn render_human(s: &Status, cfg: &Config, home: &std::path::Path, now: Times
                 crate::login::login_command(&cfg_a.home, &cfg.claude_command)
             )
         } else if let Some((_, t)) = s.exhausted.iter().find(|(n, _)| *n == a.name) {
-            format!("exhausted until {} (in {})", fmt_utc(*t), fmt_countdown(now, *t))
+            format!("exhausted until {} (in {})", fmt_local(*t, now, tz), fmt_countdown(now, *t))
         } else {
             "ok".into()
         };
         let _ = writeln!(o, "  {mark} {:width$}  {:24}  {cond}", a.name, tildify(&cfg_a.home, home));
     }
     if let (Some(r), Some(at)) = (&s.return_to, s.return_at) {
-        let _ = writeln!(o, "return:   to {} at {} (in {})", r.to, r.at, fmt_countdown(now, at));
+        let _ = writeln!(o, "return:   to {} at {} (in {})", r.to, local(&r.at), fmt_countdown(now, at));
     }
     if let (Some(w), Some(until)) = (&s.waiting, s.waiting_until) {
-        let _ = writeln!(o, "waiting:  for {} at {} (in {})", w.account, w.until, fmt_countdown(now, until));
+        let _ = writeln!(o, "waiting:  for {} at {} (in {})", w.account, local(&w.until), fmt_countdown(now, until));
     }
     if let Some(l) = &s.last_swap {
-        let _ = writeln!(o, "last swap: {} -> {} at {}", l.from, l.to, l.at);
+        let _ = writeln!(o, "last swap: {} -> {} at {}", l.from, l.to, local(&l.at));
     }
     if !s.panes.is_empty() {
         let _ = writeln!(o, "panes:");
@@ -418,10 +451,11 @@ mod tests {
     #[test]
     fn every_unprotected_state_has_its_own_look() {
         let mut st = State::default();
-        assert_eq!(seg(&st, None), "#[fg=green]claude:main#[default]");
-        assert_eq!(seg(&st, Some(Some(Some(42)))), "#[fg=green]claude:main#[default]");
+        let end = "#[fg=default,nobold]";
+        assert_eq!(seg(&st, None), format!("#[fg=green]claude:main{end}"));
+        assert_eq!(seg(&st, Some(Some(Some(42)))), format!("#[fg=green]claude:main{end}"));
         // No daemon: nothing would act on a limit.
-        assert_eq!(seg(&st, Some(None)), "#[fg=red,bold]claude:main ✗daemon#[default]");
+        assert_eq!(seg(&st, Some(None)), format!("#[fg=red,bold]claude:main ✗daemon{end}"));
         // The active account exhausted and its panes not moved: paused, cooldown, or not moved.
         st.account_mut("main").exhausted_until = Some(t("2026-11-30T13:20:00Z"));
         st.paused = true;
@@ -445,7 +479,23 @@ mod tests {
         st.panes.entry("%3".into()).or_default().unwatched = Some("piped elsewhere".into());
         assert_eq!(
             seg(&st, None),
-            "#[fg=green]claude:main#[fg=red,bold] ⚠1 unwatched#[fg=red,bold] ⚠login:backup#[default]"
+            format!("#[fg=green]claude:main#[fg=red,bold] ⚠1 unwatched#[fg=red,bold] ⚠login:backup{end}")
+        );
+    }
+
+    #[test]
+    fn the_segment_undoes_only_what_it_set() {
+        // A theme's colours before the segment survive after it: no #[default].
+        assert_eq!(reset_of(&["fg=green", "fg=yellow", "fg=cyan", "fg=red,bold"]), "fg=default,nobold");
+        assert_eq!(reset_of(&["bg=colour235 fg=white italics"]), "bg=default,fg=default,noitalics");
+        assert_eq!(reset_of(&["align=right", "none"]), "fg=default");
+        assert!(
+            !render_tmux(
+                &build(&cfg(), &State::default(), &Pointer::Account("main".into()), None, t("2026-11-30T12:00:00Z")),
+                &TmuxStyle::default(),
+                t("2026-11-30T12:00:00Z")
+            )
+            .contains("#[default]")
         );
     }
 }

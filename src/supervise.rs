@@ -43,9 +43,16 @@ pub fn run(
     load: &dyn Fn() -> Result<Config>,
     events: &dyn Sink,
 ) -> Result<u8> {
-    if server.running().is_some() {
-        println!("a daemon already watches tmux server {}", server.socket);
-        return Ok(0);
+    if let Some(running) = server.running() {
+        match running {
+            // An update (`prefix + U`, `scripts/install`) or a rebuild left the old binary
+            // running: the plugin's reload replaces it, so the new code is what watches.
+            Some(pid) if !runs_this_binary(pid) => replace(server, pid, events),
+            _ => {
+                println!("a daemon already watches tmux server {}", server.socket);
+                return Ok(0);
+            }
+        }
     }
     let style = TmuxStyle::from_options(&tmux.plugin_options());
     let config = loop {
@@ -60,10 +67,7 @@ pub fn run(
                     ),
                     json!({}),
                 );
-                let _ = tmux.set_user_option(
-                    "@claude-failover-status",
-                    &format!("#[{}]{}:config?#[default]", style.warn, style.label),
-                );
+                let _ = tmux.set_user_option("@claude-failover-status", &status::render_no_config(&style));
                 if !wait_for_change(config_file, tmux) {
                     return Ok(0); // the server is gone
                 }
@@ -112,6 +116,37 @@ pub fn run(
         let _ = tmux
             .set_user_option("@claude-failover-status", &status::render_no_daemon(&active(), &style, " restarting"));
         std::thread::sleep(wait);
+    }
+}
+
+/// Whether process `pid` runs this very executable file (same inode), not an older build.
+fn runs_this_binary(pid: u32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let theirs = std::fs::metadata(format!("/proc/{pid}/exe"));
+    let ours = std::env::current_exe().and_then(std::fs::metadata);
+    match (theirs, ours) {
+        (Ok(t), Ok(o)) => (t.dev(), t.ino()) == (o.dev(), o.ino()),
+        _ => true, // cannot tell: leave it running
+    }
+}
+
+/// Stop the daemon `pid` runs (its supervisor, then it) and wait until it is gone.
+fn replace(server: &Server, pid: u32, events: &dyn Sink) {
+    events.emit(
+        "daemon_replaced",
+        &format!("a daemon of another build (pid {pid}) watches tmux server {}; replacing it", server.socket),
+        json!({"pid": pid}),
+    );
+    let parent = crate::procs::parent(pid).filter(|pp| {
+        crate::procs::cmdline(*pp)
+            .is_some_and(|a| a.iter().any(|x| x == "daemon") && !a.iter().any(|x| x == "--worker"))
+    });
+    for p in parent.into_iter().chain([pid]) {
+        let _ = crate::procs::terminate(p);
+    }
+    let end = Instant::now() + Duration::from_secs(10);
+    while server.running().is_some() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

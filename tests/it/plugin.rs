@@ -73,8 +73,8 @@ fn status_follows_a_swap_and_the_swap_key_swaps() {
     assert!(status().contains("claude:main"), "{}", status());
     // what the user sees in the status line
     wait_for("status line shows main", Duration::from_secs(5), || w.client_screen().contains("claude:main"));
-    // prefix + F, s: swap now
-    w.press(&["C-b", "F", "s"]);
+    // prefix + A, s: swap now
+    w.press(&["C-b", "A", "s"]);
     wait_for("pointer flipped", Duration::from_secs(10), || {
         std::fs::read_link(w.env.path(".claude")).ok() == Some(w.home("backup"))
     });
@@ -82,9 +82,111 @@ fn status_follows_a_swap_and_the_swap_key_swaps() {
     wait_for("status pushed", Duration::from_secs(5), || status().contains("claude:backup"));
     assert!(t.elapsed() < Duration::from_secs(1), "status changed {:?} after the swap", t.elapsed());
     wait_for("status line shows backup", Duration::from_secs(5), || w.client_screen().contains("claude:backup"));
-    // prefix + F, p: pause toggles
-    w.press(&["C-b", "F", "p"]);
+    // prefix + A, p: pause toggles
+    w.press(&["C-b", "A", "p"]);
     wait_for("paused", Duration::from_secs(5), || w.env.status_json()["paused"] == true);
+}
+
+/// A copy of the plugin's checkout with no binary in it, as TPM clones it: the shim, the
+/// Cargo.toml it reads the version from, and a `scripts/install` that "builds" by linking the test
+/// binary into `bin/` (the real one runs cargo for minutes).
+fn fresh_checkout(w: &World) -> std::path::PathBuf {
+    let dir = w.env.dir.path().join("plugins/claude-failover");
+    std::fs::create_dir_all(dir.join("scripts")).unwrap();
+    std::fs::copy(SHIM, dir.join("claude-failover.tmux")).unwrap();
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"), dir.join("Cargo.toml")).unwrap();
+    let install = dir.join("scripts/install");
+    std::fs::write(&install, format!("#!/bin/sh\nmkdir -p bin && ln -sf '{BIN}' bin/claude-failover\n")).unwrap();
+    std::fs::set_permissions(&install, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    dir
+}
+
+#[test]
+fn tpm_first_run_without_a_binary_shows_how_to_build_and_then_loads_by_itself() {
+    let mut w = World::new("");
+    w.tmux(&["set", "-g", "status-right", "#{claude_failover_status} | %H:%M"]);
+    let dir = fresh_checkout(&w);
+    let shim = dir.join("claude-failover.tmux");
+    w.attach_client();
+    w.tmux(&["run-shell", shim.to_str().unwrap()]);
+    // A short segment that stays, and the placeholder already reads it.
+    let status = || w.tmux(&["show", "-gqv", "@claude-failover-status"]);
+    assert!(status().contains("prefix A I builds it"), "{}", status());
+    assert_eq!(w.tmux(&["show", "-gv", "status-right"]).trim(), "#{@claude-failover-status} | %H:%M");
+    // The short message (under 80 columns) first, then the segment, which stays.
+    wait_for("the message", Duration::from_secs(5), || w.client_screen().contains("not built yet; prefix+A then I"));
+    wait_for("the segment on screen", Duration::from_secs(10), || w.client_screen().contains("prefix A I builds it"));
+    // prefix + A, I: the build runs in a window of its own, then the plugin loads by itself.
+    w.press(&["C-b", "A", "I"]);
+    wait_for("the daemon started by the reload", Duration::from_secs(20), || w.daemons() == 1);
+    wait_for("the real segment", Duration::from_secs(10), || status().contains("claude:main"));
+    assert!(w.tmux(&["list-windows", "-a", "-F", "#{window_name}"]).contains("claude-failover-build"));
+    assert!(w.tmux(&["list-keys", "-T", "claude-failover"]).contains(" s "), "the full key table");
+}
+
+#[test]
+fn an_update_replaces_the_running_daemon_on_reload() {
+    let w = World::new("");
+    let bin = w.env.dir.path().join("bin/claude-failover");
+    std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+    std::fs::copy(BIN, &bin).unwrap();
+    w.tmux(&["set", "-g", "@claude-failover-bin", bin.to_str().unwrap()]);
+    w.tmux(&["run-shell", SHIM]);
+    wait_for("a daemon", Duration::from_secs(10), || w.worker_pid().is_some());
+    let old = w.worker_pid().unwrap();
+    // The update: a new file where the binary was (a new inode, as cargo install writes it).
+    let next = bin.with_extension("new");
+    std::fs::copy(BIN, &next).unwrap();
+    std::fs::rename(&next, &bin).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    let ino = std::fs::metadata(&bin).unwrap().ino();
+    w.tmux(&["run-shell", SHIM]);
+    wait_for("the daemon replaced", Duration::from_secs(20), || w.worker_pid().is_some_and(|p| p != old));
+    let new = w.worker_pid().unwrap();
+    assert_eq!(std::fs::metadata(format!("/proc/{new}/exe")).unwrap().ino(), ino, "the new build runs");
+    assert_eq!(w.daemons(), 1);
+    assert!(w.daemon_events().iter().any(|e| e["event"] == "daemon_replaced"));
+    // A reload with the same build leaves it alone.
+    w.tmux(&["run-shell", SHIM]);
+    std::thread::sleep(Duration::from_millis(500)); // a replacement, if any, would have begun
+    assert_eq!(w.worker_pid(), Some(new));
+}
+
+#[test]
+fn the_key_table_says_where_you_are_has_a_help_menu_and_notes() {
+    let mut w = World::new("");
+    w.tmux(&["set", "-g", "status-right", "#{claude_failover_status}"]);
+    w.tmux(&["set", "-g", "display-time", "4000"]);
+    load_plugin(&w);
+    wait_for("daemon", Duration::from_secs(10), || w.daemons() == 1);
+    // prefix + ? lists them: every binding has a note.
+    let notes = w.tmux(&["list-keys", "-N"]);
+    assert!(notes.contains("claude-failover: its keys"), "{notes}");
+    let table = w.tmux(&["list-keys", "-N", "-T", "claude-failover"]);
+    for what in ["swap now to the next account", "pause / resume", "watch this pane", "event log", "this menu"] {
+        assert!(table.contains(what), "{what} missing:\n{table}");
+    }
+    w.attach_client();
+    // Entering the table says so.
+    w.press(&["C-b", "A"]);
+    wait_for("the hint", Duration::from_secs(5), || w.client_screen().contains("? help"));
+    // ? opens the menu; its s swaps.
+    w.press(&["?"]);
+    wait_for("the menu", Duration::from_secs(5), || w.client_screen().contains("swap now to the next account"));
+    w.press(&["s"]);
+    wait_for("swapped from the menu", Duration::from_secs(10), || {
+        std::fs::read_link(w.env.path(".claude")).ok() == Some(w.home("backup"))
+    });
+    // The status popup closes on q.
+    w.press(&["C-b", "A", "S"]);
+    wait_for("the popup", Duration::from_secs(10), || w.client_screen().contains("q, Esc or Enter closes"));
+    w.press(&["q"]);
+    wait_for("the popup closed", Duration::from_secs(5), || !w.client_screen().contains("q, Esc or Enter closes"));
+    // The events popup closes on Escape.
+    w.press(&["C-b", "A", "e"]);
+    wait_for("the events popup", Duration::from_secs(10), || w.client_screen().contains("events (q closes)"));
+    w.press(&["Escape"]);
+    wait_for("the events popup closed", Duration::from_secs(5), || !w.client_screen().contains("events (q closes)"));
 }
 
 #[test]
@@ -94,7 +196,7 @@ fn a_missing_binary_is_reported_in_tmux() {
     w.tmux(&["set", "-g", "@claude-failover-bin", "/nonexistent/claude-failover"]);
     w.tmux(&["set", "-g", "display-time", "10000"]);
     w.tmux(&["run-shell", SHIM]);
-    wait_for("message shown", Duration::from_secs(5), || w.client_screen().contains("binary not found"));
+    wait_for("message shown", Duration::from_secs(5), || w.client_screen().contains("is not a program"));
 }
 
 /// A one-request-at-a-time HTTP server on loopback that records what it receives.

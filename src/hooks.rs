@@ -99,8 +99,47 @@ pub fn merge(existing: &mut Value, bin: &Path) -> Result<bool> {
     Ok(changed)
 }
 
+/// Take our hooks out of `existing` (groups left empty and events left empty go too); every
+/// other key and hook is kept. Returns whether anything changed.
+pub fn remove(existing: &mut Value) -> Result<bool> {
+    let Some(top) = existing.as_object_mut() else { bail!("the top level is not a JSON object") };
+    let Some(hooks) = top.get_mut("hooks") else { return Ok(false) };
+    let Some(hooks) = hooks.as_object_mut() else { bail!("\"hooks\" is not a JSON object") };
+    let mut changed = false;
+    for (ours, theirs) in EVENTS {
+        let Some(groups) = hooks.get_mut(theirs).and_then(Value::as_array_mut) else { continue };
+        for g in groups.iter_mut() {
+            if let Some(hs) = g.get_mut("hooks").and_then(Value::as_array_mut) {
+                let before = hs.len();
+                hs.retain(|h| !h.get("command").and_then(Value::as_str).is_some_and(|c| is_ours(c, ours)));
+                changed |= hs.len() != before;
+            }
+        }
+        groups.retain(|g| g.get("hooks").and_then(Value::as_array).is_none_or(|hs| !hs.is_empty()));
+        if groups.is_empty() {
+            hooks.remove(theirs);
+        }
+    }
+    if hooks.is_empty() {
+        top.remove("hooks");
+    }
+    Ok(changed)
+}
+
 /// Merge our hooks into the settings file at `path` (created if missing), atomically.
 pub fn install(path: &Path, bin: &Path) -> Result<bool> {
+    edit(path, |v| merge(v, bin))
+}
+
+/// Take our hooks out of the settings file at `path`, atomically; a missing file is no change.
+pub fn uninstall(path: &Path) -> Result<bool> {
+    if !path.exists() {
+        return Ok(false);
+    }
+    edit(path, remove)
+}
+
+fn edit(path: &Path, change: impl FnOnce(&mut Value) -> Result<bool>) -> Result<bool> {
     let (mut v, mode) = match std::fs::read(path) {
         Ok(b) => {
             let v: Value = serde_json::from_slice(&b).with_context(|| {
@@ -115,8 +154,7 @@ pub fn install(path: &Path, bin: &Path) -> Result<bool> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => (json!({}), 0o644),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
-    let changed =
-        merge(&mut v, bin).with_context(|| format!("{}: unexpected shape (left untouched)", path.display()))?;
+    let changed = change(&mut v).with_context(|| format!("{}: unexpected shape (left untouched)", path.display()))?;
     if changed {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -250,6 +288,23 @@ mod tests {
 
     fn bin() -> PathBuf {
         PathBuf::from("/opt/cf/claude-failover")
+    }
+
+    #[test]
+    fn remove_takes_out_only_ours_and_undoes_merge() {
+        let original = json!({
+            "model": "opus",
+            "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "my-linter"}]}]}
+        });
+        let mut v = original.clone();
+        assert!(merge(&mut v, &bin()).unwrap());
+        assert!(remove(&mut v).unwrap());
+        assert_eq!(v, original, "the user's hook and keys are back as they were");
+        assert!(!remove(&mut v).unwrap(), "nothing of ours left");
+        let mut only_ours = json!({});
+        merge(&mut only_ours, &bin()).unwrap();
+        remove(&mut only_ours).unwrap();
+        assert_eq!(only_ours, json!({}));
     }
 
     #[test]

@@ -13,4 +13,5 @@ mod hooks_e2e;
 mod plugin;
 mod real_cli;
 mod reliability;
+mod screens;
 mod world;

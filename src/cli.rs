@@ -37,7 +37,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Write a commented starter config (finds existing ~/.claude-* homes)
+    /// Write a config for the Claude logins found (~/.claude, ~/.claude-*, CLAUDE_CONFIG_DIR in shell rc files)
     Init,
     /// Check config, links of every account, claude_dir, degraded flag, tmux; list every problem
     Doctor {
@@ -139,6 +139,9 @@ pub enum Command {
         /// Print the hooks as settings JSON (for `claude --settings`), change nothing
         #[arg(long)]
         print: bool,
+        /// Take our hooks out again (every other hook and key is kept)
+        #[arg(long, conflicts_with = "print")]
+        remove: bool,
     },
     /// (internal) copy stdin to a capped pane log; run by tmux pipe-pane
     #[command(hide = true)]
@@ -234,53 +237,16 @@ pub fn run(cli: Cli) -> Result<u8> {
             crate::demo::run(&crate::demo::Options { attach: !no_attach, limit_after })
         }
         Command::Hook { event } => hook_cmd(&ctx, &event),
-        Command::InstallHooks { account, project, print } => install_hooks(&ctx, account, project, print),
+        Command::InstallHooks { account, project, print, remove } => {
+            install_hooks(&ctx, account, project, print, remove)
+        }
         Command::TmuxInit { plugin_dir } => tmux_init(&ctx, plugin_dir.as_deref()),
         Command::Pause { off, toggle } => pause(&ctx, off, toggle),
     }
 }
 
 fn init(ctx: &Ctx) -> Result<u8> {
-    let file = &ctx.paths.config_file;
-    if file.exists() {
-        eprintln!("{} already exists; edit it, or move it away to start over", file.display());
-        return Ok(1);
-    }
-    let home = &ctx.paths.home;
-    let mut found: Vec<(String, String)> = std::fs::read_dir(home)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .filter_map(|e| {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    let suffix = name.strip_prefix(".claude-")?.to_string();
-                    let is_dir = std::fs::metadata(e.path()).map(|m| m.is_dir()).unwrap_or(false);
-                    (is_dir && suffix != "shared" && config::valid_name(&suffix)).then(|| (suffix, format!("~/{name}")))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
-    if let Some(parent) = file.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    crate::atomic::write_atomic(file, config::starter(&found).as_bytes(), 0o600)?;
-    println!("wrote {}", tildify(file, home));
-    if found.len() >= 2 {
-        println!(
-            "found {} account homes: {}",
-            found.len(),
-            found.iter().map(|f| f.1.as_str()).collect::<Vec<_>>().join(", ")
-        );
-    } else {
-        println!("set the [[accounts]] homes to your Claude logins' config dirs (CLAUDE_CONFIG_DIR)");
-    }
-    if std::fs::symlink_metadata(home.join(".claude")).map(|m| m.is_dir()).unwrap_or(false) {
-        println!(
-            "~/.claude is a real directory: 'claude-failover link --adopt --dry-run' shows how it would be moved into place"
-        );
-    }
-    println!("next: claude-failover doctor");
-    Ok(0)
+    crate::init::run(&ctx.paths, ctx.clock.now())
 }
 
 fn doctor(ctx: &Ctx, fix: bool) -> Result<u8> {
@@ -1014,7 +980,13 @@ fn hook_cmd(ctx: &Ctx, event: &str) -> Result<u8> {
     }
 }
 
-fn install_hooks(ctx: &Ctx, account: Option<String>, project: Option<PathBuf>, print: bool) -> Result<u8> {
+fn install_hooks(
+    ctx: &Ctx,
+    account: Option<String>,
+    project: Option<PathBuf>,
+    print: bool,
+    remove: bool,
+) -> Result<u8> {
     let bin = std::env::current_exe().context("cannot find this program's own path")?;
     if print {
         println!("{}", serde_json::to_string_pretty(&crate::hooks::settings(&bin))?);
@@ -1032,7 +1004,10 @@ fn install_hooks(ctx: &Ctx, account: Option<String>, project: Option<PathBuf>, p
     };
     let mut failed = false;
     for t in targets {
-        match crate::hooks::install(&t, &bin) {
+        let r = if remove { crate::hooks::uninstall(&t) } else { crate::hooks::install(&t, &bin) };
+        match r {
+            Ok(true) if remove => println!("removed our hooks from {}", t.display()),
+            Ok(false) if remove => println!("no hooks of ours in {}", t.display()),
             Ok(true) => println!("installed hooks in {}", t.display()),
             Ok(false) => println!("hooks already in {}", t.display()),
             Err(e) => {

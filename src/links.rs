@@ -344,11 +344,28 @@ pub fn flip_pointer(claude_dir: &Path, home: &Path) -> anyhow::Result<()> {
 /// One step of an adoption, in the order it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    Move { from: PathBuf, to: PathBuf },
+    Move {
+        from: PathBuf,
+        to: PathBuf,
+    },
     RemoveEmptyDir(PathBuf),
-    Link { link: PathBuf, target: PathBuf },
-    Conflict { path: PathBuf, existing: PathBuf },
-    Failed { path: PathBuf, error: String },
+    Link {
+        link: PathBuf,
+        target: PathBuf,
+    },
+    Conflict {
+        path: PathBuf,
+        existing: PathBuf,
+    },
+    Failed {
+        path: PathBuf,
+        error: String,
+    },
+    /// `$HOME/.claude.json` copied into the primary's home (the original stays).
+    Copy {
+        from: PathBuf,
+        to: PathBuf,
+    },
 }
 
 impl fmt::Display for Step {
@@ -364,6 +381,12 @@ impl fmt::Display for Step {
                 existing.display()
             ),
             Step::Failed { path, error } => write!(f, "FAILED {}: {error}", path.display()),
+            Step::Copy { from, to } => write!(
+                f,
+                "copy   {} -> {} (onboarding, folder trust; the original stays)",
+                from.display(),
+                to.display()
+            ),
         }
     }
 }
@@ -431,10 +454,17 @@ fn move_entry(from: &Path, to: &Path) -> Result<(), String> {
 /// Adopt real directories into their proper places, then create the links they were blocking:
 /// `claude_dir` (a real dir) into the primary's home, and each real shared dir in an account home
 /// into its shared target. Never overwrites; conflicts stay where they are and block their link.
+/// Last, the primary's home gets its own copy of `$HOME/.claude.json` ([`copy_claude_json`]).
 pub fn adopt(cfg: &Config, dry_run: bool) -> Vec<Step> {
+    adopt_with(cfg, crate::claude::home_claude_json().as_deref(), dry_run)
+}
+
+/// [`adopt`], with the `.claude.json` a plain `claude` uses given (`None`: there is none).
+pub fn adopt_with(cfg: &Config, global_claude_json: Option<&Path>, dry_run: bool) -> Vec<Step> {
     let mut steps = Vec::new();
     let primary = cfg.primary_account();
-    if read_pointer(cfg) == Pointer::RealDir {
+    let was_real_dir = read_pointer(cfg) == Pointer::RealDir;
+    if was_real_dir {
         let moved = if fs::symlink_metadata(&primary.home).is_err() {
             // The whole directory becomes the primary's home: one rename, nothing copied.
             if !dry_run && let Err(e) = move_entry(&cfg.claude_dir, &primary.home) {
@@ -489,7 +519,87 @@ pub fn adopt(cfg: &Config, dry_run: bool) -> Vec<Step> {
             }
         }
     }
+    if let Some(src) = global_claude_json {
+        copy_claude_json(cfg, src, was_real_dir, dry_run, &mut steps);
+    }
     steps
+}
+
+/// The most of `.claude.json` that is copied; a real one is far smaller (as in `login`).
+const CLAUDE_JSON_MAX: u64 = 64 << 20;
+
+/// Give the primary's home its own copy of `src` (`$HOME/.claude.json`: onboarding, folder trust,
+/// the account's identity) when it has none. A plain `claude` reads `$HOME/.claude.json`; a pane
+/// relaunched with `CLAUDE_CONFIG_DIR=<primary home>` reads `<primary home>/.claude.json` and,
+/// without it, starts onboarding and asks for trust again.
+///
+/// A copy, never a move: the original stays for every plain `claude`. Never overwrites: an
+/// existing `.claude.json` in the home (or, in a dry run, one in the real `claude_dir` about to
+/// become the home) wins, and the file is put in place with a no-clobber rename, 0600.
+fn copy_claude_json(cfg: &Config, src: &Path, was_real_dir: bool, dry_run: bool, steps: &mut Vec<Step>) {
+    let home = &cfg.primary_account().home;
+    let to = home.join(crate::login::CLAUDE_JSON);
+    if !fs::metadata(src).is_ok_and(|m| m.is_file()) || fs::symlink_metadata(&to).is_ok() {
+        return;
+    }
+    if dry_run {
+        let comes_with_the_dir =
+            was_real_dir && fs::symlink_metadata(cfg.claude_dir.join(crate::login::CLAUDE_JSON)).is_ok();
+        if !comes_with_the_dir {
+            steps.push(Step::Copy { from: src.to_path_buf(), to });
+        }
+        return;
+    }
+    match fs::symlink_metadata(home) {
+        Ok(m) if m.is_dir() => {}
+        // The real claude_dir was to become the home and could not: its failure is already listed.
+        Err(_) if was_real_dir => return,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            if let Err(e) = mkdir_private(home) {
+                steps.push(Step::Failed { path: home.clone(), error: e.to_string() });
+                return;
+            }
+        }
+        _ => return, // not a directory: `link` reports it
+    }
+    match copy_new(src, &to) {
+        Ok(()) => steps.push(Step::Copy { from: src.to_path_buf(), to }),
+        Err(error) => steps.push(Step::Failed { path: to, error }),
+    }
+}
+
+/// Copy `src` to `to` (0600) by temp file + no-clobber rename: `to` appears whole or not at all,
+/// and a file that appeared there meanwhile is left alone.
+fn copy_new(src: &Path, to: &Path) -> Result<(), String> {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::PermissionsExt;
+    let mut data = Vec::new();
+    fs::File::open(src)
+        .and_then(|f| f.take(CLAUDE_JSON_MAX + 1).read_to_end(&mut data))
+        .map_err(|e| format!("cannot read {}: {e}", src.display()))?;
+    if data.len() as u64 > CLAUDE_JSON_MAX {
+        return Err(format!("{} is larger than 64 MiB; copy it by hand", src.display()));
+    }
+    let dir = to.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".claude.json.")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot create a temp file in {}: {e}", dir.display()))?;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(0o600))
+        .and_then(|()| tmp.write_all(&data))
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", to.display()))?;
+    tmp.persist_noclobber(to).map_err(|e| {
+        if e.error.kind() == ErrorKind::AlreadyExists {
+            format!("{} appeared meanwhile; it is left as it is", to.display())
+        } else {
+            format!("cannot create {}: {}", to.display(), e.error)
+        }
+    })?;
+    crate::atomic::sync_dir(dir);
+    Ok(())
 }
 
 /// `claude_dir` is a real directory and the primary home already exists: move entries across.
@@ -577,6 +687,71 @@ mod tests {
         let r = ensure_account(&home, &links(d.path()), false);
         assert!(matches!(r.problems[0], Problem::Missing { .. }));
         assert!(!home.exists());
+    }
+
+    fn cfg_in(home: &Path) -> Config {
+        let text = "[[accounts]]\nname = \"main\"\nhome = \"~/.claude-main\"\n[[accounts]]\nname = \"b\"\nhome = \"~/.claude-b\"\n";
+        crate::config::parse(text, &home.join("config.toml"), home).unwrap()
+    }
+
+    #[test]
+    fn adopt_copies_the_global_claude_json_into_the_primary_home() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let h = d.path();
+        let cfg = cfg_in(h);
+        let global = h.join(".claude.json");
+        fs::write(&global, r#"{"hasCompletedOnboarding":true}"#).unwrap();
+        fs::set_permissions(&global, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::create_dir_all(h.join(".claude/projects")).unwrap();
+        let copy = h.join(".claude-main/.claude.json");
+        let plan = adopt_with(&cfg, Some(&global), true);
+        assert!(plan.contains(&Step::Copy { from: global.clone(), to: copy.clone() }), "{plan:?}");
+        assert!(!copy.exists() && h.join(".claude").is_dir(), "a dry run changes nothing");
+        let done = adopt_with(&cfg, Some(&global), false);
+        assert!(done.contains(&Step::Copy { from: global.clone(), to: copy.clone() }), "{done:?}");
+        assert_eq!(fs::read(&copy).unwrap(), fs::read(&global).unwrap());
+        assert_eq!(fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(fs::metadata(&global).unwrap().permissions().mode() & 0o777, 0o644, "the original is untouched");
+        // a second run: the home has one now, nothing to do
+        assert!(!adopt_with(&cfg, Some(&global), false).iter().any(|s| matches!(s, Step::Copy { .. })));
+        // no leftover temp file
+        let names: Vec<_> = fs::read_dir(h.join(".claude-main")).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert!(!names.iter().any(|n| n.to_string_lossy().ends_with(".tmp")), "{names:?}");
+    }
+
+    #[test]
+    fn adopt_never_overwrites_a_claude_json() {
+        let d = tempfile::tempdir().unwrap();
+        let h = d.path();
+        let cfg = cfg_in(h);
+        let global = h.join(".claude.json");
+        fs::write(&global, "global").unwrap();
+        // the primary home already has its own
+        fs::create_dir_all(h.join(".claude-main")).unwrap();
+        fs::write(h.join(".claude-main/.claude.json"), "own").unwrap();
+        for dry_run in [true, false] {
+            assert!(!adopt_with(&cfg, Some(&global), dry_run).iter().any(|s| matches!(s, Step::Copy { .. })));
+        }
+        assert_eq!(fs::read_to_string(h.join(".claude-main/.claude.json")).unwrap(), "own");
+        assert_eq!(fs::read_to_string(&global).unwrap(), "global");
+        // the real ~/.claude holds one, and becomes the home: the dry run plans no copy, the run
+        // keeps the moved one
+        let d = tempfile::tempdir().unwrap();
+        let h = d.path();
+        let cfg = cfg_in(h);
+        let global = h.join(".claude.json");
+        fs::write(&global, "global").unwrap();
+        fs::create_dir_all(h.join(".claude")).unwrap();
+        fs::write(h.join(".claude/.claude.json"), "in the dir").unwrap();
+        assert!(!adopt_with(&cfg, Some(&global), true).iter().any(|s| matches!(s, Step::Copy { .. })));
+        assert!(!adopt_with(&cfg, Some(&global), false).iter().any(|s| matches!(s, Step::Copy { .. })));
+        assert_eq!(fs::read_to_string(h.join(".claude-main/.claude.json")).unwrap(), "in the dir");
+        // no global file: nothing to copy
+        let d = tempfile::tempdir().unwrap();
+        let cfg = cfg_in(d.path());
+        assert!(adopt_with(&cfg, Some(&d.path().join(".claude.json")), false).is_empty());
+        assert!(!d.path().join(".claude-main/.claude.json").exists());
     }
 
     #[test]

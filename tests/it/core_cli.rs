@@ -109,7 +109,7 @@ fn status_works_without_daemon_or_state() {
     assert!(s["accounts"][0]["exhausted_until"].is_null());
     assert!(s["return"].is_null() && s["last_swap"].is_null());
     assert!(!e.state_dir().exists(), "status creates nothing");
-    assert_eq!(e.ok(&["status", "--format", "tmux"]).stdout.trim(), "#[fg=green]claude:main#[default]");
+    assert_eq!(e.ok(&["status", "--format", "tmux"]).stdout.trim(), "#[fg=green]claude:main#[fg=default,nobold]");
     assert!(e.ok(&["status"]).stdout.contains("* main"));
 }
 

@@ -7,6 +7,7 @@ mod core_links;
 mod crash;
 mod detect_e2e;
 mod doctor;
+mod first_run;
 mod fuzz_replay;
 mod honest;
 mod hooks_e2e;

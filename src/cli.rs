@@ -119,7 +119,7 @@ pub enum Command {
         /// Run it without attaching (prints the outcome)
         #[arg(long)]
         no_attach: bool,
-        /// Seconds before the first pane hits its limit
+        /// Seconds after the demo appears before the left pane hits its limit
         #[arg(long, default_value_t = 6)]
         limit_after: u32,
     },

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # claude-failover demo: a tiny stand-in for Claude Code, so the demo needs no Claude account.
 # It keeps a transcript and the sessions/<pid>.json registry like the real one, fails --resume
-# without a transcript, and prints the resume hint when stopped.
+# without a transcript, and prints the resume hint when stopped. SIGUSR1 (sent by the demo when its
+# countdown ends) makes it print Claude's usage-limit message.
 dir="${CLAUDE_CONFIG_DIR:-$HOME/.claude}"
 sid=""
 while [ $# -gt 0 ]; do
@@ -19,7 +20,6 @@ if [ -n "$resumed" ] && [ ! -f "$t" ]; then
   echo "No conversation found with session ID: $sid"
   exit 1
 fi
-printf '{"pid":%d,"sessionId":"%s","cwd":"%s","status":"idle"}\n' "$$" "$sid" "$(pwd -P)" >"$dir/sessions/$$.json"
 bye() {
   rm -f "$dir/sessions/$$.json"
   printf '\n\033[2mResume this session with:\nclaude --resume %s\033[0m\n' "$sid"
@@ -33,13 +33,14 @@ limit() {
 }
 trap bye TERM INT
 trap limit USR1
+# Registered once it can take the limit: the demo sends USR1 to the registered pid.
+printf '{"pid":%d,"sessionId":"%s","cwd":"%s","status":"idle"}\n' "$$" "$sid" "$(pwd -P)" >"$dir/sessions/$$.json"
 printf '\033[1;38;5;209m✻ Claude Code\033[0m (demo stand-in) · account \033[1m%s\033[0m · %s\n' "$(basename "$dir")" "$(pwd)"
 if [ -n "$resumed" ]; then
   printf '\033[2m(resumed %s; history:)\033[0m\n' "$sid"
   sed -n 's/.*"text":"\(.*\)"}$/  │ \1/p' "$t"
 else
   say "⏺ Working on it: writing the parser…"
-  if [ -n "$DEMO_LIMIT_AFTER" ]; then (sleep "$DEMO_LIMIT_AFTER" && kill -USR1 "$$") & fi
 fi
 rule='────────────────────────────────────────────────────────────'
 while :; do

@@ -5,6 +5,7 @@ mod common;
 mod core_cli;
 mod core_links;
 mod crash;
+mod demo;
 mod detect_e2e;
 mod doctor;
 mod first_run;

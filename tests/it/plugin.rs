@@ -144,7 +144,8 @@ fn an_update_replaces_the_running_daemon_on_reload() {
     wait_for("the daemon replaced", Duration::from_secs(20), || w.worker_pid().is_some_and(|p| p != old));
     let new = w.worker_pid().unwrap();
     assert_eq!(std::fs::metadata(format!("/proc/{new}/exe")).unwrap().ino(), ino, "the new build runs");
-    assert_eq!(w.daemons(), 1);
+    // The old one released its lock as it stopped; its process ends a moment later.
+    wait_for("only the new daemon", Duration::from_secs(5), || w.daemons() == 1);
     assert!(w.daemon_events().iter().any(|e| e["event"] == "daemon_replaced"));
     // A reload with the same build leaves it alone.
     w.tmux(&["run-shell", SHIM]);
@@ -265,31 +266,6 @@ fn telegram_gets_the_swap_and_a_dead_endpoint_does_not_stop_it() {
     assert!(log.contains("notify_failed") && log.contains("telegram"), "{log}");
     assert!(!log.contains("SECRET"), "the token leaked into the event log:\n{log}");
     assert!(!r.all().contains("SECRET"));
-}
-
-#[test]
-fn demo_runs_headless_to_a_completed_swap_and_leaves_nothing() {
-    let mut e = Env::new();
-    let tmp = e.dir.path().join("tmpdir");
-    std::fs::create_dir_all(&tmp).unwrap();
-    e.set("TMPDIR", tmp.to_str().unwrap());
-    let r = e.ok(&["demo", "--no-attach", "--limit-after", "1"]);
-    assert!(r.stdout.contains("work -> personal: 2 pane(s) resumed"), "{}", r.all());
-    assert!(r.stdout.contains("claude:personal"), "{}", r.stdout);
-    assert_eq!(std::fs::read_dir(&e.home).unwrap().count(), 0, "the demo wrote nothing into HOME");
-    let left: Vec<_> = walk(&tmp);
-    assert!(left.is_empty(), "the demo removed its world, but left: {left:?}");
-}
-
-fn walk(d: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
-        out.push(e.path());
-        if e.path().is_dir() {
-            out.extend(walk(&e.path()));
-        }
-    }
-    out
 }
 
 #[test]

@@ -97,7 +97,7 @@ pub fn run(
         let how = describe(status);
         if crashes.len() >= MAX_CRASHES {
             let msg = format!(
-                "the daemon died {} times in {} minutes (last: {how}); not restarting it. See 'claude-failover events', then start it again with prefix + F (or 'claude-failover daemon')",
+                "the daemon died {} times in {} minutes (last: {how}); not restarting it. See 'claude-failover events', then start it again: reload tmux's config, or open a new pane (or run 'claude-failover daemon' inside tmux)",
                 crashes.len(),
                 CRASH_WINDOW.as_secs() / 60
             );

@@ -21,6 +21,7 @@ pub mod init;
 pub mod links;
 pub mod login;
 pub mod notify;
+pub mod pane_args;
 pub mod paths;
 pub mod plugin;
 pub mod procs;

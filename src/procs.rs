@@ -209,10 +209,15 @@ fn is_interpreter(prog: &str) -> bool {
 /// code or a module (`sh -c`, `node -e/-p`, `python -c/-m`) means there is no script file, so the
 /// process is not claude itself (at most a parent of it).
 fn script_arg<'a>(prog: &str, args: &'a [String]) -> Option<&'a str> {
-    let mut iter = args.iter();
-    while let Some(a) = iter.next() {
+    script_index(prog, args).map(|i| args[i].as_str())
+}
+
+/// [`script_arg`]'s position in `args`.
+fn script_index(prog: &str, args: &[String]) -> Option<usize> {
+    let mut iter = args.iter().enumerate();
+    while let Some((i, a)) = iter.next() {
         if a == "--" {
-            return iter.next().map(String::as_str);
+            return iter.next().map(|(i, _)| i);
         }
         if let Some(long) = a.strip_prefix("--") {
             if matches!(long, "eval" | "print") || long.starts_with("eval=") {
@@ -231,7 +236,7 @@ fn script_arg<'a>(prog: &str, args: &'a [String]) -> Option<&'a str> {
         if prog == "deno" && a == "run" {
             continue;
         }
-        return Some(a);
+        return Some(i);
     }
     None
 }
@@ -257,6 +262,26 @@ pub fn looks_like_claude(argv: &[String], command_name: &str) -> bool {
         return false;
     }
     script_arg(prog, &argv[1..]).is_some_and(|s| basename(s) == name || s.ends_with(CLAUDE_CLI_ENTRY))
+}
+
+/// The arguments claude was started with: its argv after the program, or after the script when
+/// the program is an interpreter (`node …/cli.js --model x`, the python stand-in). `None` when
+/// `argv` does not look like claude ([`looks_like_claude`]): then nothing says where its own
+/// arguments begin (a wrapper script, a claude found only through its registry entry).
+pub fn claude_args_of<'a>(argv: &'a [String], command_name: &str) -> Option<&'a [String]> {
+    if !looks_like_claude(argv, command_name) {
+        return None;
+    }
+    let prog = basename(argv.first()?);
+    let name = match basename(command_name) {
+        "" => DEFAULT_COMMAND,
+        n => n,
+    };
+    if prog == name {
+        return Some(&argv[1..]);
+    }
+    let script = script_index(prog, &argv[1..])?;
+    Some(&argv[script + 2..])
 }
 
 /// A claude process found under a pane.
@@ -500,6 +525,24 @@ mod tests {
         assert!(!looks_like_claude(&strings(&["claude"]), "cc2"));
         // The npm entry point is claude whatever the configured name.
         assert!(looks_like_claude(&strings(&["node", "/n/@anthropic-ai/claude-code/cli.js"]), "cc2"));
+    }
+
+    #[test]
+    fn claudes_own_arguments_follow_the_program_or_the_script() {
+        let args = |argv: &[&str], name: &str| claude_args_of(&strings(argv), name).map(<[String]>::to_vec);
+        assert_eq!(args(&["claude", "--model", "x"], "claude"), Some(strings(&["--model", "x"])));
+        assert_eq!(args(&["/b/claude"], "claude"), Some(vec![]));
+        assert_eq!(
+            args(&["python3", "-u", "/t/claude", "--resume", "id"], "/t/claude"),
+            Some(strings(&["--resume", "id"]))
+        );
+        assert_eq!(
+            args(&["node", "--no-warnings", "/n/@anthropic-ai/claude-code/cli.js", "-c"], "claude"),
+            Some(strings(&["-c"]))
+        );
+        assert_eq!(args(&["sh", "--", "claude", "--verbose"], "claude"), Some(strings(&["--verbose"])));
+        assert_eq!(args(&["my-wrapper", "--model", "x"], "claude"), None);
+        assert_eq!(args(&["sh", "-c", "claude --model x"], "claude"), None);
     }
 
     #[test]

@@ -40,6 +40,46 @@ pub struct SwapConfig {
     pub return_grace: SignedDuration,
     pub fallback_reset: SignedDuration,
     pub resume_prompt: String,
+    pub resume_prompt_when: PromptWhen,
+    /// A pane relaunched this many times within `resume_window` is left alone; 0: no limit.
+    pub max_resumes: u32,
+    pub resume_window: SignedDuration,
+}
+
+/// Which relaunched panes get the resume prompt (`[swap] resume_prompt_when`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptWhen {
+    /// Only a pane that was mid-turn when the swap began (its registry entry said `busy`, or
+    /// its transcript's last turn failed on the limit): an idle pane comes back silently.
+    Interrupted,
+    Always,
+    Never,
+}
+
+impl PromptWhen {
+    pub const NAMES: [&str; 3] = ["interrupted", "always", "never"];
+
+    pub fn parse(s: &str) -> Option<PromptWhen> {
+        match s {
+            "interrupted" => Some(PromptWhen::Interrupted),
+            "always" => Some(PromptWhen::Always),
+            "never" => Some(PromptWhen::Never),
+            _ => None,
+        }
+    }
+}
+
+impl SwapConfig {
+    /// Whether a pane gets the resume prompt typed once it is back: `interrupted` says why it
+    /// counts as mid-turn (`None`: it was idle).
+    pub fn prompts(&self, interrupted: Option<&str>) -> bool {
+        !self.resume_prompt.is_empty()
+            && match self.resume_prompt_when {
+                PromptWhen::Always => true,
+                PromptWhen::Never => false,
+                PromptWhen::Interrupted => interrupted.is_some(),
+            }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,6 +200,9 @@ struct RawSwap {
     return_grace: Option<String>,
     fallback_reset: Option<String>,
     resume_prompt: Option<String>,
+    resume_prompt_when: Option<String>,
+    max_resumes: Option<u32>,
+    resume_window: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -224,7 +267,16 @@ fn allowed_keys(path: &str) -> Option<&'static [&'static str]> {
         "accounts[]" => &["name", "home"],
         "shared" => &["root", "dirs", "links"],
         "shared.links[]" => &["name", "target"],
-        "swap" => &["cooldown", "return_to_primary", "return_grace", "fallback_reset", "resume_prompt"],
+        "swap" => &[
+            "cooldown",
+            "return_to_primary",
+            "return_grace",
+            "fallback_reset",
+            "resume_prompt",
+            "resume_prompt_when",
+            "max_resumes",
+            "resume_window",
+        ],
         "sessions[]" => &["name", "project"],
         "pool" => &["prefix", "start_index", "min", "max"],
         "notify" => &["tmux", "command", "telegram"],
@@ -408,13 +460,24 @@ fn build(raw: Raw, home: &Path, errors: &mut Vec<String>) -> Option<Config> {
             }
         }
     };
-    let swap = SwapConfig {
+    let mut swap = SwapConfig {
         cooldown: duration("cooldown", raw.swap.cooldown.as_deref(), "2m"),
         return_to_primary: raw.swap.return_to_primary.unwrap_or(true),
         return_grace: duration("return_grace", raw.swap.return_grace.as_deref(), "5m"),
         fallback_reset: duration("fallback_reset", raw.swap.fallback_reset.as_deref(), "5h"),
         resume_prompt: raw.swap.resume_prompt.clone().unwrap_or_else(|| "continue".into()),
+        resume_prompt_when: PromptWhen::Interrupted,
+        max_resumes: raw.swap.max_resumes.unwrap_or(3),
+        resume_window: duration("resume_window", raw.swap.resume_window.as_deref(), "30m"),
     };
+    match raw.swap.resume_prompt_when.as_deref().map(|w| (w, PromptWhen::parse(w))) {
+        None => {}
+        Some((_, Some(when))) => swap.resume_prompt_when = when,
+        Some((w, None)) => errors.push(format!(
+            "swap.resume_prompt_when: {w:?} is not one of {}",
+            PromptWhen::NAMES.map(|n| format!("{n:?}")).join(", ")
+        )),
+    }
 
     // -- semantic checks, all of them, before giving up --
     if accounts.len() < 2 {
@@ -481,6 +544,12 @@ fn build(raw: Raw, home: &Path, errors: &mut Vec<String>) -> Option<Config> {
     }
     if swap.resume_prompt.chars().any(char::is_control) {
         errors.push("swap.resume_prompt: must be one line without control characters".into());
+    }
+    // Typed into a shell (quoted) at every relaunch: a newline would end the line early.
+    for (i, a) in raw.claude_args.iter().enumerate() {
+        if a.chars().any(char::is_control) {
+            errors.push(format!("claude_args[{i}]: {a:?} holds a control character; write it on one line"));
+        }
     }
     let mut session_names = HashSet::new();
     for (i, s) in raw.sessions.iter().enumerate() {
@@ -593,7 +662,10 @@ pub fn starter(found: &[(String, String)]) -> String {
          return_to_primary = true\n\
          return_grace = \"5m\"            # go back at the primary's reset + this\n\
          fallback_reset = \"5h\"          # when a limit message carries no reset time\n\
-         resume_prompt = \"continue\"     # typed into each resumed session; \"\" for none\n\n\
+         resume_prompt = \"continue\"     # typed into each resumed session; \"\" for none\n\
+         resume_prompt_when = \"interrupted\"  # only into panes that were mid-turn; or \"always\", \"never\"\n\
+         max_resumes = 3                 # a pane relaunched this often within resume_window is left alone\n\
+         resume_window = \"30m\"\n\n\
          # Named tmux sessions kept alive across swaps:\n\
          # [[sessions]]\n\
          # name = \"api\"\n\
@@ -644,7 +716,41 @@ home = "~/.claude-backup"
         assert_eq!(c.swap.cooldown, SignedDuration::from_secs(120));
         assert_eq!(c.swap.fallback_reset, SignedDuration::from_hours(5));
         assert_eq!(c.swap.resume_prompt, "continue");
+        assert_eq!(c.swap.resume_prompt_when, PromptWhen::Interrupted);
+        assert_eq!((c.swap.max_resumes, c.swap.resume_window), (3, SignedDuration::from_mins(30)));
         assert!(c.notify.tmux);
+    }
+
+    #[test]
+    fn resume_prompt_when_and_the_loop_guard() {
+        let c =
+            p(&format!("{MIN}\n[swap]\nresume_prompt_when = \"always\"\nmax_resumes = 0\nresume_window = \"1h\"\n"))
+                .unwrap();
+        assert_eq!(c.swap.resume_prompt_when, PromptWhen::Always);
+        assert_eq!((c.swap.max_resumes, c.swap.resume_window), (0, SignedDuration::from_hours(1)));
+        assert!(c.swap.prompts(None));
+        let c = p(&format!("{MIN}\n[swap]\nresume_prompt_when = \"never\"\n")).unwrap();
+        assert!(!c.swap.prompts(Some("busy")));
+        let c = p(MIN).unwrap();
+        assert!(c.swap.prompts(Some("busy")) && !c.swap.prompts(None));
+        let c = p(&format!("{MIN}\n[swap]\nresume_prompt = \"\"\nresume_prompt_when = \"always\"\n")).unwrap();
+        assert!(!c.swap.prompts(Some("busy")), "an empty prompt is never typed");
+        let e = format!(
+            "{:#}",
+            p(&format!("{MIN}\n[swap]\nresume_prompt_when = \"idle\"\nresume_window = \"soon\"\n")).unwrap_err()
+        );
+        assert!(e.contains("/cfg/config.toml"), "{e}");
+        assert!(e.contains(r#"swap.resume_prompt_when: "idle" is not one of "interrupted", "always", "never""#), "{e}");
+        assert!(e.contains("swap.resume_window"), "{e}");
+        let e = format!("{:#}", p(&format!("{MIN}\n[swap]\nmax_resumes = -1\n")).unwrap_err());
+        assert!(e.contains("/cfg/config.toml") && e.contains("max_resumes"), "{e}");
+    }
+
+    #[test]
+    fn claude_args_are_one_line_each() {
+        let e =
+            format!("{:#}", p(&format!("claude_args = [\"--append-system-prompt\", \"a\\nb\"]\n{MIN}")).unwrap_err());
+        assert!(e.contains("claude_args[1]") && e.contains("control character"), "{e}");
     }
 
     #[test]

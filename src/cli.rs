@@ -810,6 +810,7 @@ fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
                         "activity": rec.and_then(|r| r.activity.clone()),
                         "attached": server.log_of(&p.id).exists(),
                         "unwatched": rec.and_then(|r| r.unwatched.clone()),
+                        "left_alone": rec.and_then(|r| r.left_alone.as_ref().map(|l| l.reason.clone())),
                     }))
                 })
                 .collect();
@@ -831,6 +832,9 @@ fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
                     );
                     if let Some(why) = r["unwatched"].as_str() {
                         println!("      not watched: {why}");
+                    }
+                    if let Some(why) = r["left_alone"].as_str() {
+                        println!("      left alone: {why}");
                     }
                 }
             }

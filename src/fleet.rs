@@ -1,11 +1,13 @@
 //! The real [`Fleet`]: Claude panes found through tmux and the process tree, relaunched in place
 //! by typing into their shell (SPEC §5.7).
 //!
-//! Invariants a newcomer could break: only a validated session id (canonical lowercase UUID) and
-//! configured, quoted paths ever reach the line typed into a shell — nothing read from a pane or
-//! a transcript is interpolated; text goes through `send-keys -l` and Enter is a separate call
-//! (Claude's TUI takes text+Enter in one call as a paste); and a pane whose claude already runs
-//! on the target account is left alone, so relaunching twice after a crash is harmless.
+//! Invariants a newcomer could break: only a validated session id (canonical lowercase UUID),
+//! configured, quoted paths and the pane's own claude arguments (read from its process's argv,
+//! each checked by [`crate::pane_args`] and quoted) ever reach the line typed into a shell —
+//! nothing read from a pane's screen or a transcript is interpolated; text goes through
+//! `send-keys -l` and Enter is a separate call (Claude's TUI takes text+Enter in one call as a
+//! paste); and a pane whose claude already runs on the target account is left alone, so
+//! relaunching twice after a crash is harmless.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -14,12 +16,14 @@ use anyhow::{Context, Result, bail};
 
 use crate::claude;
 use crate::config::{Account, Config};
+use crate::detect::Detector;
+use crate::events::Sink;
 use crate::links::{self, Pointer};
-use crate::procs;
-use crate::state::{SavedPane, Store};
-use crate::swap::Fleet;
+use crate::state::{PaneRecord, SavedPane, Store};
+use crate::swap::{Fleet, Relaunched};
 use crate::tmux::{PaneInfo, Tmux, shell_quote};
 use crate::tui;
+use crate::{pane_args, procs, relaunch};
 
 /// Serialises our edits of an account's `.claude.json` (two swaps in one process).
 static TRUST: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -93,8 +97,9 @@ pub enum Start<'a> {
     Fresh,
 }
 
-/// The line typed into a pane's shell to bring its conversation back on `to`.
-pub fn relaunch_line(cfg: &Config, cwd: &Path, to: &Account, start: Start) -> String {
+/// The line typed into a pane's shell to bring its conversation back on `to`, claude started
+/// with `args` (each quoted; see [`launch_args`]).
+pub fn relaunch_line(cfg: &Config, cwd: &Path, to: &Account, args: &[String], start: Start) -> String {
     let mut parts = vec![
         "cd".to_string(),
         shell_quote(&cwd.to_string_lossy()),
@@ -102,7 +107,7 @@ pub fn relaunch_line(cfg: &Config, cwd: &Path, to: &Account, start: Start) -> St
         format!("CLAUDE_CONFIG_DIR={}", shell_quote(&to.home.to_string_lossy())),
         shell_quote(&cfg.claude_command),
     ];
-    parts.extend(cfg.claude_args.iter().map(|a| shell_quote(a)));
+    parts.extend(args.iter().map(|a| shell_quote(a)));
     match start {
         Start::Resume(id) if claude::is_session_id(id) => {
             parts.push("--resume".into());
@@ -112,6 +117,12 @@ pub fn relaunch_line(cfg: &Config, cwd: &Path, to: &Account, start: Start) -> St
         Start::Fresh => {}
     }
     parts.join(" ")
+}
+
+/// What a pane's claude is relaunched with: its own arguments, then each config `claude_args`
+/// option it lacks; only the config's when its own are not known.
+pub fn launch_args(cfg: &Config, pane: &SavedPane) -> Vec<String> {
+    pane_args::launch(pane.args.as_deref(), &cfg.claude_args)
 }
 
 impl TmuxFleet<'_> {
@@ -160,11 +171,59 @@ impl TmuxFleet<'_> {
             let dir = self.config_dir_of(&proc_);
             (self.cfg.account_by_home(&dir).map(|a| a.name.clone()), claude::read_live_session(&dir, proc_.pid))
         };
-        let recorded = self.store.load().ok().and_then(|s| s.panes.get(&pane.id).and_then(|p| p.session_id.clone()));
+        let st = self.store.load().ok();
+        let rec = st.as_ref().and_then(|s| s.panes.get(&pane.id));
+        let recorded = rec.and_then(|p| p.session_id.clone());
         let cwd =
             proc_.cwd.clone().or_else(|| live.as_ref().map(|l| l.cwd.clone())).unwrap_or_else(|| PathBuf::from("/"));
+        let interrupted = live.as_ref().and_then(|l| relaunch::busy(l.status.as_deref()));
         let session_id = live.map(|l| l.session_id).or(recorded).filter(|s| claude::is_session_id(s));
-        Some(SavedPane { pane: pane.id.clone(), cwd, account, session_id, claude_pid: Some(proc_.pid), plain })
+        let (args, args_problem) = self.own_args(&proc_, rec);
+        Some(SavedPane {
+            pane: pane.id.clone(),
+            cwd,
+            account,
+            session_id,
+            claude_pid: Some(proc_.pid),
+            plain,
+            args,
+            args_problem,
+            interrupted,
+        })
+    }
+
+    /// The arguments a claude process carries to its relaunch (see [`pane_args::carried`]), or
+    /// why none: then the ones its pane was last relaunched with, if any.
+    fn own_args(&self, p: &procs::ClaudeProc, rec: Option<&PaneRecord>) -> (Option<Vec<String>>, Option<String>) {
+        let parsed = match procs::claude_args_of(&p.argv, &self.cfg.claude_command) {
+            Some(words) => pane_args::carried(words, &self.cfg.claude_args).map_err(|e| e.0),
+            None => Err(format!("the command line of pid {} does not show where claude's arguments begin", p.pid)),
+        };
+        match parsed {
+            Ok(args) => (Some(args), None),
+            Err(why) => match rec.and_then(|r| r.args.clone()) {
+                Some(args) => (Some(args), Some(format!("{why}; using the arguments of its last relaunch"))),
+                None => (None, Some(why)),
+            },
+        }
+    }
+
+    /// Mark each pane whose transcript's last turn failed on the limit (or a lost login) as
+    /// interrupted, unless its registry already said busy.
+    fn mark_failed_turns(&self, panes: &mut [SavedPane]) {
+        let Ok(detector) = Detector::new(&self.cfg.extra_patterns) else { return };
+        let now = jiff::Timestamp::now();
+        for p in panes.iter_mut().filter(|p| p.interrupted.is_none()) {
+            let Some(sid) = &p.session_id else { continue };
+            let home = p
+                .account
+                .as_deref()
+                .and_then(|a| self.cfg.account(a))
+                .map_or_else(|| self.cfg.claude_dir.clone(), |a| a.home.clone());
+            p.interrupted = claude::find_transcript(&home, &p.cwd, sid)
+                .and_then(|t| relaunch::last_turn_failed(&t, &detector, now))
+                .map(|m| format!("its last turn failed: {m}"));
+        }
     }
 
     fn pane_pid(&self, pane: &str) -> Option<u32> {
@@ -241,17 +300,17 @@ impl TmuxFleet<'_> {
         )
     }
 
-    /// Once the relaunched claude takes input on `to`, type the resume prompt and confirm it.
-    /// A relaunch is only done when claude is up: a pane stopped at a dialog is a failure even
-    /// with no prompt to type.
-    fn prompt_when_ready(&self, pane: &str, to: &Account) -> Result<()> {
+    /// Once the relaunched claude takes input on `to`, type the resume prompt (when `prompt`)
+    /// and confirm it. A relaunch is only done when claude is up: a pane stopped at a dialog is
+    /// a failure even with no prompt to type.
+    fn prompt_when_ready(&self, pane: &str, to: &Account, prompt: bool) -> Result<Relaunched> {
         let ready = self.wait_ready(pane, &to.home)?;
-        let text = &self.cfg.swap.resume_prompt;
-        if text.is_empty() {
-            return Ok(());
+        if !prompt {
+            return Ok(Relaunched::Quiet);
         }
         let transcript = claude::find_transcript(&to.home, &ready.cwd, &ready.session_id);
-        self.submit_prompt(pane, text, transcript.as_deref())
+        self.submit_prompt(pane, &self.cfg.swap.resume_prompt, transcript.as_deref())?;
+        Ok(Relaunched::Prompted)
     }
 
     /// Wait until the claude in `pane` has registered its session under `home` and its prompt box
@@ -308,7 +367,8 @@ impl TmuxFleet<'_> {
 
     /// Start claude in a fresh session's shell (named sessions, the pool).
     fn start_in(&self, target: &str, cwd: &Path, to: &Account, resume: bool) -> Result<()> {
-        let line = relaunch_line(self.cfg, cwd, to, if resume { Start::Continue } else { Start::Fresh });
+        let start = if resume { Start::Continue } else { Start::Fresh };
+        let line = relaunch_line(self.cfg, cwd, to, &self.cfg.claude_args, start);
         self.tmux.send_literal(target, &line)?;
         self.tmux.send_keys(target, &["C-m"])
     }
@@ -321,7 +381,10 @@ impl TmuxFleet<'_> {
 impl Fleet for TmuxFleet<'_> {
     fn discover(&self) -> Result<Vec<SavedPane>> {
         let panes = self.tmux.list_panes()?;
-        Ok(panes.iter().filter(|p| !p.dead && !self.in_pool(&p.session)).filter_map(|p| self.saved_pane(p)).collect())
+        let mut saved: Vec<SavedPane> =
+            panes.iter().filter(|p| !p.dead && !self.in_pool(&p.session)).filter_map(|p| self.saved_pane(p)).collect();
+        self.mark_failed_turns(&mut saved);
+        Ok(saved)
     }
 
     fn point_new_panes(&self, home: &Path) -> Result<()> {
@@ -343,8 +406,8 @@ impl Fleet for TmuxFleet<'_> {
                 }
             }
         }
-        let bypass = self.cfg.claude_args.iter().any(|a| a == "--dangerously-skip-permissions");
         for pane in panes {
+            let bypass = pane_args::skips_permissions(&launch_args(self.cfg, pane));
             // Consent follows the conversation: without it the new account would stop at a
             // dialog whose preselected answer exits (trust shows even with
             // --dangerously-skip-permissions). Trust is wherever this pane's claude kept it: its
@@ -378,7 +441,9 @@ impl Fleet for TmuxFleet<'_> {
         problems
     }
 
-    fn relaunch(&self, pane: &SavedPane, to: &Account) -> Result<()> {
+    fn relaunch(&self, pane: &SavedPane, to: &Account) -> Result<Relaunched> {
+        // Decided from what the pane was doing before its claude was stopped (saved with it).
+        let prompt = self.cfg.swap.prompts(pane.interrupted.as_deref());
         let pane_pid = self.pane_pid(&pane.pane).with_context(|| format!("pane {} is gone", pane.pane))?;
         if let Some(p) = self.claude_in(pane_pid, &pane.pane) {
             if self.config_dir_of(&p) == to.home {
@@ -386,14 +451,15 @@ impl Fleet for TmuxFleet<'_> {
                 // the resume prompt may not have been typed yet. Its transcript tells: a session
                 // whose last typed prompt is ours has it already (never type it twice).
                 let text = &self.cfg.swap.resume_prompt;
-                let typed = claude::read_live_session(&to.home, p.pid)
-                    .and_then(|l| claude::find_transcript(&to.home, &l.cwd, &l.session_id))
-                    .and_then(|t| claude::last_typed_prompt(&t))
-                    .is_some_and(|last| !text.is_empty() && last.trim() == text.trim());
+                let typed = prompt
+                    && claude::read_live_session(&to.home, p.pid)
+                        .and_then(|l| claude::find_transcript(&to.home, &l.cwd, &l.session_id))
+                        .and_then(|t| claude::last_typed_prompt(&t))
+                        .is_some_and(|last| last.trim() == text.trim());
                 if typed {
-                    return Ok(());
+                    return Ok(Relaunched::Prompted);
                 }
-                return self.prompt_when_ready(&pane.pane, to);
+                return self.prompt_when_ready(&pane.pane, to, prompt);
             }
             self.stop_claude(&pane.pane, p.pid)?;
         }
@@ -412,19 +478,17 @@ impl Fleet for TmuxFleet<'_> {
             Some(id) => Start::Resume(id),
             None => Start::Continue,
         };
-        let line = relaunch_line(self.cfg, &pane.cwd, to, start);
+        let line = relaunch_line(self.cfg, &pane.cwd, to, &launch_args(self.cfg, pane), start);
         // C-u clears anything half-typed at the prompt; then the line; Enter separately.
         self.tmux.send_keys(&pane.pane, &["C-u"])?;
         self.tmux.send_literal(&pane.pane, &line)?;
         self.tmux.send_keys(&pane.pane, &["C-m"])?;
-        if unsaid {
-            return self.wait_ready(&pane.pane, &to.home).map(|_| ());
-        }
-        self.prompt_when_ready(&pane.pane, to)
+        self.prompt_when_ready(&pane.pane, to, prompt && !unsaid)
     }
 
     fn nudge(&self, pane: &SavedPane) -> Result<()> {
-        if self.cfg.swap.resume_prompt.is_empty() {
+        // An idle pane waits for its user: nothing was cut short there.
+        if !self.cfg.swap.prompts(pane.interrupted.as_deref()) {
             return Ok(());
         }
         let screen = self.tmux.capture(&pane.pane, 0)?;
@@ -442,6 +506,10 @@ impl Fleet for TmuxFleet<'_> {
             _ => None,
         };
         self.submit_prompt(&pane.pane, &self.cfg.swap.resume_prompt, transcript.as_deref())
+    }
+
+    fn notify(&self, events: &dyn Sink, message: &str) {
+        crate::notify::send(self.cfg, self.tmux, events, message);
     }
 
     fn maintain_sessions(&self, to: &Account) -> Vec<String> {

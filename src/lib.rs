@@ -26,6 +26,7 @@ pub mod paths;
 pub mod plugin;
 pub mod procs;
 pub mod progress;
+pub mod relaunch;
 pub mod state;
 pub mod status;
 pub mod supervise;

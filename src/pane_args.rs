@@ -404,6 +404,15 @@ pub fn merged(pane: &[String], config_args: &[String]) -> Vec<String> {
     out
 }
 
+/// What a pane's claude is started with: its `own` arguments merged with the config's (see
+/// [`merged`]), or the config's alone when its own are not known.
+pub fn launch(own: Option<&[String]>, config_args: &[String]) -> Vec<String> {
+    match own {
+        Some(own) => merged(own, config_args),
+        None => config_args.to_vec(),
+    }
+}
+
 /// Whether `args` turn permission checks off (then the target account must have accepted the
 /// Bypass Permissions dialog, or claude stops at it).
 pub fn skips_permissions(args: &[String]) -> bool {

@@ -66,6 +66,46 @@ pub struct SavedPane {
     /// trust lives in `$HOME/.claude.json`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub plain: bool,
+    /// Its claude's own arguments, minus session selection and a prompt (`crate::pane_args`):
+    /// what it is relaunched with. `None`: not known, the global `claude_args` are used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<String>>,
+    /// Why `args` is `None` although its claude runs (said in an event at the relaunch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args_problem: Option<String>,
+    /// It was mid-turn when the swap began, and why (`busy`, or the limit message its last turn
+    /// failed on): such a pane gets the resume prompt (`resume_prompt_when`). `None`: idle.
+    /// Decided before its claude is stopped, and saved with the swap, so a relaunch finished
+    /// by a restarted daemon decides the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
+}
+
+impl SavedPane {
+    /// A pane with nothing known but where it is.
+    pub fn new(pane: &str, cwd: PathBuf, account: Option<String>, session_id: Option<String>) -> SavedPane {
+        SavedPane {
+            pane: pane.to_string(),
+            cwd,
+            account,
+            session_id,
+            claude_pid: None,
+            plain: false,
+            args: None,
+            args_problem: None,
+            interrupted: None,
+        }
+    }
+}
+
+/// The loop guard stopped relaunching a pane (`[swap] max_resumes` within `resume_window`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LeftAlone {
+    pub at: Timestamp,
+    pub reason: String,
+    /// The claude it was left running: a claude the user starts there by hand ends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claude_pid: Option<u32>,
 }
 
 /// What the daemon knows about a pane (from discovery and hooks).
@@ -90,6 +130,16 @@ pub struct PaneRecord {
     /// and the status line: such a pane is not protected).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unwatched: Option<String>,
+    /// The arguments its claude was last relaunched with (the pane's own, then the config's):
+    /// used when its running claude's argv cannot be read safely.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<String>>,
+    /// When swaps relaunched it, within the last `resume_window` (the loop guard's memory).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resumes: Vec<Timestamp>,
+    /// The loop guard leaves it where it is (shown by `status` and `pane list`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_alone: Option<LeftAlone>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]

@@ -64,6 +64,9 @@ pub struct PaneView {
     /// Runs claude but is not watched, and why: not protected.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unwatched: Option<String>,
+    /// The loop guard stopped relaunching it, and why: it stays on its account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_alone: Option<String>,
 }
 
 /// Whether a daemon watches this tmux server (known to `status`, which looks; the daemon's own
@@ -167,6 +170,7 @@ pub fn build(cfg: &Config, st: &State, pointer: &Pointer, pointer_problem: Optio
                 cwd: p.cwd.as_ref().map(|c| c.display().to_string()),
                 activity: p.activity.clone(),
                 unwatched: p.unwatched.clone(),
+                left_alone: p.left_alone.as_ref().map(|l| l.reason.clone()),
             })
             .collect(),
         pointer_problem,
@@ -221,6 +225,11 @@ impl Status {
     pub fn unwatched(&self) -> usize {
         self.panes.iter().filter(|p| p.unwatched.is_some()).count()
     }
+
+    /// Claude panes the loop guard no longer relaunches.
+    pub fn left_alone(&self) -> usize {
+        self.panes.iter().filter(|p| p.left_alone.is_some()).count()
+    }
 }
 
 /// Colours and words of the status segment; tmux options override them (`@claude-failover-*`).
@@ -266,7 +275,8 @@ impl TmuxStyle {
 /// `claude:main→backup…` (swapping), `claude:waiting 42m` (every account exhausted),
 /// `claude:main ✗exhausted 1h20m paused|cooldown` (blocked and not moved), `claude:DEGRADED`,
 /// `claude:main ✗daemon` (nothing watches), `claude:main?` (the `~/.claude` link is wrong), and the
-/// suffixes ` ⚠2 unwatched` (Claude panes the daemon cannot watch), ` ⚠login:backup` (an account
+/// suffixes ` ⚠2 unwatched` (Claude panes the daemon cannot watch), ` ⚠1 left alone` (a pane the
+/// loop guard stopped relaunching), ` ⚠login:backup` (an account
 /// that needs a login), ` ⏸` (paused). Text from config only (account names are validated to
 /// `[A-Za-z0-9._-]`), so nothing here can inject tmux formats.
 pub fn render_tmux(s: &Status, style: &TmuxStyle, now: Timestamp) -> String {
@@ -294,6 +304,10 @@ pub fn render_tmux(s: &Status, style: &TmuxStyle, now: Timestamp) -> String {
     let unwatched = s.unwatched();
     if unwatched > 0 {
         tail += &format!("#[{}] ⚠{unwatched} unwatched", style.warn);
+    }
+    let left = s.left_alone();
+    if left > 0 {
+        tail += &format!("#[{}] ⚠{left} left alone", style.warn);
     }
     let logins: Vec<&str> = s.accounts.iter().filter(|a| a.cannot_log_in()).map(|a| a.name.as_str()).collect();
     if !logins.is_empty() {
@@ -415,6 +429,9 @@ pub fn render_human(
             if let Some(why) = &p.unwatched {
                 let _ = writeln!(o, "        NOT WATCHED: {why}");
             }
+            if let Some(why) = &p.left_alone {
+                let _ = writeln!(o, "        LEFT ALONE: {why}");
+            }
         }
     }
     o
@@ -480,6 +497,18 @@ mod tests {
         assert_eq!(
             seg(&st, None),
             format!("#[fg=green]claude:main#[fg=red,bold] ⚠1 unwatched#[fg=red,bold] ⚠login:backup{end}")
+        );
+        // A pane the loop guard stopped relaunching.
+        st.panes.entry("%4".into()).or_default().left_alone = Some(crate::state::LeftAlone {
+            at: t("2026-11-30T12:00:00Z"),
+            reason: "relaunched 3 times in the last 30 min".into(),
+            claude_pid: None,
+        });
+        assert_eq!(
+            seg(&st, None),
+            format!(
+                "#[fg=green]claude:main#[fg=red,bold] ⚠1 unwatched#[fg=red,bold] ⚠1 left alone#[fg=red,bold] ⚠login:backup{end}"
+            )
         );
     }
 

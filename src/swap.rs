@@ -21,7 +21,8 @@ use crate::events::Sink;
 use crate::faults::Faults;
 use crate::links::{self, Pointer};
 use crate::login::{self, Login};
-use crate::state::{Degraded, Phase, Return, SavedPane, State, Store, SwapInProgress, SwapRecord, Waiting};
+use crate::relaunch::{self, Verdict};
+use crate::state::{Degraded, LeftAlone, Phase, Return, SavedPane, State, Store, SwapInProgress, SwapRecord, Waiting};
 
 /// The Claude panes a swap moves. The real one drives tmux; tests use a fake.
 pub trait Fleet: Sync {
@@ -33,13 +34,26 @@ pub trait Fleet: Sync {
     /// All at once and first, because a claude that starts rewrites that file from memory and
     /// would erase trust written for the next pane. Returns problems (non-fatal).
     fn prepare(&self, panes: &[SavedPane], to: &Account) -> Vec<String>;
-    /// Stop claude in the pane and start it again on `to`, resuming its session. Called from
-    /// several threads at once, one pane each.
-    fn relaunch(&self, pane: &SavedPane, to: &Account) -> Result<()>;
+    /// Stop claude in the pane and start it again on `to`, resuming its session with the pane's
+    /// own arguments; type the resume prompt when the pane was mid-turn (`resume_prompt_when`).
+    /// Called from several threads at once, one pane each.
+    fn relaunch(&self, pane: &SavedPane, to: &Account) -> Result<Relaunched>;
     /// The pane stays on its account (its limit has reset): type the resume prompt.
     fn nudge(&self, pane: &SavedPane) -> Result<()>;
     /// Named sessions recreated, the pool renewed. Returns problems, each already non-fatal.
     fn maintain_sessions(&self, to: &Account) -> Vec<String>;
+    /// Tell the user (`[notify]`); a failure is an event.
+    fn notify(&self, _events: &dyn Sink, _message: &str) {}
+}
+
+/// How a relaunched pane was left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relaunched {
+    /// Its claude is back and took the resume prompt.
+    Prompted,
+    /// Its claude is back; nothing was typed (it was idle, `resume_prompt_when = "never"`, or a
+    /// session with nothing to continue).
+    Quiet,
 }
 
 /// No panes at all: `swap` with no tmux server, and unit tests of the file-level machine.
@@ -55,8 +69,8 @@ impl Fleet for NoPanes {
     fn point_new_panes(&self, _: &Path) -> Result<()> {
         Ok(())
     }
-    fn relaunch(&self, _: &SavedPane, _: &Account) -> Result<()> {
-        Ok(())
+    fn relaunch(&self, _: &SavedPane, _: &Account) -> Result<Relaunched> {
+        Ok(Relaunched::Quiet)
     }
     fn nudge(&self, _: &SavedPane) -> Result<()> {
         Ok(())
@@ -557,37 +571,59 @@ impl Engine<'_> {
         if let Err(e) = self.fleet.point_new_panes(&to.home) {
             self.events.emit("warning", &format!("could not set CLAUDE_CONFIG_DIR for new panes: {e:#}"), json!({}));
         }
-        let (relaunched, failed) = self.relaunch_all(from, to, &panes, &[]);
+        let (relaunched, failed, left) = self.relaunch_all(from, to, &panes, &[]);
         for problem in self.fleet.maintain_sessions(to) {
             self.events.emit("warning", &problem, json!({}));
         }
         self.clear_swap()?;
+        let mut tail = String::new();
+        if !failed.is_empty() {
+            tail += &format!(", {} failed", failed.len());
+        }
+        if !left.is_empty() {
+            tail += &format!(", {} left alone", left.len());
+        }
         self.events.emit(
             "swap",
-            &format!("{from} -> {}: {} pane(s) resumed{}", to.name, relaunched.len(), if failed.is_empty() { String::new() } else { format!(", {} failed", failed.len()) }),
-            json!({"from": from, "to": to.name, "relaunched": relaunched, "failed": failed.iter().map(|f| &f.0).collect::<Vec<_>>(), "reason": reason}),
+            &format!("{from} -> {}: {} pane(s) resumed{tail}", to.name, relaunched.len()),
+            json!({"from": from, "to": to.name, "relaunched": relaunched, "failed": failed.iter().map(|f| &f.0).collect::<Vec<_>>(), "left_alone": left, "reason": reason}),
         );
         Ok(Outcome::Swapped { from: from.into(), to: to.name.clone(), relaunched, failed })
     }
 
     /// Relaunch, in parallel, every saved pane that ran on `from` (or on the pointer, which was
-    /// `from`) and is not in `done`. Each pane is recorded as soon as it is typed.
+    /// `from`) and is not in `done`, but those the loop guard leaves alone. Each pane is recorded
+    /// as soon as it is typed. Returns (relaunched, failed with why, left alone).
     fn relaunch_all(
         &self,
         from: &str,
         to: &Account,
         panes: &[SavedPane],
         done: &[String],
-    ) -> (Vec<String>, Vec<(String, String)>) {
-        let todo: Vec<&SavedPane> = panes
-            .iter()
-            .filter(|p| p.account.as_deref().is_none_or(|a| a == from) && !done.contains(&p.pane))
-            .collect();
+    ) -> (Vec<String>, Vec<(String, String)>, Vec<String>) {
+        let candidates =
+            panes.iter().filter(|p| p.account.as_deref().is_none_or(|a| a == from) && !done.contains(&p.pane));
+        let (todo, left) = self.loop_guard(candidates.collect());
+        for p in &todo {
+            if let Some(problem) = &p.args_problem {
+                let with =
+                    if p.args.is_some() { "the arguments of its last relaunch" } else { "claude_args from the config" };
+                self.events.emit(
+                    "args_not_carried",
+                    &format!(
+                        "{}: its claude's own arguments are not carried ({problem}); relaunched with {with}",
+                        p.pane
+                    ),
+                    json!({"pane": p.pane, "problem": problem}),
+                );
+            }
+        }
         let owned: Vec<SavedPane> = todo.iter().map(|p| (*p).clone()).collect();
         for problem in self.fleet.prepare(&owned, to) {
             self.events.emit("warning", &problem, json!({}));
         }
-        let results: Vec<(String, Result<()>)> = std::thread::scope(|scope| {
+        let window = self.cfg.swap.resume_window;
+        let results: Vec<(&SavedPane, Result<Relaunched>)> = std::thread::scope(|scope| {
             let handles: Vec<_> = todo
                 .iter()
                 .map(|p| {
@@ -595,6 +631,7 @@ impl Engine<'_> {
                         let r = self.faults.hit("swap.relaunch").and_then(|()| self.fleet.relaunch(p, to));
                         if r.is_ok() {
                             let now = self.clock.now();
+                            let args = crate::pane_args::launch(p.args.as_deref(), &self.cfg.claude_args);
                             let _ = self.store.update(|s| {
                                 if let Some(sw) = s.swap.as_mut() {
                                     sw.relaunched.push(p.pane.clone());
@@ -602,27 +639,40 @@ impl Engine<'_> {
                                 let rec = s.panes.entry(p.pane.clone()).or_default();
                                 rec.account = Some(to.name.clone());
                                 rec.relaunched_at = Some(now);
+                                rec.args = Some(args);
+                                rec.resumes = relaunch::recent(&rec.resumes, now, window);
+                                rec.resumes.push(now);
+                                rec.left_alone = None;
                                 Ok(())
                             });
                         }
-                        (p.pane.clone(), r)
+                        (*p, r)
                     })
                 })
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| (String::new(), Err(anyhow::anyhow!("relaunch thread panicked")))))
+                .zip(&todo)
+                .map(|(h, p)| h.join().unwrap_or_else(|_| (*p, Err(anyhow::anyhow!("relaunch thread panicked")))))
                 .collect()
         });
         let mut ok = Vec::new();
         let mut failed = Vec::new();
-        for (pane, r) in results {
+        for (p, r) in results {
+            let pane = p.pane.clone();
             match r {
-                Ok(()) => {
+                Ok(how) => {
+                    let prompted = how == Relaunched::Prompted;
+                    let what = match (&p.interrupted, prompted) {
+                        (Some(why), true) => format!("resume prompt typed (it was mid-turn: {why})"),
+                        (None, true) => "resume prompt typed (resume_prompt_when = \"always\")".to_string(),
+                        (None, false) => "no prompt typed (it was idle)".to_string(),
+                        (Some(_), false) => "no prompt typed".to_string(),
+                    };
                     self.events.emit(
                         "relaunched",
-                        &format!("{pane} resumed on {}", to.name),
-                        json!({"pane": pane, "account": to.name}),
+                        &format!("{pane} resumed on {}; {what}", to.name),
+                        json!({"pane": pane, "account": to.name, "prompted": prompted, "interrupted": p.interrupted}),
                     );
                     ok.push(pane);
                 }
@@ -636,7 +686,53 @@ impl Engine<'_> {
                 }
             }
         }
-        (ok, failed)
+        (ok, failed, left)
+    }
+
+    /// Split `panes` into those to relaunch and those the loop guard leaves alone (recorded,
+    /// said in an event, and told to the user the first time).
+    fn loop_guard<'p>(&self, panes: Vec<&'p SavedPane>) -> (Vec<&'p SavedPane>, Vec<String>) {
+        let now = self.clock.now();
+        let st = self.store.load().unwrap_or_default();
+        let mut todo = Vec::new();
+        let mut left = Vec::new();
+        for p in panes {
+            match relaunch::guard(&self.cfg.swap, st.panes.get(&p.pane), p, now) {
+                Verdict::Relaunch { fresh } => {
+                    if fresh {
+                        // The user started another claude there: its count starts over.
+                        let _ = self.store.update(|s| {
+                            if let Some(r) = s.panes.get_mut(&p.pane) {
+                                r.resumes.clear();
+                                r.left_alone = None;
+                            }
+                            Ok(())
+                        });
+                    }
+                    todo.push(p);
+                }
+                Verdict::LeaveAlone { reason, again } => {
+                    let account = p.account.clone().unwrap_or_else(|| "its account".into());
+                    let msg = format!("{} left on {account}: {reason}", p.pane);
+                    if !again {
+                        let _ = self.store.update(|s| {
+                            let r = s.panes.entry(p.pane.clone()).or_default();
+                            r.left_alone =
+                                Some(LeftAlone { at: now, reason: reason.clone(), claude_pid: p.claude_pid });
+                            Ok(())
+                        });
+                        self.fleet.notify(self.events, &msg);
+                    }
+                    self.events.emit(
+                        "left_alone",
+                        &msg,
+                        json!({"pane": p.pane, "account": p.account, "reason": reason}),
+                    );
+                    left.push(p.pane.clone());
+                }
+            }
+        }
+        (todo, left)
     }
 
     fn set_phase(&self, from: &str, to: &str, phase: Phase, reason: &str, panes: Vec<SavedPane>) -> Result<()> {
@@ -744,7 +840,7 @@ impl Engine<'_> {
                 if links::read_pointer(self.cfg) != Pointer::Account(to.name.clone()) {
                     links::flip_pointer(&self.cfg.claude_dir, &to.home)?;
                 }
-                let (relaunched, failed) = self.relaunch_all(&sw.from, &to, &sw.panes, &sw.relaunched);
+                let (relaunched, failed, _) = self.relaunch_all(&sw.from, &to, &sw.panes, &sw.relaunched);
                 for problem in self.fleet.maintain_sessions(&to) {
                     self.events.emit("warning", &problem, json!({}));
                 }

@@ -14,12 +14,19 @@ struct FakeFleet {
     panes: Vec<SavedPane>,
     relaunched: Mutex<Vec<(String, String)>>,
     nudged: Mutex<Vec<String>>,
+    notified: Mutex<Vec<String>>,
     fail: Vec<String>,
 }
 
 impl FakeFleet {
     fn new(panes: Vec<SavedPane>) -> Self {
-        FakeFleet { panes, relaunched: Mutex::default(), nudged: Mutex::default(), fail: Vec::new() }
+        FakeFleet {
+            panes,
+            relaunched: Mutex::default(),
+            nudged: Mutex::default(),
+            notified: Mutex::default(),
+            fail: Vec::new(),
+        }
     }
     fn relaunched(&self) -> Vec<(String, String)> {
         let mut v = self.relaunched.lock().unwrap().clone();
@@ -38,12 +45,12 @@ impl Fleet for FakeFleet {
     fn point_new_panes(&self, _: &Path) -> Result<()> {
         Ok(())
     }
-    fn relaunch(&self, pane: &SavedPane, to: &Account) -> Result<()> {
+    fn relaunch(&self, pane: &SavedPane, to: &Account) -> Result<Relaunched> {
         if self.fail.contains(&pane.pane) {
             anyhow::bail!("pane is stuck");
         }
         self.relaunched.lock().unwrap().push((pane.pane.clone(), to.name.clone()));
-        Ok(())
+        Ok(if pane.interrupted.is_some() { Relaunched::Prompted } else { Relaunched::Quiet })
     }
     fn nudge(&self, pane: &SavedPane) -> Result<()> {
         self.nudged.lock().unwrap().push(pane.pane.clone());
@@ -51,6 +58,9 @@ impl Fleet for FakeFleet {
     }
     fn maintain_sessions(&self, _: &Account) -> Vec<String> {
         Vec::new()
+    }
+    fn notify(&self, _: &dyn crate::events::Sink, message: &str) {
+        self.notified.lock().unwrap().push(message.to_string());
     }
 }
 
@@ -127,14 +137,7 @@ fn log_in(home: &Path) {
 }
 
 fn pane(id: &str, account: &str) -> SavedPane {
-    SavedPane {
-        pane: id.into(),
-        cwd: PathBuf::from("/p"),
-        account: Some(account.into()),
-        session_id: None,
-        claude_pid: None,
-        plain: false,
-    }
+    SavedPane::new(id, PathBuf::from("/p"), Some(account.into()), None)
 }
 
 #[test]
@@ -602,6 +605,7 @@ fn relaunch_line_quotes_everything_and_validates_the_id() {
         &cfg,
         Path::new("/src/it's here"),
         &cfg.accounts[0],
+        &cfg.claude_args,
         crate::fleet::Start::Resume(id),
     );
     assert_eq!(
@@ -614,11 +618,123 @@ fn relaunch_line_quotes_everything_and_validates_the_id() {
         &cfg,
         Path::new("/p"),
         &cfg.accounts[1],
+        &cfg.claude_args,
         crate::fleet::Start::Resume("$(touch /tmp/pwned)"),
     );
     assert!(line.ends_with("'x y' --continue") && !line.contains("pwned"), "{line}");
-    let line = crate::fleet::relaunch_line(&cfg, Path::new("/p"), &cfg.accounts[1], crate::fleet::Start::Fresh);
+    let line = crate::fleet::relaunch_line(
+        &cfg,
+        Path::new("/p"),
+        &cfg.accounts[1],
+        &cfg.claude_args,
+        crate::fleet::Start::Fresh,
+    );
     assert!(line.ends_with("--model 'x y'"), "{line}");
+    // A pane's own arguments, each quoted, its --model winning over the config's.
+    let mut p = pane("%1", "a");
+    p.args = Some(
+        ["--model", "sonnet", "--add-dir", "/x", "/y z", "--append-system-prompt", "it's $(rm -rf ~); `x`"]
+            .map(String::from)
+            .to_vec(),
+    );
+    let line = crate::fleet::relaunch_line(
+        &cfg,
+        Path::new("/p"),
+        &cfg.accounts[1],
+        &crate::fleet::launch_args(&cfg, &p),
+        crate::fleet::Start::Resume(id),
+    );
+    assert_eq!(
+        line,
+        format!(
+            "cd /p && CLAUDE_CONFIG_DIR=/h/b claude --model sonnet --add-dir /x '/y z' --append-system-prompt 'it'\\''s $(rm -rf ~); `x`' --dangerously-skip-permissions --resume {id}"
+        )
+    );
+}
+
+#[test]
+fn the_relaunch_records_each_panes_arguments_and_whether_it_was_mid_turn() {
+    let w = world(2);
+    let mut busy = pane("%1", "a0");
+    busy.interrupted = Some("busy".into());
+    busy.args = Some(vec!["--model".into(), "sonnet".into()]);
+    let mut odd = pane("%2", "a0");
+    odd.args_problem = Some("--frob is not an option this version knows".into());
+    let fleet = FakeFleet::new(vec![busy, odd]);
+    w.engine(&fleet).run(w.limit("a0", 60)).unwrap();
+    let st = w.store.load().unwrap();
+    assert_eq!(st.panes["%1"].args, Some(vec!["--model".to_string(), "sonnet".to_string()]));
+    assert_eq!(st.panes["%2"].args, Some(vec![]), "claude_args (none here) for the pane whose own are unknown");
+    assert_eq!(st.panes["%1"].resumes, vec![w.now()]);
+    let events = w.events.0.lock().unwrap().clone();
+    let relaunched: Vec<&(String, String, serde_json::Value)> = events.iter().filter(|e| e.0 == "relaunched").collect();
+    let of = |p: &str| relaunched.iter().find(|e| e.2["pane"] == p).unwrap();
+    assert_eq!(of("%1").2["prompted"], true);
+    assert!(of("%1").1.contains("mid-turn: busy"), "{}", of("%1").1);
+    assert_eq!(of("%2").2["prompted"], false);
+    assert!(of("%2").1.contains("idle"), "{}", of("%2").1);
+    let fallback = events.iter().find(|e| e.0 == "args_not_carried").expect("the fallback is said");
+    assert!(fallback.1.contains("%2") && fallback.1.contains("claude_args"), "{}", fallback.1);
+}
+
+#[test]
+fn a_pane_relaunched_too_often_is_left_alone_then_taken_up_again() {
+    let w = world(2);
+    // Swap away from the active account with the pane on it (`pid`: its claude).
+    let swap = |pid: u32| {
+        let active = w.engine(&NoPanes).current(&w.store.load().unwrap());
+        let mut p = pane("%1", &active);
+        p.claude_pid = Some(pid);
+        let fleet = FakeFleet::new(vec![p]);
+        w.engine(&fleet).run(Trigger::Manual { to: None }).unwrap();
+        fleet
+    };
+    // Three swaps back and forth within the window: each relaunches the pane.
+    for i in 0..3 {
+        assert_eq!(swap(100).relaunched().len(), 1, "swap {i}");
+        w.clock.set(w.later(5));
+    }
+    // The fourth within 30 minutes: left where it is, recorded, said, told to the user.
+    let fleet = swap(100);
+    assert!(fleet.relaunched().is_empty());
+    let st = w.store.load().unwrap();
+    let left = st.panes["%1"].left_alone.clone().expect("recorded");
+    assert!(left.reason.contains("3 times in the last 30 min"), "{}", left.reason);
+    assert_eq!(fleet.notified.lock().unwrap().len(), 1);
+    let last_swap = w.events.0.lock().unwrap().iter().rev().find(|e| e.0 == "swap").cloned().unwrap();
+    assert!(last_swap.1.contains("1 left alone"), "{}", last_swap.1);
+    // Still within the window: left alone again, said again, not told twice.
+    w.clock.set(w.later(1));
+    let fleet = swap(100);
+    assert!(fleet.relaunched().is_empty());
+    assert!(fleet.notified.lock().unwrap().is_empty());
+    assert_eq!(w.events.kinds().iter().filter(|k| *k == "left_alone").count(), 2);
+    // The user starts another claude there: taken up again, its count starts over.
+    assert_eq!(swap(200).relaunched().len(), 1);
+    let st = w.store.load().unwrap();
+    assert_eq!(st.panes["%1"].left_alone, None);
+    assert_eq!(st.panes["%1"].resumes.len(), 1);
+    // Or the window moves past the relaunches.
+    let mut rec = st.panes["%1"].clone();
+    rec.resumes = vec![w.later(-29), w.later(-28), w.later(-27)];
+    w.edit(|s| {
+        s.panes.insert("%1".into(), rec);
+    });
+    assert!(swap(200).relaunched().is_empty());
+    w.clock.set(w.later(4));
+    assert_eq!(swap(200).relaunched().len(), 1);
+}
+
+#[test]
+fn max_resumes_zero_never_leaves_a_pane_alone() {
+    let mut w = world(2);
+    w.cfg.swap.max_resumes = 0;
+    for i in 0..6 {
+        let account = if i % 2 == 0 { "a0" } else { "a1" };
+        let fleet = FakeFleet::new(vec![pane("%1", account)]);
+        w.engine(&fleet).run(Trigger::Manual { to: None }).unwrap();
+        assert_eq!(fleet.relaunched().len(), 1, "swap {i}");
+    }
 }
 
 #[test]

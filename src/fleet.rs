@@ -119,6 +119,14 @@ pub fn relaunch_line(cfg: &Config, cwd: &Path, to: &Account, args: &[String], st
     parts.join(" ")
 }
 
+/// Why session `sid` counts as interrupted when its transcript (under `home`) ends with a turn
+/// that failed on the limit or a lost login.
+fn failed_turn(detector: &Detector, home: &Path, cwd: &Path, sid: &str) -> Option<String> {
+    claude::find_transcript(home, cwd, sid)
+        .and_then(|t| relaunch::last_turn_failed(&t, detector, jiff::Timestamp::now()))
+        .map(|m| format!("its last turn failed: {m}"))
+}
+
 /// What a pane's claude is relaunched with: its own arguments, then each config `claude_args`
 /// option it lacks; only the config's when its own are not known.
 pub fn launch_args(cfg: &Config, pane: &SavedPane) -> Vec<String> {
@@ -212,7 +220,6 @@ impl TmuxFleet<'_> {
     /// interrupted, unless its registry already said busy.
     fn mark_failed_turns(&self, panes: &mut [SavedPane]) {
         let Ok(detector) = Detector::new(&self.cfg.extra_patterns) else { return };
-        let now = jiff::Timestamp::now();
         for p in panes.iter_mut().filter(|p| p.interrupted.is_none()) {
             let Some(sid) = &p.session_id else { continue };
             let home = p
@@ -220,9 +227,7 @@ impl TmuxFleet<'_> {
                 .as_deref()
                 .and_then(|a| self.cfg.account(a))
                 .map_or_else(|| self.cfg.claude_dir.clone(), |a| a.home.clone());
-            p.interrupted = claude::find_transcript(&home, &p.cwd, sid)
-                .and_then(|t| relaunch::last_turn_failed(&t, &detector, now))
-                .map(|m| format!("its last turn failed: {m}"));
+            p.interrupted = failed_turn(&detector, &home, &p.cwd, sid);
         }
     }
 
@@ -469,6 +474,15 @@ impl Fleet for TmuxFleet<'_> {
             None => self.tmux.capture(&pane.pane, 50).ok().and_then(|screen| claude::parse_resume_hint(&screen)),
         };
         let session = pane.session_id.as_deref().or(hinted.as_deref());
+        // With no id known before it stopped, its transcript could not be read then; it can be
+        // now (a stopped claude adds no turn to it).
+        let prompt = match (&pane.interrupted, &hinted) {
+            (None, Some(id)) if !prompt => Detector::new(&self.cfg.extra_patterns)
+                .ok()
+                .and_then(|d| failed_turn(&d, &to.home, &pane.cwd, id))
+                .is_some_and(|why| self.cfg.swap.prompts(Some(&why))),
+            _ => prompt,
+        };
         // A claude that never took a prompt has no transcript: `--resume` would find no
         // conversation, and `--continue` would pick another pane's. It starts afresh, with
         // nothing to continue.

@@ -665,7 +665,7 @@ impl Engine<'_> {
                     let prompted = how == Relaunched::Prompted;
                     let what = match (&p.interrupted, prompted) {
                         (Some(why), true) => format!("resume prompt typed (it was mid-turn: {why})"),
-                        (None, true) => "resume prompt typed (resume_prompt_when = \"always\")".to_string(),
+                        (None, true) => "resume prompt typed".to_string(),
                         (None, false) => "no prompt typed (it was idle)".to_string(),
                         (Some(_), false) => "no prompt typed".to_string(),
                     };

@@ -56,18 +56,25 @@ impl Crash {
     }
 
     /// Every session ends resumed on backup, once, with its transcript; state and pointer agree.
+    /// The first pane's turn failed on the limit: it gets "continue"; the other was idle and
+    /// gets nothing typed, whoever finished the swap.
     fn check(&self) {
         let w = &self.w;
         // main is still exhausted: recovered either by finishing the swap or by rolling back and
-        // swapping again. Either way every session ends resumed on backup with "continue".
-        for sid in &self.sessions {
+        // swapping again. Either way every session ends resumed on backup.
+        for (i, sid) in self.sessions.iter().enumerate() {
+            let done = |e: &serde_json::Value| {
+                if i == 0 {
+                    e["event"] == "prompt" && e["session_id"] == sid.as_str() && e["text"] == "continue"
+                } else {
+                    e["event"] == "ready"
+                        && e["session_id"] == sid.as_str()
+                        && e["transcript"].as_str().is_some_and(|t| t.starts_with(w.home("backup").to_str().unwrap()))
+                }
+            };
             // The recovery's own worst case is 3 s + 3 s + 20 s (SIGTERM, keys, readiness).
             let end = std::time::Instant::now() + Duration::from_secs(60);
-            while !w
-                .fake_events()
-                .iter()
-                .any(|e| e["event"] == "prompt" && e["session_id"] == sid.as_str() && e["text"] == "continue")
-            {
+            while !w.fake_events().iter().any(done) {
                 if std::time::Instant::now() > end {
                     let fe: Vec<String> = w
                         .fake_events()
@@ -79,6 +86,12 @@ impl Crash {
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
+            let continues = w
+                .fake_events()
+                .iter()
+                .filter(|e| e["event"] == "prompt" && e["session_id"] == sid.as_str() && e["text"] == "continue")
+                .count();
+            assert_eq!(continues, usize::from(i == 0), "{sid}: continue typed once, and only where a turn failed");
             let launches: Vec<_> = w
                 .fake_events()
                 .into_iter()

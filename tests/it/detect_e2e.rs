@@ -21,7 +21,8 @@ fn limit_in_one_pane_moves_every_claude_pane_with_its_own_session() {
     w.type_line(&p1, "!fake limit");
     let swap = w.wait_daemon_event("swap", |e| e["event"] == "swap");
     assert_eq!((swap["from"].as_str(), swap["to"].as_str()), (Some("main"), Some("backup")));
-    // each pane: its own conversation resumed on backup, then "continue" typed
+    // each pane: its own conversation resumed on backup; "continue" typed only into the one
+    // whose turn the limit cut short (p2 was idle: it comes back silently)
     for (pane, sid, dir) in [(&p1, &s1, &app), (&p2, &s2, &api)] {
         let l = w.wait_event("relaunch on backup", |e| {
             e["event"] == "launch" && e["session_id"] == sid.as_str() && e["resumed"] == true
@@ -29,10 +30,17 @@ fn limit_in_one_pane_moves_every_claude_pane_with_its_own_session() {
         assert_eq!(l["config_dir"], w.home("backup").to_str().unwrap(), "{pane}");
         assert_eq!(l["cwd"], dir.to_str().unwrap());
         assert_eq!((l["argv"][1].as_str(), l["argv"][2].as_str()), (Some("--resume"), Some(sid.as_str())));
-        w.wait_event("continue delivered", |e| {
-            e["event"] == "prompt" && e["session_id"] == sid.as_str() && e["text"] == "continue"
-        });
     }
+    w.wait_event("continue delivered", |e| {
+        e["event"] == "prompt" && e["session_id"] == s1.as_str() && e["text"] == "continue"
+    });
+    w.wait_daemon_event("p2 back, idle", |e| e["event"] == "relaunched" && e["pane"] == p2.as_str());
+    assert!(
+        !w.fake_events()
+            .iter()
+            .any(|e| e["event"] == "prompt" && e["session_id"] == s2.as_str() && e["text"] == "continue"),
+        "nothing typed into the idle pane"
+    );
     assert!(
         !w.fake_events().iter().any(|e| e["event"] == "trust_dialog" || e["event"] == "resume_failed"),
         "no trust dialog, no failed resume"

@@ -60,9 +60,12 @@ fn the_readme_pictures_come_from_a_real_screen() {
     save("status-line", &format!("{}\n", before.lines().last().unwrap_or_default()));
     w.type_line(&p1, "!fake limit");
     w.wait_daemon_event("swap", |e| e["event"] == "swap");
+    // Both back on backup; "continue" answered in the left one only (the right one was idle).
     wait_for("the resumed panes and the segment", Duration::from_secs(15), || {
         let s = w.client_screen();
-        s.contains("claude:backup ↩") && s.matches("continue").count() >= 2
+        s.contains("claude:backup ↩")
+            && s.contains("ok: continue")
+            && w.daemon_events().iter().filter(|e| e["event"] == "relaunched").count() == 2
     });
     let after = picture(&w);
     assert!(after.contains("claude:backup ↩"), "{after}");

@@ -159,9 +159,13 @@ fn detection(size: &Size, out: &mut BTreeMap<&'static str, Value>) {
     out.insert("daemon_busy_cpu_pct", json!(busy));
 }
 
+/// Every pane gets the resume prompt, idle ones too (`always`): the figure is the time to move
+/// and continue every pane, as it was measured before `resume_prompt_when` existed.
+const EVERY_PANE_CONTINUES: &str = "[swap]\nresume_prompt_when = \"always\"\n";
+
 /// Limit in one pane → every pane resumed on the other account with "continue" delivered.
 fn failover(n: usize) -> f64 {
-    let mut w = World::new("");
+    let mut w = World::new(EVERY_PANE_CONTINUES);
     let panes = fleet(&w, n);
     w.start_daemon();
     w.wait_daemon_event("all attached", |e| e["event"] == "attached" && e["pane"] == panes[n - 1].as_str());
@@ -186,7 +190,7 @@ fn failover(n: usize) -> f64 {
 /// The real CLI: `n` panes on main, one hits its 5-hour limit at the mock; from that 429 to the
 /// last pane's `continue` answered on backup (the mock's own clock at both ends).
 fn real_failover(n: usize) -> f64 {
-    let mut r = real_cli::Real::new("");
+    let mut r = real_cli::Real::new(EVERY_PANE_CONTINUES);
     let proj = r.w.project("bench");
     r.w.trust("main", &proj);
     let d = proj.to_str().unwrap();

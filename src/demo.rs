@@ -624,7 +624,7 @@ impl Outcome {
                 if s.failed > 0 { format!(" ({} failed)", s.failed) } else { String::new() }
             ),
         );
-        o += "           (each conversation carries on: same transcript, \"continue\" typed in)\n";
+        o += "           (each conversation carries on: same transcript; \"continue\" typed where the limit cut a turn short)\n";
         if !self.status.is_empty() {
             let back = if self.status.contains('↩') { ", until work's limit resets; then back to work" } else { "" };
             o += &format!("   status  {}: on {}{back}\n", self.status, s.to);

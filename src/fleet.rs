@@ -127,6 +127,17 @@ fn failed_turn(detector: &Detector, home: &Path, cwd: &Path, sid: &str) -> Optio
         .map(|m| format!("its last turn failed: {m}"))
 }
 
+/// `dir` (an `--add-dir` value) as Claude resolves it: against the pane's cwd, symlinks resolved.
+fn resolve_dir(cwd: &Path, dir: &str) -> PathBuf {
+    let p = cwd.join(dir);
+    std::fs::canonicalize(&p).unwrap_or(p)
+}
+
+/// `dir` or the nearest folder above it that one of these `.claude.json` files trusts.
+fn trusted_root(files: &[PathBuf], dir: &Path) -> Option<PathBuf> {
+    dir.ancestors().find(|a| files.iter().any(|f| claude::is_trusted_in(f, a))).map(Path::to_path_buf)
+}
+
 /// What a pane's claude is relaunched with: its own arguments, then each config `claude_args`
 /// option it lacks; only the config's when its own are not known.
 pub fn launch_args(cfg: &Config, pane: &SavedPane) -> Vec<String> {
@@ -203,7 +214,7 @@ impl TmuxFleet<'_> {
     /// The arguments a claude process carries to its relaunch (see [`pane_args::carried`]), or
     /// why none: then the ones its pane was last relaunched with, if any.
     fn own_args(&self, p: &procs::ClaudeProc, rec: Option<&PaneRecord>) -> (Option<Vec<String>>, Option<String>) {
-        let parsed = match procs::claude_args_of(&p.argv, &self.cfg.claude_command) {
+        let parsed = match procs::program_args(&p.argv) {
             Some(words) => pane_args::carried(words, &self.cfg.claude_args).map_err(|e| e.0),
             None => Err(format!("the command line of pid {} does not show where claude's arguments begin", p.pid)),
         };
@@ -308,14 +319,36 @@ impl TmuxFleet<'_> {
     /// Once the relaunched claude takes input on `to`, type the resume prompt (when `prompt`)
     /// and confirm it. A relaunch is only done when claude is up: a pane stopped at a dialog is
     /// a failure even with no prompt to type.
-    fn prompt_when_ready(&self, pane: &str, to: &Account, prompt: bool) -> Result<Relaunched> {
+    fn prompt_when_ready(&self, pane: &str, to: &Account, prompt: bool) -> Result<bool> {
         let ready = self.wait_ready(pane, &to.home)?;
         if !prompt {
-            return Ok(Relaunched::Quiet);
+            return Ok(false);
         }
         let transcript = claude::find_transcript(&to.home, &ready.cwd, &ready.session_id);
         self.submit_prompt(pane, &self.cfg.swap.resume_prompt, transcript.as_deref())?;
-        Ok(Relaunched::Prompted)
+        Ok(true)
+    }
+
+    /// The arguments `pane`'s claude starts with on `to`, and what of them is left out: an
+    /// `--add-dir` folder `to` does not trust (nor any folder above it). Claude 2.1.332 asks
+    /// about such a folder at start ("Adding a new directory", "No, exit" preselected), and a
+    /// "Yes, add it" holds for one process only: a folder the old account trusted lastingly was
+    /// carried by [`Fleet::prepare`]; one allowed for that session only cannot be.
+    fn args_on(&self, pane: &SavedPane, to: &Account) -> (Vec<String>, Vec<String>) {
+        let target = [claude::claude_json_path(&to.home)];
+        let (args, dropped) = pane_args::keep_dirs(&launch_args(self.cfg, pane), |d| {
+            trusted_root(&target, &resolve_dir(&pane.cwd, d)).is_some()
+        });
+        let notes = dropped
+            .into_iter()
+            .map(|d| {
+                format!(
+                    "--add-dir {d} left out: {} has never trusted that folder (it was allowed for that claude's session only), and claude would stop at its \"Adding a new directory\" dialog; add it again with /add-dir",
+                    to.name
+                )
+            })
+            .collect();
+        (args, notes)
     }
 
     /// Wait until the claude in `pane` has registered its session under `home` and its prompt box
@@ -433,6 +466,19 @@ impl Fleet for TmuxFleet<'_> {
             {
                 problems.push(format!("cannot carry the folder trust of {} to {}: {e:#}", pane.cwd.display(), to.name));
             }
+            // The same for each --add-dir folder (a trusted folder covers everything below it).
+            let target = [claude::claude_json_path(&to.home)];
+            for d in pane_args::added_dirs(&launch_args(self.cfg, pane)) {
+                let dir = resolve_dir(&pane.cwd, &d);
+                if trusted_root(&target, &dir).is_some() {
+                    continue;
+                }
+                if let Some(root) = trusted_root(&sources, &dir)
+                    && let Err(e) = claude::set_trusted(&to.home, &root)
+                {
+                    problems.push(format!("cannot carry the folder trust of {} to {}: {e:#}", root.display(), to.name));
+                }
+            }
             // The Bypass Permissions acceptance is per config dir: carried only from an account
             // where the user gave it.
             if bypass
@@ -462,9 +508,10 @@ impl Fleet for TmuxFleet<'_> {
                         .and_then(|t| claude::last_typed_prompt(&t))
                         .is_some_and(|last| last.trim() == text.trim());
                 if typed {
-                    return Ok(Relaunched::Prompted);
+                    return Ok(Relaunched { prompted: true, ..Relaunched::default() });
                 }
-                return self.prompt_when_ready(&pane.pane, to, prompt);
+                let prompted = self.prompt_when_ready(&pane.pane, to, prompt)?;
+                return Ok(Relaunched { prompted, ..Relaunched::default() });
             }
             self.stop_claude(&pane.pane, p.pid)?;
         }
@@ -492,12 +539,14 @@ impl Fleet for TmuxFleet<'_> {
             Some(id) => Start::Resume(id),
             None => Start::Continue,
         };
-        let line = relaunch_line(self.cfg, &pane.cwd, to, &launch_args(self.cfg, pane), start);
+        let (args, left_out) = self.args_on(pane, to);
+        let line = relaunch_line(self.cfg, &pane.cwd, to, &args, start);
         // C-u clears anything half-typed at the prompt; then the line; Enter separately.
         self.tmux.send_keys(&pane.pane, &["C-u"])?;
         self.tmux.send_literal(&pane.pane, &line)?;
         self.tmux.send_keys(&pane.pane, &["C-m"])?;
-        self.prompt_when_ready(&pane.pane, to, prompt && !unsaid)
+        let prompted = self.prompt_when_ready(&pane.pane, to, prompt && !unsaid)?;
+        Ok(Relaunched { prompted, args: Some(args), left_out })
     }
 
     fn nudge(&self, pane: &SavedPane) -> Result<()> {

@@ -413,6 +413,48 @@ pub fn launch(own: Option<&[String]>, config_args: &[String]) -> Vec<String> {
     }
 }
 
+/// The folders `args` give with `--add-dir` (each value, as written).
+pub fn added_dirs(args: &[String]) -> Vec<String> {
+    groups(args, Unknown::Lenient, &[])
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|g| g.key == "add-dir")
+        .flat_map(|g| match g.words[0].split_once('=') {
+            Some((_, v)) => vec![v.to_string()],
+            None => g.words[1..].to_vec(),
+        })
+        .collect()
+}
+
+/// `args` without the `--add-dir` values `keep` refuses (an option left with no value goes
+/// too), and the values left out.
+pub fn keep_dirs(args: &[String], keep: impl Fn(&str) -> bool) -> (Vec<String>, Vec<String>) {
+    let Ok(gs) = groups(args, Unknown::Lenient, &[]) else { return (args.to_vec(), Vec::new()) };
+    let mut out = Vec::new();
+    let mut dropped = Vec::new();
+    for g in gs {
+        if g.key != "add-dir" {
+            out.extend(g.words);
+            continue;
+        }
+        if let Some((_, v)) = g.words[0].split_once('=') {
+            if keep(v) {
+                out.extend(g.words);
+            } else {
+                dropped.push(v.to_string());
+            }
+            continue;
+        }
+        let (kept, gone): (Vec<String>, Vec<String>) = g.words[1..].iter().cloned().partition(|v| keep(v));
+        dropped.extend(gone);
+        if !kept.is_empty() {
+            out.push(g.words[0].clone());
+            out.extend(kept);
+        }
+    }
+    (out, dropped)
+}
+
 /// Whether `args` turn permission checks off (then the target account must have accepted the
 /// Bypass Permissions dialog, or claude stops at it).
 pub fn skips_permissions(args: &[String]) -> bool {
@@ -550,6 +592,18 @@ mod tests {
         let mut argv = once.clone();
         argv.extend(v(&["--resume", "0f8fad5b-d9cb-469f-a165-70867728950e"]));
         assert_eq!(merged(&carried(&argv, &cfg).unwrap(), &cfg), once);
+    }
+
+    #[test]
+    fn added_dirs_are_found_and_filtered_in_any_spelling() {
+        let args = v(&["--add-dir", "/a", "/b", "--model", "x", "--add-dir=/c", "--verbose"]);
+        assert_eq!(added_dirs(&args), v(&["/a", "/b", "/c"]));
+        let (kept, dropped) = keep_dirs(&args, |d| d == "/b");
+        assert_eq!(kept, v(&["--add-dir", "/b", "--model", "x", "--verbose"]));
+        assert_eq!(dropped, v(&["/a", "/c"]));
+        let (kept, dropped) = keep_dirs(&v(&["--add-dir", "/a", "--ide"]), |_| false);
+        assert_eq!((kept, dropped), (v(&["--ide"]), v(&["/a"])));
+        assert_eq!(keep_dirs(&args, |_| true), (args.clone(), vec![]));
     }
 
     #[test]

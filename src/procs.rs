@@ -264,20 +264,14 @@ pub fn looks_like_claude(argv: &[String], command_name: &str) -> bool {
     script_arg(prog, &argv[1..]).is_some_and(|s| basename(s) == name || s.ends_with(CLAUDE_CLI_ENTRY))
 }
 
-/// The arguments claude was started with: its argv after the program, or after the script when
-/// the program is an interpreter (`node …/cli.js --model x`, the python stand-in). `None` when
-/// `argv` does not look like claude ([`looks_like_claude`]): then nothing says where its own
-/// arguments begin (a wrapper script, a claude found only through its registry entry).
-pub fn claude_args_of<'a>(argv: &'a [String], command_name: &str) -> Option<&'a [String]> {
-    if !looks_like_claude(argv, command_name) {
-        return None;
-    }
+/// The arguments a claude process was started with: its argv after the program, or after the
+/// script when the program is an interpreter (`node …/cli.js --model x`, the python stand-in).
+/// The process must be known to be claude (found by [`find_claude`], or through its own registry
+/// entry: then under any name, a link `ai` to the binary say). `None` for an interpreter that
+/// runs no script file (`sh -c …`).
+pub fn program_args(argv: &[String]) -> Option<&[String]> {
     let prog = basename(argv.first()?);
-    let name = match basename(command_name) {
-        "" => DEFAULT_COMMAND,
-        n => n,
-    };
-    if prog == name {
+    if !is_interpreter(prog) {
         return Some(&argv[1..]);
     }
     let script = script_index(prog, &argv[1..])?;
@@ -529,20 +523,18 @@ mod tests {
 
     #[test]
     fn claudes_own_arguments_follow_the_program_or_the_script() {
-        let args = |argv: &[&str], name: &str| claude_args_of(&strings(argv), name).map(<[String]>::to_vec);
-        assert_eq!(args(&["claude", "--model", "x"], "claude"), Some(strings(&["--model", "x"])));
-        assert_eq!(args(&["/b/claude"], "claude"), Some(vec![]));
+        let args = |argv: &[&str]| program_args(&strings(argv)).map(<[String]>::to_vec);
+        assert_eq!(args(&["claude", "--model", "x"]), Some(strings(&["--model", "x"])));
+        assert_eq!(args(&["/b/claude"]), Some(vec![]));
+        assert_eq!(args(&["/home/u/ai", "-c"]), Some(strings(&["-c"])), "a link under another name");
+        assert_eq!(args(&["python3", "-u", "/t/claude", "--resume", "id"]), Some(strings(&["--resume", "id"])));
         assert_eq!(
-            args(&["python3", "-u", "/t/claude", "--resume", "id"], "/t/claude"),
-            Some(strings(&["--resume", "id"]))
-        );
-        assert_eq!(
-            args(&["node", "--no-warnings", "/n/@anthropic-ai/claude-code/cli.js", "-c"], "claude"),
+            args(&["node", "--no-warnings", "/n/@anthropic-ai/claude-code/cli.js", "-c"]),
             Some(strings(&["-c"]))
         );
-        assert_eq!(args(&["sh", "--", "claude", "--verbose"], "claude"), Some(strings(&["--verbose"])));
-        assert_eq!(args(&["my-wrapper", "--model", "x"], "claude"), None);
-        assert_eq!(args(&["sh", "-c", "claude --model x"], "claude"), None);
+        assert_eq!(args(&["sh", "--", "claude", "--verbose"]), Some(strings(&["--verbose"])));
+        assert_eq!(args(&["sh", "-c", "claude --model x"]), None);
+        assert_eq!(args(&[]), None);
     }
 
     #[test]

@@ -47,13 +47,16 @@ pub trait Fleet: Sync {
 }
 
 /// How a relaunched pane was left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Relaunched {
-    /// Its claude is back and took the resume prompt.
-    Prompted,
-    /// Its claude is back; nothing was typed (it was idle, `resume_prompt_when = "never"`, or a
-    /// session with nothing to continue).
-    Quiet,
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Relaunched {
+    /// Its claude is back and took the resume prompt; `false`: nothing was typed (it was idle,
+    /// `resume_prompt_when = "never"`, or a session with nothing to continue).
+    pub prompted: bool,
+    /// The arguments its claude was started with; `None` when none was started (it already ran
+    /// on the target: a relaunch a crash interrupted).
+    pub args: Option<Vec<String>>,
+    /// What of its own arguments was left out, and why (each said in an event).
+    pub left_out: Vec<String>,
 }
 
 /// No panes at all: `swap` with no tmux server, and unit tests of the file-level machine.
@@ -70,7 +73,7 @@ impl Fleet for NoPanes {
         Ok(())
     }
     fn relaunch(&self, _: &SavedPane, _: &Account) -> Result<Relaunched> {
-        Ok(Relaunched::Quiet)
+        Ok(Relaunched::default())
     }
     fn nudge(&self, _: &SavedPane) -> Result<()> {
         Ok(())
@@ -624,32 +627,34 @@ impl Engine<'_> {
         }
         let window = self.cfg.swap.resume_window;
         let results: Vec<(&SavedPane, Result<Relaunched>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = todo
-                .iter()
-                .map(|p| {
-                    scope.spawn(move || {
-                        let r = self.faults.hit("swap.relaunch").and_then(|()| self.fleet.relaunch(p, to));
-                        if r.is_ok() {
-                            let now = self.clock.now();
-                            let args = crate::pane_args::launch(p.args.as_deref(), &self.cfg.claude_args);
-                            let _ = self.store.update(|s| {
-                                if let Some(sw) = s.swap.as_mut() {
-                                    sw.relaunched.push(p.pane.clone());
-                                }
-                                let rec = s.panes.entry(p.pane.clone()).or_default();
-                                rec.account = Some(to.name.clone());
-                                rec.relaunched_at = Some(now);
-                                rec.args = Some(args);
-                                rec.resumes = relaunch::recent(&rec.resumes, now, window);
-                                rec.resumes.push(now);
-                                rec.left_alone = None;
-                                Ok(())
-                            });
-                        }
-                        (*p, r)
+            let handles: Vec<_> =
+                todo.iter()
+                    .map(|p| {
+                        scope.spawn(move || {
+                            let r = self.faults.hit("swap.relaunch").and_then(|()| self.fleet.relaunch(p, to));
+                            if let Ok(how) = &r {
+                                let now = self.clock.now();
+                                let args = how.args.clone().unwrap_or_else(|| {
+                                    crate::pane_args::launch(p.args.as_deref(), &self.cfg.claude_args)
+                                });
+                                let _ = self.store.update(|s| {
+                                    if let Some(sw) = s.swap.as_mut() {
+                                        sw.relaunched.push(p.pane.clone());
+                                    }
+                                    let rec = s.panes.entry(p.pane.clone()).or_default();
+                                    rec.account = Some(to.name.clone());
+                                    rec.relaunched_at = Some(now);
+                                    rec.args = Some(args);
+                                    rec.resumes = relaunch::recent(&rec.resumes, now, window);
+                                    rec.resumes.push(now);
+                                    rec.left_alone = None;
+                                    Ok(())
+                                });
+                            }
+                            (*p, r)
+                        })
                     })
-                })
-                .collect();
+                    .collect();
             handles
                 .into_iter()
                 .zip(&todo)
@@ -662,7 +667,14 @@ impl Engine<'_> {
             let pane = p.pane.clone();
             match r {
                 Ok(how) => {
-                    let prompted = how == Relaunched::Prompted;
+                    for note in &how.left_out {
+                        self.events.emit(
+                            "args_not_carried",
+                            &format!("{pane}: {note}"),
+                            json!({"pane": pane, "problem": note}),
+                        );
+                    }
+                    let prompted = how.prompted;
                     let what = match (&p.interrupted, prompted) {
                         (Some(why), true) => format!("resume prompt typed (it was mid-turn: {why})"),
                         (None, true) => "resume prompt typed".to_string(),

@@ -50,7 +50,7 @@ impl Fleet for FakeFleet {
             anyhow::bail!("pane is stuck");
         }
         self.relaunched.lock().unwrap().push((pane.pane.clone(), to.name.clone()));
-        Ok(if pane.interrupted.is_some() { Relaunched::Prompted } else { Relaunched::Quiet })
+        Ok(Relaunched { prompted: pane.interrupted.is_some(), ..Relaunched::default() })
     }
     fn nudge(&self, pane: &SavedPane) -> Result<()> {
         self.nudged.lock().unwrap().push(pane.pane.clone());

@@ -19,6 +19,9 @@ pub enum Blocker {
     LimitChoice,
     /// `--resume <id>` found no transcript: claude printed this and exited.
     NoConversation,
+    /// "Adding a new directory: … ❯ No, exit / Yes, add it" (2.1.332): an `--add-dir` folder
+    /// this account has never trusted.
+    AddDir,
 }
 
 impl Blocker {
@@ -28,6 +31,9 @@ impl Blocker {
             Blocker::Bypass => "claude stopped at the Bypass Permissions dialog",
             Blocker::LimitChoice => "claude opened its usage-limit dialog (\"What do you want to do?\")",
             Blocker::NoConversation => "claude found no conversation to resume",
+            Blocker::AddDir => {
+                "claude stopped at its dialog for a directory given with --add-dir that this account does not trust"
+            }
         }
     }
 }
@@ -43,6 +49,8 @@ pub fn blocker(screen: &str) -> Option<Blocker> {
         || has("Do you trust the files in this folder?")
     {
         Some(Blocker::Trust)
+    } else if has("Adding a new directory:") && has("Yes, add it") {
+        Some(Blocker::AddDir)
     } else if has("Bypass Permissions mode") && has("Yes, I accept") {
         Some(Blocker::Bypass)
     } else if has("What do you want to do?") && has("Enter to confirm") {
@@ -146,6 +154,10 @@ mod tests {
             Some(Blocker::NoConversation)
         );
         assert_eq!(blocker("│ Do you trust the files in this folder? │"), Some(Blocker::Trust));
+        // 2.1.332, `--add-dir` of a folder this account never trusted (captured from the CLI).
+        let add_dir = " Adding a new directory:\n\n /tmp/cf-it-n1eRTo/home/src/extra\n\n This session hasn't worked here before. Is this a directory you created or one you trust?\n Claude Code'll be able to read, edit, and execute files here.\n\n Security guide\n\n ❯ No, exit\n   Yes, add it\n\n Enter to confirm · Esc to cancel\n";
+        assert_eq!(blocker(add_dir), Some(Blocker::AddDir));
+        assert_eq!(prompt_box(add_dir), None);
         assert_eq!(blocker(&frame("")), None);
     }
 }

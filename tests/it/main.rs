@@ -14,6 +14,7 @@ mod honest;
 mod hooks_e2e;
 mod plugin;
 mod real_cli;
+mod real_smart;
 mod reliability;
 mod screens;
 mod smart;

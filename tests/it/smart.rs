@@ -108,15 +108,22 @@ fn each_pane_comes_back_with_its_own_flags_and_the_config_args_it_lacks_once() {
     let w = World::new("claude_args = [\"--verbose\", \"--model\", \"opus\"]");
     let a = w.project("flags");
     let b = w.project("odd");
+    // Two more folders for claude: one main trusts for good (carried to backup like the cwd's
+    // trust), one the user allowed for that session only (left out: the real CLI would stop at
+    // its "Adding a new directory" dialog).
+    let x = w.project("x");
+    let once = w.project("once");
     w.trust("main", &a);
     w.trust("main", &b);
+    w.trust("main", &x);
+    let (xs, onces) = (x.to_str().unwrap(), once.to_str().unwrap());
     let p1 = w.first_pane(&a);
     let p2 = w.pane(&b);
     let main = w.home("main");
     // A positional prompt first (answered at start, so the transcript exists), then its flags.
     w.type_line(
         &p1,
-        &format!("CLAUDE_CONFIG_DIR='{}' '{FAKE}' 'hello there' --model sonnet --add-dir /x", main.display()),
+        &format!("CLAUDE_CONFIG_DIR='{}' '{FAKE}' 'hello there' --model sonnet --add-dir {xs} {onces}", main.display()),
     );
     // An option this version does not know, followed by a word: value or prompt? Not guessed.
     w.type_line(&p2, &format!("CLAUDE_CONFIG_DIR='{}' '{FAKE}' --frobnicate zzz --model haiku", main.display()));
@@ -138,18 +145,26 @@ fn each_pane_comes_back_with_its_own_flags_and_the_config_args_it_lacks_once() {
         launches(&w, &s1).len() == 2 && launches(&w, &s2).len() == 2
     });
     let back = &launches(&w, &s1)[1];
-    assert_eq!(args_of(back), ["--model", "sonnet", "--add-dir", "/x", "--verbose", "--resume", s1.as_str()]);
-    assert_eq!((back["model"].as_str(), back["add_dirs"].clone()), (Some("sonnet"), serde_json::json!(["/x"])));
+    assert_eq!(args_of(back), ["--model", "sonnet", "--add-dir", xs, "--verbose", "--resume", s1.as_str()]);
+    assert_eq!((back["model"].as_str(), back["add_dirs"].clone()), (Some("sonnet"), serde_json::json!([xs])));
+    assert!(claude_failover::claude::is_trusted(&w.home("backup"), &x), "main's trust in {xs} carried");
+    assert!(!claude_failover::claude::is_trusted(&w.home("backup"), &once), "no trust made up");
+    let ev = w.daemon_events();
+    let said = |pane: &str, what: &str| {
+        ev.iter().any(|e| {
+            e["event"] == "args_not_carried"
+                && e["pane"] == pane
+                && e["message"].as_str().is_some_and(|m| m.contains(what))
+        })
+    };
+    assert!(said(&p1, &format!("--add-dir {onces} left out")), "{ev:?}");
     // p2's own arguments could not be split safely: the config's, and an event that says so.
     assert_eq!(args_of(&launches(&w, &s2)[1]), ["--verbose", "--model", "opus", "--resume", s2.as_str()]);
-    let ev = w.daemon_events();
-    let fallback = ev.iter().find(|e| e["event"] == "args_not_carried").expect("the fallback is said");
-    assert_eq!(fallback["pane"], p2.as_str());
-    assert!(fallback["message"].as_str().unwrap().contains("--frobnicate"), "{fallback}");
+    assert!(said(&p2, "--frobnicate"), "{ev:?}");
     // Recorded with the pane, for a relaunch after a daemon restart.
     assert_eq!(
         w.state()["panes"][p1.as_str()]["args"],
-        serde_json::json!(["--model", "sonnet", "--add-dir", "/x", "--verbose"])
+        serde_json::json!(["--model", "sonnet", "--add-dir", xs, "--verbose"])
     );
 
     // And back again: the same arguments, nothing added twice.
@@ -158,7 +173,7 @@ fn each_pane_comes_back_with_its_own_flags_and_the_config_args_it_lacks_once() {
     wait_for("relaunched again", Duration::from_secs(20), || launches(&w, &s1).len() == 3);
     let again = &launches(&w, &s1)[2];
     assert_eq!(again["config_dir"], main.to_str().unwrap());
-    assert_eq!(args_of(again), ["--model", "sonnet", "--add-dir", "/x", "--verbose", "--resume", s1.as_str()]);
+    assert_eq!(args_of(again), ["--model", "sonnet", "--add-dir", xs, "--verbose", "--resume", s1.as_str()]);
 }
 
 #[test]

@@ -309,9 +309,10 @@ fn groups(words: &[String], unknown: Unknown, known: &[Group]) -> Result<Vec<Gro
                         }
                     }
                     (None, Unknown::Strict) => {
-                        if let Some(v) = words.get(i).filter(|v| !looks_like_option(v)) {
+                        if words.get(i).is_some_and(|v| !looks_like_option(v)) {
+                            // The word itself is not quoted: it may be a prompt.
                             return Err(Refused(format!(
-                                "{w} is not an option this version of claude-failover knows, and {v:?} after it may be its value or a prompt"
+                                "{w} is not an option this version of claude-failover knows, and the word after it may be its value or a prompt"
                             )));
                         }
                     }

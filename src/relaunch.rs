@@ -29,8 +29,11 @@ use crate::config::SwapConfig;
 use crate::detect::{Detector, Kind};
 use crate::state::{PaneRecord, SavedPane};
 
-/// How much of a transcript's end is read for its last assistant line. One exchange writes
-/// ~160 KB (attachments, request shapes), so this holds several.
+/// How much of a transcript's end is read for its last assistant line: a first look, then, when
+/// that holds none, a longer one. One exchange writes ~160 KB (attachments, request shapes), and
+/// the line sought is near the end, so the first look usually settles it; a swap reads one per
+/// pane before anything moves.
+const FIRST_LOOK: u64 = 256 << 10;
 const TAIL_BYTES: u64 = 4 << 20;
 
 /// Why the registry says a claude is mid-turn, if it does.
@@ -46,13 +49,27 @@ pub fn busy(status: Option<&str>) -> Option<String> {
 pub fn last_turn_failed(path: &Path, detector: &Detector, now: Timestamp) -> Option<String> {
     let mut f = std::fs::File::open(path).ok()?;
     let len = f.metadata().ok()?.len();
-    let start = len.saturating_sub(TAIL_BYTES);
-    f.seek(SeekFrom::Start(start)).ok()?;
-    let mut buf = Vec::new();
-    f.take(TAIL_BYTES).read_to_end(&mut buf).ok()?;
-    let text = String::from_utf8_lossy(&buf);
-    // A read that starts mid-file starts mid-line: that piece is not a line.
-    let text = if start > 0 { text.split_once('\n').map_or("", |(_, rest)| rest) } else { &text };
+    for look in [FIRST_LOOK, TAIL_BYTES] {
+        let start = len.saturating_sub(look);
+        f.seek(SeekFrom::Start(start)).ok()?;
+        let mut buf = Vec::new();
+        (&mut f).take(look).read_to_end(&mut buf).ok()?;
+        let text = String::from_utf8_lossy(&buf);
+        // A read that starts mid-file starts mid-line: that piece is not a line.
+        let text = if start > 0 { text.split_once('\n').map_or("", |(_, rest)| rest) } else { &text };
+        if let Some(answer) = last_assistant(text, detector, now) {
+            return answer;
+        }
+        if start == 0 {
+            break;
+        }
+    }
+    None
+}
+
+/// What the last main-conversation assistant line in `text` says: `Some(Some(message))` a turn
+/// that failed on the account, `Some(None)` an answer or a transient error, `None` no such line.
+fn last_assistant(text: &str, detector: &Detector, now: Timestamp) -> Option<Option<String>> {
     for line in text.lines().rev() {
         // Cheap filter first: most lines (attachments, request shapes) are not assistant lines.
         if !line.contains("\"assistant\"") {
@@ -64,13 +81,13 @@ pub fn last_turn_failed(path: &Path, detector: &Detector, now: Timestamp) -> Opt
         {
             continue;
         }
-        let err = claude::parse_transcript_line(line)?;
+        let Some(err) = claude::parse_transcript_line(line) else { return Some(None) };
         let stops = err.is_usage_limit()
             || detector
                 .scan_text(&err.text, now, &jiff::tz::TimeZone::UTC)
                 .iter()
                 .any(|d| matches!(d.kind, Kind::Exhausted | Kind::Auth));
-        return stops.then(|| err.text.lines().map(str::trim).collect::<Vec<_>>().join(" "));
+        return Some(stops.then(|| err.text.lines().map(str::trim).collect::<Vec<_>>().join(" ")));
     }
     None
 }
@@ -225,9 +242,15 @@ mod tests {
     fn only_the_tail_of_a_large_transcript_is_read() {
         let big = format!("{{\"type\":\"attachment\",\"x\":\"{}\"}}", "a".repeat(TAIL_BYTES as usize));
         let limit = api_error("You've hit your session limit · resets 3pm", serde_json::json!({}));
-        assert!(failed(&[big.clone(), user("x"), limit]).is_some());
+        assert!(failed(&[big.clone(), user("x"), limit.clone()]).is_some());
         // The assistant line is out of reach: in doubt, idle.
         assert_eq!(failed(&[answer("hi"), big]), None);
+        // Beyond the first look, within the second.
+        let mid = format!("{{\"type\":\"attachment\",\"x\":\"{}\"}}", "a".repeat(FIRST_LOOK as usize));
+        assert!(failed(&[user("x"), limit, mid.clone()]).is_some());
+        // An answer in the first look settles it, whatever came before.
+        let old = api_error("You've hit your session limit · resets 3pm", serde_json::json!({}));
+        assert_eq!(failed(&[old, mid, answer("done")]), None);
     }
 
     fn swap_cfg(max: u32) -> SwapConfig {

@@ -24,7 +24,8 @@ pub mod notify;
 pub mod paths;
 pub mod plugin;
 pub mod procs;
-pub mod progress;
+pub mod server;
+
 pub mod state;
 pub mod status;
 pub mod supervise;

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::Daemon;
+use super::attribution::Observation;
 use super::progress::PendingLimit;
 use crate::clock::fmt_utc;
 use crate::events::Sink;
@@ -13,6 +14,16 @@ use crate::swap::{Outcome, Trigger};
 use crate::tmux::Tmux;
 
 impl Daemon<'_> {
+    /// Decide on what one read observed: judge each observation, and act when any is a limit
+    /// or a login problem (the progress is saved first, even when all of them are old news).
+    pub(super) fn decide(&mut self, observed: Vec<Observation>) {
+        let urgent = observed.iter().any(Observation::urgent);
+        let limits: Vec<PendingLimit> = observed.into_iter().filter_map(|o| self.judge(o)).collect();
+        if urgent {
+            self.act(limits);
+        }
+    }
+
     /// Save the progress (with the limits to act on), act, save again. See `progress`.
     pub(super) fn act(&mut self, limits: Vec<PendingLimit>) {
         self.pending.extend(limits);

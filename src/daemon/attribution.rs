@@ -19,16 +19,51 @@ pub(super) const SEEN_TTL: jiff::SignedDuration = jiff::SignedDuration::from_hou
 /// another day).
 pub(super) const COUNTED_KEEP: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 
+/// What a source saw: one detection, and where. Sources read and classify; they decide nothing.
+#[derive(Debug)]
+pub(super) struct Observation {
+    pub seen_in: Seen,
+    pub detection: Detection,
+    /// The account it was printed on, when the source knows it (a pane's output before its
+    /// relaunch's exit hint; a hook's config dir).
+    pub printed_on: Option<String>,
+    /// The reset is the exact second (a transcript's quota line), not a time read off a screen.
+    pub exact: bool,
+}
+
+/// Where an observation was made.
+#[derive(Debug, Clone)]
+pub(super) enum Seen {
+    /// In a pane's log.
+    Pane(String),
+    /// In a session's transcript; `pane` shows that session (with its last relaunch), if any.
+    Session { id: String, pane: Option<(String, Option<Timestamp>)> },
+    /// Reported by a Claude Code hook.
+    Hook { pane: Option<String>, session: Option<String> },
+}
+
+impl Observation {
+    /// A limit or a login problem: the daemon's progress is saved before it is judged further.
+    pub(super) fn urgent(&self) -> bool {
+        matches!(self.detection.kind, Kind::Exhausted | Kind::Auth)
+    }
+}
+
 impl Daemon<'_> {
+    /// Judge one observation: a limit to act on comes back, with its account and reset decided;
+    /// everything else is logged.
+    pub(super) fn judge(&mut self, o: Observation) -> Option<PendingLimit> {
+        match o.seen_in {
+            Seen::Pane(pane) => self.judge_pane_detection(&pane, o.detection, o.printed_on),
+            Seen::Session { id, pane } => self.judge_session(&id, pane, o.detection, o.exact),
+            Seen::Hook { pane, session } => self.judge_hook(pane, session, o.printed_on, o.detection),
+        }
+    }
+
     /// Judge one detection in a pane; a limit to act on comes back, everything else is logged.
     /// `printed_on`: the account the pane ran on when this was printed, when it is known to differ
     /// from the current one (read after a relaunch, from before it).
-    pub(super) fn judge_pane_detection(
-        &mut self,
-        pane: &str,
-        d: Detection,
-        printed_on: Option<String>,
-    ) -> Option<PendingLimit> {
+    fn judge_pane_detection(&mut self, pane: &str, d: Detection, printed_on: Option<String>) -> Option<PendingLimit> {
         let now = self.clock.now();
         let fp = d.fingerprint();
         let fp_seen = fp.clone();
@@ -69,6 +104,87 @@ impl Daemon<'_> {
         }
         self.charge(fp, &account, now);
         self.events.emit("detected", &format!("{pane} ({account}): {}", d.text), fields);
+        Some(self.limit(account, d, false))
+    }
+
+    /// Judge one detection in a session's transcript. The pane showing the session shares its
+    /// seen-set with the pane log, so one message counts once.
+    fn judge_session(
+        &mut self,
+        session: &str,
+        pane: Option<(String, Option<Timestamp>)>,
+        d: Detection,
+        exact: bool,
+    ) -> Option<PendingLimit> {
+        let now = self.clock.now();
+        let fp = d.fingerprint();
+        if !self.session_seen.insert((session.to_string(), fp.clone())) {
+            return None;
+        }
+        if let Some((id, _)) = &pane
+            && let Some(w) = self.panes.get_mut(id)
+        {
+            if w.seen.contains_key(&fp) {
+                return None;
+            }
+            w.seen.insert(fp, now.checked_add(SEEN_TTL).unwrap_or(now));
+        }
+        let fields = json!({"session_id": session, "kind": d.kind, "limit": d.limit, "resets_at": d.resets_at.map(fmt_utc), "text": d.text, "source": "transcript"});
+        if !matches!(d.kind, Kind::Exhausted | Kind::Auth) {
+            self.events.emit(if d.kind == Kind::Warning { "limit_warning" } else { "transient" }, &d.text, fields);
+            return None;
+        }
+        let Some(account) = self.account_of_session(session) else {
+            self.events.emit("ignored", &format!("session {session} runs on no known account: {}", d.text), fields);
+            return None;
+        };
+        // Read late, after its pane was relaunched: the copy the pane log already charged to the
+        // old account (the transcript's own stamp may come from another clock).
+        let relaunched = pane.as_ref().and_then(|(_, rel)| *rel);
+        if let Some(charged) = self.counted_before(relaunched, &d.fingerprint(), &account, now) {
+            let msg =
+                format!("session {session}: written before its relaunch (already counted for {charged}): {}", d.text);
+            self.events.emit("ignored", &msg, fields);
+            return None;
+        }
+        self.charge(d.fingerprint(), &account, now);
+        self.events.emit("detected", &format!("session {session} ({account}): {}", d.text), fields);
+        let exact = exact && d.kind == Kind::Exhausted;
+        Some(self.limit(account, d, exact))
+    }
+
+    /// Judge a detection a hook reported. Its account: the hook's config dir, else the session's,
+    /// else the pane's claude's. Only limits and login problems come this way; like the other
+    /// two paths it marks the pane's seen-set, charges the account, and is saved before acting.
+    fn judge_hook(
+        &mut self,
+        pane: Option<String>,
+        session: Option<String>,
+        printed_on: Option<String>,
+        d: Detection,
+    ) -> Option<PendingLimit> {
+        let now = self.clock.now();
+        let fp = d.fingerprint();
+        let key = (session.clone().or(pane.clone()).unwrap_or_default(), fp.clone());
+        if !matches!(d.kind, Kind::Exhausted | Kind::Auth) || !self.session_seen.insert(key) {
+            return None;
+        }
+        // The pane's own copy of the message (in its log) is the same message: one counts.
+        if let Some(w) = pane.as_deref().and_then(|p| self.panes.get_mut(p)) {
+            if w.seen.contains_key(&fp) {
+                return None;
+            }
+            w.seen.insert(fp.clone(), now.checked_add(SEEN_TTL).unwrap_or(now));
+        }
+        let account = printed_on
+            .or_else(|| session.as_deref().and_then(|s| self.account_of_session(s)))
+            .or_else(|| pane.as_deref().and_then(|p| self.claude_account_of(p)))?;
+        self.charge(fp, &account, now);
+        self.events.emit(
+            "detected",
+            &format!("hook ({account}): {}", d.text),
+            json!({"pane": pane, "session_id": session, "source": "hook"}),
+        );
         Some(self.limit(account, d, false))
     }
 

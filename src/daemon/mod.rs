@@ -3,12 +3,21 @@
 //! polling — classifies what they print, and drives the swap engine; timers (return, waiting,
 //! cooldown) come from the persisted state, so a restarted daemon keeps them.
 //!
-//! Event sources feed one channel; the loop takes the first event, keeps collecting for a short
-//! window anchored at that first event (so a pane that streams continuously cannot delay
-//! detection), then reads every dirty file once. Invariants: a detection counts only for a pane
-//! that runs claude at that moment; a message already seen in a pane (a resumed session
-//! re-renders its history) never counts again; and the loop never sleeps on a timer shorter
-//! than 30 s when there is nothing to do.
+//! The shape, one floor per step (see docs/ARCHITECTURE.md):
+//! - **sources** (`sources.rs` watches; `pane_logs.rs`, `transcripts.rs`, `inbox.rs`,
+//!   `registry.rs`, `config_file.rs` read) turn what changed into typed [`attribution::Observation`]s:
+//!   which pane or session, which account it was printed on when known, what was detected;
+//! - **one loop** ([`Daemon::run`]) takes batches of changes and hands each read's observations to
+//! - **the judge** (`attribution.rs`): is it news, which account is it charged to, when does it
+//!   reset; a limit leaves it decided, as a `PendingLimit`;
+//! - **apply** (`apply.rs`) saves the progress, then runs the swap engine (`crate::swap`) and
+//!   notifies; `timers.rs` runs the return and the end of a wait; `recovery.rs` takes up what a
+//!   killed daemon left.
+//!
+//! Invariants: a detection counts only for a pane that runs claude at that moment; a message
+//! already seen in a pane (a resumed session re-renders its history) never counts again; a limit
+//! is saved before it is acted on; and the loop never sleeps on a timer shorter than 30 s when
+//! there is nothing to do.
 
 mod apply;
 mod attribution;
@@ -20,17 +29,17 @@ mod panes;
 pub mod progress;
 mod recovery;
 mod registry;
+mod sources;
 mod timers;
 mod transcripts;
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use jiff::Timestamp;
-use notify::{RecursiveMode, Watcher};
 use serde_json::json;
 
 use crate::clock::Clock;
@@ -45,17 +54,17 @@ use crate::state::Store;
 use crate::status;
 use crate::swap::Engine;
 use crate::tmux::{Tmux, TmuxCli};
-use lifecycle::{Msg, listen, signals, unlisten, watch_exit};
+use lifecycle::{Msg, listen, signals, watch_exit};
 use pane_logs::PaneWatch;
 use progress::{PaneProgress, PendingLimit};
-use registry::watch_account;
+use sources::{Batch, Places, Sources};
 
 pub use crate::server::{Inbox, Server, post};
 pub use lifecycle::lock;
 pub use pane_logs::{LOG_CAP, attach, detach, pipe_command, pipe_log};
 
-/// The batching window, anchored at the first event of a batch.
-const WINDOW: Duration = Duration::from_millis(8);
+/// The safety-net rescan's period (events drive everything; this catches what none reported).
+const RESCAN_EVERY: Duration = Duration::from_secs(60);
 /// The longest the loop ever sleeps, and the liveness check period.
 const TICK: Duration = Duration::from_secs(30);
 /// Progress without a limit in it is saved at most this often.
@@ -173,60 +182,15 @@ impl<'a> Daemon<'a> {
             let _ = std::fs::remove_file(self.server.pid_file());
             return Ok(Stop::Quit);
         }
-        crate::atomic::private_dir(&self.server.logs())?;
-        crate::atomic::private_dir(&self.server.inbox())?;
-        self.server_pid = self.tmux.run(&["display-message", "-p", "#{pid}"]).ok().and_then(|s| s.trim().parse().ok());
-
-        let fs_tx = tx.clone();
-        let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            // inotify also reports opens and reads. Our own reads of a log or of state.json
-            // would then wake the loop, which reads again: a loop that burns CPU while idle.
-            // Only changes matter.
-            if let Ok(ev) = res
-                && !matches!(ev.kind, notify::EventKind::Access(_))
-            {
-                let _ = fs_tx.send(Msg::Fs(ev));
-            }
-        })
-        .context("cannot start the file watcher (inotify)")?;
-        watcher.watch(&self.server.logs(), RecursiveMode::NonRecursive)?;
-        watcher.watch(&self.server.inbox(), RecursiveMode::NonRecursive)?;
-        // state.json changes when anyone swaps, pauses or recovers: the status line follows.
-        watcher.watch(&self.paths.state_dir, RecursiveMode::NonRecursive)?;
-        let state_file = self.paths.state_file();
-        let projects = self.projects_root();
-        if let Some(p) = &projects {
-            if let Err(e) = watcher.watch(p, RecursiveMode::Recursive) {
-                self.events.emit("warning", &format!("cannot watch transcripts in {}: {e}", p.display()), json!({}));
-            } else {
-                self.prime_transcripts(p);
-            }
-        }
-        for a in self.cfg.accounts.iter() {
-            watch_account(&mut watcher, &a.home);
-        }
-        // The config file: editors replace it (a rename into its dir), so the dir is watched.
-        let config_file = self.paths.config_file.clone();
-        if let Some(dir) = config_file.parent().filter(|d| d.is_dir()) {
-            let _ = watcher.watch(dir, RecursiveMode::NonRecursive);
-        }
+        let mut sources = self.start_sources(tx, rx)?;
         // An edit made after the config was loaded and before the watch began counts too.
         let mut config_bytes = self.loaded_config.take();
-        let mut config_stale = config_bytes.is_some() && std::fs::read(&config_file).ok() != config_bytes;
-        if let Some(pid) = self.server_pid
-            && !watch_exit(pid)
-        {
-            self.events.emit(
-                "warning",
-                "cannot watch the tmux server process (no pidfd); its exit is noticed within 30 s",
-                json!({}),
-            );
-        }
+        let mut config_stale = config_bytes.is_some() && std::fs::read(&self.paths.config_file).ok() != config_bytes;
 
         // A fault point for the supervisor's tests: a daemon that dies as it starts, every time.
         self.faults.hit("daemon.start")?;
         self.take_over();
-        self.read_inbox();
+        self.inbox_changed();
         self.timers();
         self.events.emit(
             "daemon_started",
@@ -247,12 +211,10 @@ impl<'a> Daemon<'a> {
                 if !self.server_alive() {
                     break "the tmux server is gone";
                 }
-                if self.last_rescan.elapsed() >= Duration::from_secs(60) {
+                if self.last_rescan.elapsed() >= RESCAN_EVERY {
                     // The safety net under the events: homes made meanwhile, panes nothing told
                     // us about.
-                    for a in self.cfg.accounts.iter() {
-                        watch_account(&mut watcher, &a.home);
-                    }
+                    sources.rewatch_accounts();
                     self.rescan();
                 }
                 self.timers();
@@ -260,96 +222,48 @@ impl<'a> Daemon<'a> {
             }
             let until = if self.progress_dirty { wake.min(self.progress_saved + PROGRESS_EVERY) } else { wake };
             // Logs left unread at their budget are read on without waiting for another event.
-            let mut batch = Vec::new();
-            if backlog.is_empty() && !config_stale {
-                match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
-                    Ok(m) => batch.push(m),
-                    Err(RecvTimeoutError::Timeout) => continue,
-                    Err(RecvTimeoutError::Disconnected) => break "event sources closed",
-                }
-            }
-            let end = Instant::now() + WINDOW;
-            while let Some(left) = end.checked_duration_since(Instant::now()) {
-                match rx.recv_timeout(left) {
-                    Ok(m) => batch.push(m),
-                    Err(_) => break,
-                }
-            }
-            let mut logs: Vec<String> = std::mem::take(&mut backlog);
-            let mut transcripts: Vec<PathBuf> = Vec::new();
-            let mut inbox = false;
-            let mut rescan = false;
-            let mut status = false;
-            let mut config = false;
-            let mut quit = None;
-            for m in batch {
-                match m {
-                    Msg::Quit(why) => quit = Some(why),
-                    Msg::Fs(ev) => {
-                        for p in &ev.paths {
-                            if p.starts_with(self.server.logs()) {
-                                if let Some(id) = p
-                                    .file_name()
-                                    .and_then(|n| n.to_str())
-                                    .and_then(|n| n.strip_prefix("pane-"))
-                                    .and_then(|n| n.strip_suffix(".log"))
-                                {
-                                    let pane = format!("%{id}");
-                                    if matches!(ev.kind, notify::EventKind::Remove(_)) {
-                                        self.panes.remove(&pane);
-                                    } else if !logs.contains(&pane) {
-                                        logs.push(pane);
-                                    }
-                                }
-                            } else if p.starts_with(self.server.inbox()) {
-                                inbox = true;
-                            } else if *p == state_file {
-                                status = true;
-                            } else if *p == config_file {
-                                config = true;
-                            } else if projects.as_ref().is_some_and(|r| p.starts_with(r)) {
-                                if p.extension().is_some_and(|e| e == "jsonl") && !transcripts.contains(p) {
-                                    transcripts.push(p.clone());
-                                }
-                            } else if let Some(a) = self.cfg.accounts.iter().find(|a| p.starts_with(&a.home)) {
-                                // A home or its `sessions/` made after we started (a first login,
-                                // `doctor --fix`): watch it now, and look at once: a claude may
-                                // have registered in it before the watch was in place.
-                                let made = *p == a.home || p.file_name().is_some_and(|n| n == "sessions");
-                                if made && p.is_dir() {
-                                    watch_account(&mut watcher, &a.home);
-                                    rescan = true;
-                                }
-                                rescan |= p.parent().is_some_and(|d| d.ends_with("sessions"))
-                                    && matches!(ev.kind, notify::EventKind::Create(_));
-                            }
-                        }
-                    }
-                }
-            }
-            if let Some(why) = quit {
+            let batch = match sources.next(until, !backlog.is_empty() || config_stale) {
+                Ok(Some(b)) => b,
+                Ok(None) => continue,
+                Err(why) => break why,
+            };
+            if let Some(why) = batch.quit {
                 break why;
             }
+            for pane in &batch.logs_gone {
+                self.panes.remove(pane);
+            }
+            let mut batch = batch;
+            if batch.overflow {
+                self.events.emit("warning", "the file-event queue overflowed; reading everything again", json!({}));
+                self.everything_dirty(&mut batch);
+            }
+            let mut logs = std::mem::take(&mut backlog);
+            for pane in batch.logs {
+                if !logs.contains(&pane) {
+                    logs.push(pane);
+                }
+            }
             for pane in logs {
-                if self.read_log(&pane) {
+                if self.pane_log_changed(&pane) {
                     backlog.push(pane);
                 }
             }
-            for t in transcripts {
-                self.read_transcript(&t);
+            for t in &batch.transcripts {
+                self.transcript_changed(t);
             }
-            if inbox {
-                self.read_inbox();
+            if batch.inbox {
+                self.inbox_changed();
             }
-            if rescan {
+            if batch.rescan {
                 self.rescan();
             }
-            if status {
+            if batch.state {
                 self.push_status();
             }
-            if (config || std::mem::take(&mut config_stale)) && self.config_changed(&mut config_bytes) {
+            if (batch.config || std::mem::take(&mut config_stale)) && self.config_changed(&mut config_bytes) {
                 // From here a quit goes to the next daemon; one already sent comes along.
-                let quit = unlisten(&rx);
+                let quit = sources.unlisten();
                 self.save_progress();
                 if let Some(why) = quit {
                     return Ok(self.stop(why));
@@ -359,6 +273,73 @@ impl<'a> Daemon<'a> {
             wake = wake.min(Instant::now() + self.next_wake());
         };
         Ok(self.stop(quit_reason))
+    }
+
+    /// Make the daemon's dirs, learn the server's pid and start every source.
+    fn start_sources(&mut self, tx: mpsc::Sender<Msg>, rx: mpsc::Receiver<Msg>) -> Result<Sources> {
+        crate::atomic::private_dir(&self.server.logs())?;
+        crate::atomic::private_dir(&self.server.inbox())?;
+        self.server_pid = self.tmux.run(&["display-message", "-p", "#{pid}"]).ok().and_then(|s| s.trim().parse().ok());
+        let places = Places {
+            logs: self.server.logs(),
+            inbox: self.server.inbox(),
+            state_dir: &self.paths.state_dir,
+            state_file: self.paths.state_file(),
+            config_file: self.paths.config_file.clone(),
+            homes: self.cfg.accounts.iter().map(|a| a.home.clone()).collect(),
+        };
+        let mut sources = Sources::start(places, tx, rx)?;
+        if let Some(p) = self.projects_root() {
+            match sources.watch_transcripts(&p) {
+                Ok(()) => self.prime_transcripts(&p),
+                Err(e) => {
+                    self.events.emit("warning", &format!("cannot watch transcripts in {}: {e}", p.display()), json!({}))
+                }
+            }
+        }
+        if let Some(pid) = self.server_pid
+            && !watch_exit(pid)
+        {
+            self.events.emit(
+                "warning",
+                "cannot watch the tmux server process (no pidfd); its exit is noticed within 30 s",
+                json!({}),
+            );
+        }
+        Ok(sources)
+    }
+
+    /// After lost events: every watched log, every transcript that grew, the inbox, a rescan.
+    fn everything_dirty(&self, batch: &mut Batch) {
+        batch.logs.extend(self.panes.keys().filter(|p| !batch.logs.contains(*p)).cloned().collect::<Vec<_>>());
+        let grown = self.transcripts.iter().filter(|(t, o)| std::fs::metadata(t).is_ok_and(|m| m.len() > **o));
+        let grown: Vec<PathBuf> = grown.map(|(t, _)| t.clone()).filter(|t| !batch.transcripts.contains(t)).collect();
+        batch.transcripts.extend(grown);
+        batch.inbox = true;
+        batch.rescan = true;
+    }
+
+    /// Read one pane's log and decide on what it showed; true when more is left to read.
+    fn pane_log_changed(&mut self, pane: &str) -> bool {
+        let (observed, more) = self.read_log(pane);
+        self.decide(observed);
+        more
+    }
+
+    fn transcript_changed(&mut self, path: &Path) {
+        let observed = self.read_transcript(path);
+        self.decide(observed);
+    }
+
+    fn inbox_changed(&mut self) {
+        let read = self.read_inbox();
+        if read.rescan {
+            self.rescan();
+        }
+        self.decide(read.observations);
+        for f in read.files {
+            let _ = std::fs::remove_file(f);
+        }
     }
 
     pub(super) fn stop(&mut self, why: &str) -> Stop {

@@ -14,8 +14,9 @@ use anyhow::{Context, Result};
 use jiff::Timestamp;
 
 use super::Daemon;
-use super::progress::{PaneProgress, PendingLimit};
-use crate::detect::{Detection, Detector, Kind, Stream};
+use super::attribution::{Observation, Seen};
+use super::progress::PaneProgress;
+use crate::detect::{Detection, Detector, Stream};
 use crate::server::Server;
 use crate::tmux::{PaneInfo, Tmux, shell_quote, valid_pane_id};
 
@@ -210,9 +211,9 @@ pub(super) fn drain(
 pub(super) const EXIT_HINT: &[u8] = b"Resume this session with";
 
 impl Daemon<'_> {
-    /// New bytes of one pane's log → detections.
-    /// Returns true when the read stopped at its budget with more to read.
-    pub(super) fn read_log(&mut self, pane: &str) -> bool {
+    /// New bytes of one pane's log → observations, and whether the read stopped at its budget
+    /// with more to read.
+    pub(super) fn read_log(&mut self, pane: &str) -> (Vec<Observation>, bool) {
         let log = self.server.log_of(pane);
         // Never through a link planted at the log's path.
         let opened = std::fs::OpenOptions::new()
@@ -224,9 +225,9 @@ impl Daemon<'_> {
         let now = self.clock.now();
         if !self.panes.contains_key(pane) {
             // A log we did not attach ourselves (a previous daemon, `pane attach`): start tracking.
-            let Some((ino, f)) = &opened else { return false };
+            let Some((ino, f)) = &opened else { return (Vec::new(), false) };
             if !valid_pane_id(pane) {
-                return false;
+                return (Vec::new(), false);
             }
             let len = f.metadata().map(|m| m.len()).unwrap_or(0);
             self.panes.insert(pane.to_string(), PaneWatch::resume(self.restored.remove(pane), *ino, len, 0, now));
@@ -235,7 +236,7 @@ impl Daemon<'_> {
         let mut found: Vec<(Detection, Option<String>)> = Vec::new();
         let mut budget = READ_MAX;
         {
-            let Some(w) = self.panes.get_mut(pane) else { return false };
+            let Some(w) = self.panes.get_mut(pane) else { return (Vec::new(), false) };
             let start = (w.ino, w.offset);
             let det = &self.detector;
             // The file we hold was rotated away: its end first, then the new file, one stream
@@ -276,13 +277,11 @@ impl Daemon<'_> {
             }
             self.progress_dirty |= (w.ino, w.offset) != start;
         }
-        // A limit (acted on or not) is saved before anything happens; warnings can wait.
-        let urgent = found.iter().any(|(d, _)| matches!(d.kind, Kind::Exhausted | Kind::Auth));
-        let limits: Vec<PendingLimit> =
-            found.into_iter().filter_map(|(d, printed_on)| self.judge_pane_detection(pane, d, printed_on)).collect();
-        if urgent {
-            self.act(limits);
-        }
-        budget == 0
+        let seen_in = || Seen::Pane(pane.to_string());
+        let obs = found
+            .into_iter()
+            .map(|(detection, printed_on)| Observation { seen_in: seen_in(), detection, printed_on, exact: false })
+            .collect();
+        (obs, budget == 0)
     }
 }

@@ -156,7 +156,7 @@ impl Daemon<'_> {
         self.restored.clear();
         let panes: Vec<String> = self.panes.keys().cloned().collect();
         for pane in panes {
-            while self.read_log(&pane) {}
+            while self.pane_log_changed(&pane) {}
         }
         let unread: Vec<PathBuf> = self
             .read_transcripts
@@ -165,7 +165,7 @@ impl Daemon<'_> {
             .cloned()
             .collect();
         for t in unread {
-            self.read_transcript(&t);
+            self.transcript_changed(&t);
         }
     }
 }

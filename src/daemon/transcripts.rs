@@ -6,14 +6,11 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
-use serde_json::json;
 
 use super::Daemon;
-use super::attribution::SEEN_TTL;
+use super::attribution::{Observation, Seen};
 use crate::claude;
-use crate::clock::fmt_utc;
 use crate::detect::{Detection, Kind};
-use crate::events::Sink;
 
 /// How much of a transcript one read takes at most.
 const READ_MAX: u64 = 1 << 20;
@@ -38,15 +35,16 @@ pub(super) fn with_structured(err: &claude::ApiError, mut found: Vec<Detection>)
 }
 
 impl Daemon<'_> {
-    /// New lines of a transcript: API-error lines are limit messages with an exact session.
-    pub(super) fn read_transcript(&mut self, path: &Path) {
+    /// New lines of a transcript → observations: API-error lines are limit messages with an
+    /// exact session (and, in their structured fields, the exact reset, applied at once).
+    pub(super) fn read_transcript(&mut self, path: &Path) -> Vec<Observation> {
         let first_sight = !self.transcripts.contains_key(path);
         let offset = *self.transcripts.get(path).unwrap_or(&0);
-        let Ok(mut f) = File::open(path) else { return };
+        let Ok(mut f) = File::open(path) else { return Vec::new() };
         let len = f.metadata().map(|m| m.len()).unwrap_or(0);
         let offset = if len < offset { 0 } else { offset };
         if f.seek(SeekFrom::Start(offset)).is_err() {
-            return;
+            return Vec::new();
         }
         let mut buf = Vec::new();
         let _ = f.by_ref().take(READ_MAX).read_to_end(&mut buf);
@@ -55,8 +53,7 @@ impl Daemon<'_> {
         self.transcripts.insert(path.to_path_buf(), offset + end as u64);
         self.read_transcripts.insert(path.to_path_buf());
         self.progress_dirty |= end > 0;
-        let mut found = false;
-        let mut limits = Vec::new();
+        let mut obs = Vec::new();
         let now = self.clock.now();
         let local = self.clock.local_zone();
         for line in buf[..end].split(|b| *b == b'\n') {
@@ -88,57 +85,16 @@ impl Daemon<'_> {
             {
                 continue;
             }
-            for d in found_here {
-                found |= matches!(d.kind, Kind::Exhausted | Kind::Auth);
-                let fp = d.fingerprint();
-                if !self.session_seen.insert((err.session_id.clone(), fp.clone())) {
-                    continue;
-                }
-                if let Some((id, _)) = &pane
-                    && let Some(w) = self.panes.get_mut(id)
-                {
-                    if w.seen.contains_key(&fp) {
-                        continue;
-                    }
-                    w.seen.insert(fp, now.checked_add(SEEN_TTL).unwrap_or(now));
-                }
-                let fields = json!({"session_id": err.session_id, "kind": d.kind, "limit": d.limit, "resets_at": d.resets_at.map(fmt_utc), "text": d.text, "source": "transcript"});
-                if !matches!(d.kind, Kind::Exhausted | Kind::Auth) {
-                    self.events.emit(
-                        if d.kind == Kind::Warning { "limit_warning" } else { "transient" },
-                        &d.text,
-                        fields,
-                    );
-                    continue;
-                }
-                let Some(account) = self.account_of_session(&err.session_id) else {
-                    self.events.emit(
-                        "ignored",
-                        &format!("session {} runs on no known account: {}", err.session_id, d.text),
-                        fields,
-                    );
-                    continue;
-                };
-                // Read late, after its pane was relaunched: the copy the pane log already charged
-                // to the old account (the transcript's own stamp may come from another clock).
-                let relaunched = pane.as_ref().and_then(|(_, rel)| *rel);
-                if let Some(charged) = self.counted_before(relaunched, &d.fingerprint(), &account, now) {
-                    let msg = format!(
-                        "session {}: written before its relaunch (already counted for {charged}): {}",
-                        err.session_id, d.text
-                    );
-                    self.events.emit("ignored", &msg, fields);
-                    continue;
-                }
-                self.charge(d.fingerprint(), &account, now);
-                self.events.emit("detected", &format!("session {} ({account}): {}", err.session_id, d.text), fields);
-                let exact = exact.is_some() && d.kind == Kind::Exhausted;
-                limits.push(self.limit(account, d, exact));
-            }
+            let seen_in = Seen::Session { id: err.session_id.clone(), pane };
+            let exact = exact.is_some();
+            obs.extend(found_here.into_iter().map(|detection| Observation {
+                seen_in: seen_in.clone(),
+                detection,
+                printed_on: None,
+                exact,
+            }));
         }
-        if found {
-            self.act(limits);
-        }
+        obs
     }
 
     /// The directory transcripts land in: the shared `projects` target.

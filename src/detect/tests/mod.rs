@@ -8,6 +8,7 @@ mod catalogue_2_1_332;
 mod screen_2_1_332;
 mod stream;
 
+use super::stream::{MAX_PARTIAL, without_cut_char};
 use super::*;
 
 const NOW: &str = "2026-10-20T10:00:00Z";

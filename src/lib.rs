@@ -20,6 +20,7 @@ pub mod hooks;
 pub mod init;
 pub mod links;
 pub mod login;
+pub mod models;
 pub mod notify;
 pub mod paths;
 pub mod plugin;

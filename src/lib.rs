@@ -27,6 +27,7 @@ pub mod procs;
 pub mod progress;
 pub mod state;
 pub mod status;
+pub mod statusline;
 pub mod supervise;
 pub mod swap;
 pub mod term;

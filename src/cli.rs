@@ -632,7 +632,9 @@ fn status_cmd(ctx: &Ctx, format: Format) -> Result<u8> {
     let now = ctx.clock.now();
     // A status that cannot see a daemon says so: nothing would act on a limit.
     let daemon = Server::resolve(&ctx.paths, &ctx.tmux()).ok().map(|s| s.running());
-    let mut s = status::build(&cfg, &st, &pointer, problem, now).with_logins(&cfg, now);
+    let mut s = status::build(&cfg, &st, &pointer, problem, now)
+        .with_logins(&cfg, now)
+        .with_usage(|a| crate::statusline::read_usage(&ctx.paths, a));
     if let Some(running) = daemon {
         s = s.with_daemon(running);
     }
@@ -934,7 +936,9 @@ fn tmux_segment(ctx: &Ctx, style: &status::TmuxStyle) -> String {
     let pointer = links::read_pointer(&cfg);
     let problem = links::pointer_problem(&cfg, &pointer);
     let now = ctx.clock.now();
-    status::render_tmux(&status::build(&cfg, &st, &pointer, problem, now), style, now)
+    let s =
+        status::build(&cfg, &st, &pointer, problem, now).with_usage(|a| crate::statusline::read_usage(&ctx.paths, a));
+    status::render_tmux(&s, style, now)
 }
 
 fn tmux_init(ctx: &Ctx, plugin_dir: Option<&std::path::Path>) -> Result<u8> {

@@ -40,6 +40,9 @@ pub struct SwapConfig {
     pub return_grace: SignedDuration,
     pub fallback_reset: SignedDuration,
     pub resume_prompt: String,
+    /// Move the active account's panes once its 5-hour or weekly use (as its statusline
+    /// recorded it) reaches this percentage, 1–100; `None` (the default) = only on a limit.
+    pub switch_at_percent: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,6 +163,7 @@ struct RawSwap {
     return_grace: Option<String>,
     fallback_reset: Option<String>,
     resume_prompt: Option<String>,
+    switch_at_percent: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -224,7 +228,9 @@ fn allowed_keys(path: &str) -> Option<&'static [&'static str]> {
         "accounts[]" => &["name", "home"],
         "shared" => &["root", "dirs", "links"],
         "shared.links[]" => &["name", "target"],
-        "swap" => &["cooldown", "return_to_primary", "return_grace", "fallback_reset", "resume_prompt"],
+        "swap" => {
+            &["cooldown", "return_to_primary", "return_grace", "fallback_reset", "resume_prompt", "switch_at_percent"]
+        }
         "sessions[]" => &["name", "project"],
         "pool" => &["prefix", "start_index", "min", "max"],
         "notify" => &["tmux", "command", "telegram"],
@@ -414,6 +420,26 @@ fn build(raw: Raw, home: &Path, errors: &mut Vec<String>) -> Option<Config> {
         return_grace: duration("return_grace", raw.swap.return_grace.as_deref(), "5m"),
         fallback_reset: duration("fallback_reset", raw.swap.fallback_reset.as_deref(), "5h"),
         resume_prompt: raw.swap.resume_prompt.clone().unwrap_or_else(|| "continue".into()),
+        switch_at_percent: match &raw.swap.switch_at_percent {
+            None => None,
+            Some(v) => {
+                let n = match v {
+                    toml::Value::Integer(i) => Some(*i as f64),
+                    toml::Value::Float(f) => Some(*f),
+                    _ => None,
+                };
+                match n.filter(|n| (1.0..=100.0).contains(n)) {
+                    Some(n) => Some(n),
+                    None => {
+                        errors.push(format!(
+                            "swap.switch_at_percent: {v} is not a percentage from 1 to 100; write e.g. 90 (move the \
+                             panes once the 5-hour or weekly use reaches 90%), or leave it out to move only on a limit"
+                        ));
+                        None
+                    }
+                }
+            }
+        },
     };
 
     // -- semantic checks, all of them, before giving up --
@@ -593,7 +619,9 @@ pub fn starter(found: &[(String, String)]) -> String {
          return_to_primary = true\n\
          return_grace = \"5m\"            # go back at the primary's reset + this\n\
          fallback_reset = \"5h\"          # when a limit message carries no reset time\n\
-         resume_prompt = \"continue\"     # typed into each resumed session; \"\" for none\n\n\
+         resume_prompt = \"continue\"     # typed into each resumed session; \"\" for none\n\
+         # switch_at_percent = 90        # move before the limit, at 90% of the 5-hour or weekly use\n\
+         #                               # (off by default; needs 'claude-failover statusline --install')\n\n\
          # Named tmux sessions kept alive across swaps:\n\
          # [[sessions]]\n\
          # name = \"api\"\n\
@@ -731,6 +759,20 @@ extra_patterns = ["(unclosed"]
     fn syntax_error_names_file_and_line() {
         let e = format!("{:#}", p("[[accounts]\nname=").unwrap_err());
         assert!(e.contains("/cfg/config.toml") && e.contains("line"), "{e}");
+    }
+
+    #[test]
+    fn switch_at_percent_is_off_by_default_and_checked() {
+        assert_eq!(p(MIN).unwrap().swap.switch_at_percent, None);
+        assert_eq!(p(&format!("{MIN}[swap]\nswitch_at_percent = 90\n")).unwrap().swap.switch_at_percent, Some(90.0));
+        assert_eq!(p(&format!("{MIN}[swap]\nswitch_at_percent = 87.5\n")).unwrap().swap.switch_at_percent, Some(87.5));
+        for bad in ["0", "101", "-5", "\"90%\"", "nan"] {
+            let e = format!("{:#}", p(&format!("{MIN}[swap]\nswitch_at_percent = {bad}\n")).unwrap_err());
+            assert!(
+                e.contains("/cfg/config.toml") && e.contains("swap.switch_at_percent") && e.contains("1 to 100"),
+                "{bad}: {e}"
+            );
+        }
     }
 
     #[test]

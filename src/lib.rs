@@ -29,6 +29,7 @@ pub mod server;
 
 pub mod state;
 pub mod status;
+pub mod statusline;
 pub mod supervise;
 pub mod swap;
 pub mod term;

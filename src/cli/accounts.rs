@@ -113,7 +113,9 @@ pub(super) fn status_cmd(ctx: &Ctx, format: Format) -> Result<u8> {
     let now = ctx.clock.now();
     // A status that cannot see a daemon says so: nothing would act on a limit.
     let daemon = Server::resolve(&ctx.paths, &ctx.tmux()).ok().map(|s| s.running());
-    let mut s = status::build(&cfg, &st, &pointer, problem, now).with_logins(&cfg, now);
+    let mut s = status::build(&cfg, &st, &pointer, problem, now)
+        .with_logins(&cfg, now)
+        .with_usage(|a| crate::statusline::read_usage(&ctx.paths, a));
     if let Some(running) = daemon {
         s = s.with_daemon(running);
     }

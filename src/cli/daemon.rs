@@ -246,7 +246,9 @@ fn tmux_segment(ctx: &Ctx, style: &status::TmuxStyle) -> String {
     let pointer = links::read_pointer(&cfg);
     let problem = links::pointer_problem(&cfg, &pointer);
     let now = ctx.clock.now();
-    status::render_tmux(&status::build(&cfg, &st, &pointer, problem, now), style, now)
+    let s =
+        status::build(&cfg, &st, &pointer, problem, now).with_usage(|a| crate::statusline::read_usage(&ctx.paths, a));
+    status::render_tmux(&s, style, now)
 }
 
 pub(super) fn tmux_init(ctx: &Ctx, plugin_dir: Option<&std::path::Path>) -> Result<u8> {

@@ -12,6 +12,7 @@ mod daemon;
 mod hooks;
 mod setup;
 
+use crate::clock::Clock;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -151,6 +152,27 @@ pub enum Command {
     /// (internal) copy stdin to a capped pane log; run by tmux pipe-pane
     #[command(hide = true)]
     PipeLog { file: PathBuf },
+    /// Claude Code statusline command: records the account's 5-hour and weekly limits from the
+    /// statusline JSON on stdin, then runs your own statusline command (after --) on the same
+    /// input; --install wraps the statusLine of every account's settings.json
+    #[command(group = clap::ArgGroup::new("edit").args(["install", "remove"]))]
+    Statusline {
+        /// Put ours in Claude's settings; your statusLine command keeps running behind it
+        #[arg(long)]
+        install: bool,
+        /// Take ours out again; your own statusLine command is put back exactly as it was
+        #[arg(long)]
+        remove: bool,
+        /// One account's settings.json (default: every account)
+        #[arg(long, value_name = "NAME", requires = "edit", conflicts_with = "project")]
+        account: Option<String>,
+        /// A project's .claude/settings.json
+        #[arg(long, value_name = "DIR", requires = "edit")]
+        project: Option<PathBuf>,
+        /// Your own statusline command (one argument: a shell line, as Claude runs it; more: argv)
+        #[arg(last = true, value_name = "COMMAND", conflicts_with = "edit")]
+        command: Vec<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -247,5 +269,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::TmuxInit { plugin_dir } => tmux_init(&ctx, plugin_dir.as_deref()),
         Command::Pause { off, toggle } => pause(&ctx, off, toggle),
+        Command::Statusline { install, remove, account, project, command } => {
+            crate::statusline::command(&ctx.paths, ctx.clock.now(), install, remove, account, project, command)
+        }
     }
 }

@@ -71,7 +71,9 @@ impl Daemon<'_> {
         let pointer = links::read_pointer(self.cfg);
         let problem = links::pointer_problem(self.cfg, &pointer);
         let now = self.clock.now();
-        let s = status::build(self.cfg, &st, &pointer, problem, now).with_logins(self.cfg, now);
+        let s = status::build(self.cfg, &st, &pointer, problem, now)
+            .with_logins(self.cfg, now)
+            .with_usage(|a| crate::statusline::read_usage(self.paths, a));
         let text = status::render_tmux(&s, &self.style, now);
         if text != self.last_status && self.tmux.set_user_option("@claude-failover-status", &text).is_ok() {
             self.last_status = text;

@@ -16,4 +16,5 @@ mod plugin;
 mod real_cli;
 mod reliability;
 mod screens;
+mod statusline;
 mod world;

@@ -258,7 +258,7 @@ impl<'a> Daemon<'a> {
             if batch.rescan {
                 self.rescan();
             }
-            if batch.state {
+            if batch.state || batch.usage {
                 self.push_status();
             }
             if (batch.config || std::mem::take(&mut config_stale)) && self.config_changed(&mut config_bytes) {
@@ -279,12 +279,15 @@ impl<'a> Daemon<'a> {
     fn start_sources(&mut self, tx: mpsc::Sender<Msg>, rx: mpsc::Receiver<Msg>) -> Result<Sources> {
         crate::atomic::private_dir(&self.server.logs())?;
         crate::atomic::private_dir(&self.server.inbox())?;
+        let usage = self.paths.state_dir.join("usage");
+        crate::atomic::private_dir(&usage)?;
         self.server_pid = self.tmux.run(&["display-message", "-p", "#{pid}"]).ok().and_then(|s| s.trim().parse().ok());
         let places = Places {
             logs: self.server.logs(),
             inbox: self.server.inbox(),
             state_dir: &self.paths.state_dir,
             state_file: self.paths.state_file(),
+            usage,
             config_file: self.paths.config_file.clone(),
             homes: self.cfg.accounts.iter().map(|a| a.home.clone()).collect(),
         };

@@ -36,6 +36,8 @@ pub(super) struct Batch {
     /// A claude registered, or an account's home or registry was made.
     pub rescan: bool,
     pub state: bool,
+    /// An account's usage record (`<state>/usage/`, from the statusline command) changed.
+    pub usage: bool,
     pub config: bool,
     /// The kernel's event queue overflowed: events were lost, so every source is read again.
     pub overflow: bool,
@@ -49,6 +51,7 @@ pub(super) struct Sources {
     logs: PathBuf,
     inbox: PathBuf,
     state_file: PathBuf,
+    usage: PathBuf,
     config_file: PathBuf,
     projects: Option<PathBuf>,
     homes: Vec<PathBuf>,
@@ -60,6 +63,8 @@ pub(super) struct Places<'p> {
     pub inbox: PathBuf,
     pub state_dir: &'p Path,
     pub state_file: PathBuf,
+    /// The usage records' dir (made by the caller).
+    pub usage: PathBuf,
     pub config_file: PathBuf,
     pub homes: Vec<PathBuf>,
 }
@@ -88,6 +93,8 @@ impl Sources {
         watcher.watch(&places.inbox, RecursiveMode::NonRecursive)?;
         // state.json changes when anyone swaps, pauses or recovers: the status line follows.
         watcher.watch(places.state_dir, RecursiveMode::NonRecursive)?;
+        // Usage records: the status line shows them, and a threshold may move panes.
+        let _ = watcher.watch(&places.usage, RecursiveMode::NonRecursive);
         for home in &places.homes {
             watch_account(&mut watcher, home);
         }
@@ -101,6 +108,7 @@ impl Sources {
             logs: places.logs,
             inbox: places.inbox,
             state_file: places.state_file,
+            usage: places.usage,
             config_file: places.config_file,
             projects: None,
             homes: places.homes,
@@ -173,6 +181,8 @@ impl Sources {
                 batch.inbox = true;
             } else if *p == self.state_file {
                 batch.state = true;
+            } else if p.starts_with(&self.usage) {
+                batch.usage |= p.extension().is_some_and(|e| e == "json");
             } else if *p == self.config_file {
                 batch.config = true;
             } else if self.projects.as_ref().is_some_and(|r| p.starts_with(r)) {
@@ -224,6 +234,7 @@ mod tests {
             inbox,
             state_dir: tmp.path(),
             state_file: tmp.path().join("state.json"),
+            usage: tmp.path().join("usage"),
             config_file: tmp.path().join("none/config.toml"),
             homes: Vec::new(),
         };

@@ -685,8 +685,7 @@ BLOCK_RE = re.compile(
 )
 
 
-def _polarity(text: str) -> str | None:
-    """The verdict the first assertion in `text` states, if any."""
+def _indicator(text: str) -> str | None:
     for m in BLOCK_RE.finditer(text):
         g = m.groups()
         if g[1]:
@@ -708,6 +707,39 @@ def _polarity(text: str) -> str | None:
     return None
 
 
+def _polarity(text: str) -> str | None:
+    """The verdict the first assertion in `text` states, if any (only assertions count: an
+    `if result.is_denied()` says nothing)."""
+    for m in re.finditer(r"\b(assert(?:_eq|_ne)?!\s*\(|assert_is_denial\(|assert_denied\(|assert_blocked\(|assert_is_allowed\(|assert_allowed\()", text):
+        if not m.group(1).startswith("assert!") and not m.group(1).startswith("assert_eq") and not m.group(1).startswith("assert_ne"):
+            return _indicator(m.group(1))
+        depth, j = 0, m.end() - 1
+        while j < len(text):
+            if text[j] == "(":
+                depth += 1
+            elif text[j] == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            j += 1
+        inner = text[m.end() : j]
+        pol = _indicator(inner)
+        if pol:
+            negate = (m.group(1).startswith("assert_eq") and re.search(r",\s*false\s*$", inner)) or (
+                m.group(1).startswith("assert_ne") and re.search(r",\s*true\s*$", inner)
+            )
+            if negate:
+                pol = "allow" if pol == "block" else "block"
+            return pol
+    return None
+
+
+# A test fn that changes the config (packs, allowlists, heredoc languages, overrides) checks
+# a non-default verdict.
+CUSTOM_CONFIG = re.compile(
+    r"\bconfig(\.\w+)+\s*(=|\.push\()|allowlists?_for|AllowedHeredocPattern|with_config|"
+    r"\bDCG_[A-Z_]+\b|Some\(false\)|\.disable|policy|agent_profile|temporary"
+)
 def _fn_spans(toks: list[Tok]) -> list[tuple[str, int, int, int]]:
     """(name, body open index, body close index, first token index) of every `fn`."""
     spans = []
@@ -787,6 +819,10 @@ def dcg_rust(repo: Repo, cases: Cases):
             elif name in DCG_EVAL and not is_method or (is_method and name in ("run_dcg_hook", "run_hook")):
                 fn = enclosing(i)
                 if fn is None or fn[0] in local_helpers:
+                    continue
+                fn_text = src[toks[fn[1]].pos : toks[fn[2]].pos]
+                if CUSTOM_CONFIG.search(fn_text) and not path.startswith("tests/disk"):
+                    cases.skipped["dcg: evaluation under a custom config"] += 1
                     continue
                 args, close = split_args(toks, i + 1)
                 if not args:

@@ -7,7 +7,7 @@ read straight out of git mirrors (`git show <rev>:<path>`); no peer code is copi
 What we keep are facts: a shell command, the cwd the test gives, and the verdict the test
 expects (block or allow).
 
-    extract.py [--dcg GITDIR] [--sn GITDIR] [--peers target/guard-corpus/peers.tsv] [--out FILE]
+    extract.py [--dcg GITDIR] [--sn GITDIR] [--peers target/guard-corpus/peers.tsv | --no-peers] [--out FILE] [--stats]
 
 With --peers (written by scripts/guard-peers) the real verdicts of the installed peers are
 merged in: the `dcg` / `safety_net` columns then hold what the peer actually answered when run
@@ -1104,7 +1104,12 @@ def main() -> int:
     ap.add_argument("--sn", default=DEFAULT_SN, help="git dir of cc-safety-net")
     ap.add_argument("--dcg-rev", default="HEAD")
     ap.add_argument("--sn-rev", default="HEAD")
-    ap.add_argument("--peers", help="peers.tsv from scripts/guard-peers (real verdicts)")
+    default_peers = os.path.join(
+        os.environ.get("CARGO_TARGET_DIR") or os.path.join(HERE, "..", "..", "target"), "guard-corpus", "peers.tsv"
+    )
+    ap.add_argument("--peers", default=default_peers if os.path.exists(default_peers) else None,
+                    help="peers.tsv from scripts/guard-peers (real verdicts; default: target/guard-corpus/peers.tsv if there)")
+    ap.add_argument("--no-peers", action="store_true", help="expectations only, ignore peers.tsv")
     ap.add_argument("--out", default=os.path.join(HERE, "corpus.tsv"))
     ap.add_argument("--stats", action="store_true", help="print counts by source and skip reasons")
     a = ap.parse_args()
@@ -1118,7 +1123,9 @@ def main() -> int:
     dcg_rust(dcg, cases)
     sn_ts(sn, cases)
 
-    peers = read_peers(a.peers) if a.peers else {}
+    peers = read_peers(a.peers) if a.peers and not a.no_peers else {}
+    if peers:
+        print(f"real verdicts from {a.peers}", file=sys.stderr)
     rows = []
     for (cmd, cwd), c in cases.cases.items():
 

@@ -10,6 +10,7 @@ mod detect_e2e;
 mod doctor;
 mod first_run;
 mod fuzz_replay;
+mod guard_corpus;
 mod honest;
 mod hooks_e2e;
 mod plugin;

@@ -1,0 +1,142 @@
+//! Recursive deletion (`rm -r`, `find -delete`/`-exec rm`) and recursive permission changes:
+//! `/`, the home directory, the project itself and anything outside the project or a temp dir.
+
+use crate::guard::Verdict;
+use crate::guard::paths::{Cwd, Target, is_temp, show};
+use crate::guard::syntax::Word;
+use crate::guard::walk::Walker;
+use crate::guard::wrappers::{basename, find_starts, is_option, operands, unwrap_wrappers};
+use crate::guard::{MAX_CHECK_DEPTH, snippet};
+
+#[derive(Clone, Copy, PartialEq)]
+enum Del {
+    /// `rm -r X`: X itself goes.
+    Exact,
+    /// `find X … -delete`: things below X go (X = project is fine there).
+    Under,
+}
+
+impl Walker<'_> {
+    fn judge_delete(&self, w: &Word, cwd: &Cwd, kind: Del, argv: &[Word]) -> Verdict {
+        let Target::Known { comps, contents } = self.env.resolve(w, cwd) else {
+            return Ok(());
+        };
+        let kind = if w.under { Del::Under } else { kind };
+        let env = self.env;
+        let what = if contents { format!("everything in {}", show(&comps)) } else { show(&comps) };
+        let why = if comps.is_empty() {
+            "that is the filesystem root".to_string()
+        } else if env.home.starts_with(&comps) {
+            if comps == env.home {
+                "that is your home directory".to_string()
+            } else {
+                "that contains your home directory".to_string()
+            }
+        } else if env.project.starts_with(&comps) {
+            if kind == Del::Under && comps == env.project {
+                return Ok(());
+            }
+            "that is the whole project directory; delete specific subdirectories instead".to_string()
+        } else if comps.starts_with(&env.project) || is_temp(&comps) {
+            return Ok(());
+        } else {
+            format!(
+                "that is outside the project directory {}; only paths inside the project (or under /tmp) may be deleted recursively",
+                show(&env.project)
+            )
+        };
+        Err(format!("claude-failover guard refused `{}`: it recursively deletes {what}: {why}", snippet(argv)))
+    }
+
+    pub(in crate::guard) fn rm_rule(&self, args: &[Word], argv: &[Word], cwd: &Cwd) -> Verdict {
+        let mut recursive = false;
+        let mut opts = true;
+        let mut paths = Vec::new();
+        for w in args {
+            let t = w.text.as_str();
+            if opts && t == "--" {
+                opts = false;
+            } else if opts && t.starts_with("--") {
+                recursive |= t == "--recursive";
+            } else if opts && is_option(t) {
+                recursive |= t.contains(['r', 'R']);
+            } else {
+                paths.push(w);
+            }
+        }
+        if !recursive {
+            return Ok(());
+        }
+        for p in paths {
+            self.judge_delete(p, cwd, Del::Exact, argv)?;
+        }
+        Ok(())
+    }
+
+    pub(in crate::guard) fn find_rule(&self, args: &[Word], argv: &[Word], cwd: &Cwd, depth: usize) -> Verdict {
+        let (starts, expr) = find_starts(args);
+        let mut deletes = false;
+        let mut j = 0;
+        while let Some(w) = expr.get(j) {
+            let t = w.text.as_str();
+            if t == "-delete" {
+                deletes = true;
+            }
+            if matches!(t, "-exec" | "-execdir" | "-ok" | "-okdir") {
+                let end = expr
+                    .get(j + 1..)
+                    .and_then(|r| r.iter().position(|w| w.text == ";" || w.text == "+"))
+                    .map_or(expr.len(), |k| j + 1 + k);
+                let sub = expr.get(j + 1..end).unwrap_or(&[]);
+                let un = unwrap_wrappers(sub);
+                if let Some(n) = un.argv.first().map(|w| basename(&w.text))
+                    && matches!(n, "rm" | "shred" | "unlink")
+                {
+                    deletes = true;
+                }
+                if !sub.is_empty() && depth < MAX_CHECK_DEPTH {
+                    self.simple(sub, &[], &[], &mut cwd.clone(), None, depth + 1)?;
+                }
+                j = end;
+            }
+            j += 1;
+        }
+        if !deletes {
+            return Ok(());
+        }
+        if starts.is_empty() {
+            return self.judge_delete(&Word::lit("."), cwd, Del::Under, argv);
+        }
+        for s in starts {
+            self.judge_delete(s, cwd, Del::Under, argv)?;
+        }
+        Ok(())
+    }
+
+    pub(in crate::guard) fn chperm_rule(&self, args: &[Word], argv: &[Word], cwd: &Cwd) -> Verdict {
+        // Only upper-case R: `chmod -r file` is the mode "remove read".
+        let recursive = args.iter().any(|w| {
+            let t = w.text.as_str();
+            t == "--recursive" || (t.starts_with('-') && !t.starts_with("--") && t.contains('R'))
+        });
+        if !recursive {
+            return Ok(());
+        }
+        for w in operands(args) {
+            if let Target::Known { comps, .. } = self.env.resolve(w, cwd) {
+                let what = if comps.is_empty() {
+                    "the filesystem root"
+                } else if self.env.home.starts_with(&comps) {
+                    "your home directory"
+                } else {
+                    continue;
+                };
+                return Err(format!(
+                    "claude-failover guard refused `{}`: it recursively changes ownership/permissions of {what}",
+                    snippet(argv)
+                ));
+            }
+        }
+        Ok(())
+    }
+}

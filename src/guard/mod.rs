@@ -31,6 +31,7 @@
 //! (the argv that really runs) and `paths` (lexical resolution). This file knows the tool
 //! names and the JSON; it parses nothing itself.
 
+mod argv;
 mod parse;
 mod paths;
 mod rules;
@@ -48,11 +49,11 @@ use std::path::{Path, PathBuf};
 
 pub use parse::simple_commands;
 
+use argv::joined;
 use parse::parse;
 use paths::{Env, Target, show};
 use syntax::Word;
 use walk::Walker;
-use wrappers::joined;
 
 /// The `[guard]` table of the user's config.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -253,7 +254,7 @@ impl Guard {
             c.get(1).is_some_and(|opts| {
                 opts.as_str()
                     .split_whitespace()
-                    .any(|o| o == "--recursive" || (!o.starts_with("--") && o.contains(['r', 'R'])))
+                    .any(|o| argv::long_opt(o, "--recursive") || (!o.starts_with("--") && o.contains(['r', 'R'])))
             })
         })
     }

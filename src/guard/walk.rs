@@ -5,9 +5,10 @@
 
 use std::borrow::Cow;
 
+use super::argv::{basename, joined, operands};
 use super::paths::{Cwd, Env, Target};
 use super::syntax::{Cmd, Redirect, Script, Word};
-use super::wrappers::{SHELLS, basename, joined, operands, unwrap_wrappers, xargs_sources};
+use super::wrappers::{SHELLS, unwrap_wrappers, xargs_sources};
 use super::{Guard, MAX_CHECK_DEPTH, Verdict, parse::parse, snippet_str};
 
 pub(super) struct Walker<'a> {

@@ -4,55 +4,12 @@
 
 use std::borrow::Cow;
 
+use super::argv::{basename, is_option, operands, skip_options, text_at};
 use super::parse::{is_assignment, parse};
 use super::syntax::{Cmd, Script, Word};
 
 pub(super) const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish"];
 const DOWNLOADERS: &[&str] = &["curl", "wget", "fetch"];
-
-pub(super) fn basename(t: &str) -> &str {
-    t.rsplit('/').next().unwrap_or(t)
-}
-
-fn text_at(ws: &[Word], i: usize) -> Option<&str> {
-    ws.get(i).map(|w| w.text.as_str())
-}
-
-pub(super) fn joined(ws: &[Word]) -> String {
-    ws.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
-}
-
-pub(super) fn is_option(t: &str) -> bool {
-    t.starts_with('-') && t.len() > 1
-}
-
-/// Skip `-x` options (those in `with_arg` consume the next word too); `--` ends them.
-fn skip_options(ws: &[Word], mut i: usize, with_arg: &[&str]) -> usize {
-    while let Some(t) = text_at(ws, i) {
-        if t == "--" {
-            return i + 1;
-        }
-        if !is_option(t) {
-            break;
-        }
-        i += if with_arg.contains(&t) { 2 } else { 1 };
-    }
-    i
-}
-
-/// Positional arguments: words not starting with `-` before `--`, everything after it.
-pub(super) fn operands(args: &[Word]) -> Vec<&Word> {
-    let mut out = Vec::new();
-    let mut opts = true;
-    for w in args {
-        if opts && w.text == "--" {
-            opts = false;
-        } else if !(opts && is_option(&w.text)) {
-            out.push(w);
-        }
-    }
-    out
-}
 
 pub(super) struct Unwrapped<'w> {
     pub(super) argv: Cow<'w, [Word]>,

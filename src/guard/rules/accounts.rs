@@ -1,10 +1,10 @@
 //! Claude accounts: another account's `.credentials.json` must not be read or copied, and no
 //! account home may be modified (except the session's own memory and plans).
 
+use crate::guard::argv::operands;
 use crate::guard::paths::{Cwd, Target, show};
 use crate::guard::syntax::{Redirect, Word};
 use crate::guard::walk::Walker;
-use crate::guard::wrappers::operands;
 use crate::guard::{Verdict, snippet, snippet_str};
 
 impl Walker<'_> {

@@ -1,10 +1,10 @@
 //! Writes that destroy a disk: `dd of=/dev/…`, `shred`, `mkfs`/`wipefs`, and `tee`/`cp`/
 //! redirections onto a block device.
 
+use crate::guard::argv::{joined, operands};
 use crate::guard::paths::{Cwd, Target, is_temp, show};
 use crate::guard::syntax::Word;
 use crate::guard::walk::Walker;
-use crate::guard::wrappers::{joined, operands};
 use crate::guard::{Verdict, snippet, snippet_str};
 
 impl Walker<'_> {

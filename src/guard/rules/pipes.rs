@@ -1,10 +1,11 @@
 //! Scripts fed to a shell: a download piped into a shell, `sh -c`/here-documents/here-strings
 //! (re-parsed and walked), and `$(curl …)` handed to `sh -c`, `eval` or `source`.
 
+use crate::guard::argv::joined;
 use crate::guard::paths::Cwd;
 use crate::guard::syntax::{Cmd, Redirect, Word};
 use crate::guard::walk::Walker;
-use crate::guard::wrappers::{is_downloader, is_stdin_shell, joined, script_downloads, shell_args, stage_any};
+use crate::guard::wrappers::{is_downloader, is_stdin_shell, script_downloads, shell_args, stage_any};
 use crate::guard::{Verdict, snippet, snippet_str};
 
 impl Walker<'_> {

@@ -2,10 +2,11 @@
 //! `/`, the home directory, the project itself and anything outside the project or a temp dir.
 
 use crate::guard::Verdict;
+use crate::guard::argv::{basename, is_option, long_opt, operands, short_has};
 use crate::guard::paths::{Cwd, Target, is_temp, show};
 use crate::guard::syntax::Word;
 use crate::guard::walk::Walker;
-use crate::guard::wrappers::{basename, find_starts, is_option, operands, unwrap_wrappers};
+use crate::guard::wrappers::{find_starts, unwrap_wrappers};
 use crate::guard::{MAX_CHECK_DEPTH, snippet};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -57,7 +58,7 @@ impl Walker<'_> {
             if opts && t == "--" {
                 opts = false;
             } else if opts && t.starts_with("--") {
-                recursive |= t == "--recursive";
+                recursive |= long_opt(t, "--recursive");
             } else if opts && is_option(t) {
                 recursive |= t.contains(['r', 'R']);
             } else {
@@ -117,7 +118,7 @@ impl Walker<'_> {
         // Only upper-case R: `chmod -r file` is the mode "remove read".
         let recursive = args.iter().any(|w| {
             let t = w.text.as_str();
-            t == "--recursive" || (t.starts_with('-') && !t.starts_with("--") && t.contains('R'))
+            long_opt(t, "--recursive") || short_has(t, 'R')
         });
         if !recursive {
             return Ok(());

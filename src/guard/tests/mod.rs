@@ -2,6 +2,7 @@
 //! robustness (no panic, bounded work) on garbage and pathological nesting.
 
 mod api;
+mod git;
 mod lexer;
 mod robust;
 mod table;
@@ -40,4 +41,24 @@ fn guard() -> Guard {
 fn bash(g: &Guard, cmd: &str) -> Decision {
     let f = fixture();
     g.check("Bash", &json!({ "command": cmd }), &ctx(&f))
+}
+
+const D: bool = true;
+const A: bool = false;
+
+/// Run a decision table (`D` = must deny, `A` = must allow) and report every mismatch at once.
+fn check_table(table: &[(bool, &str)]) {
+    let g = guard();
+    let mut failures = Vec::new();
+    for (want_deny, cmd) in table {
+        let d = bash(&g, cmd);
+        let denied = matches!(d, Decision::Deny(_));
+        if denied != *want_deny {
+            failures.push(format!("{cmd:?}: expected deny={want_deny}, got {d:?}"));
+        }
+        if let Decision::Deny(r) = &d {
+            assert!(!r.contains('\n'), "multi-line reason for {cmd:?}: {r}");
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }

@@ -202,7 +202,11 @@ impl Parser {
                     } else if cmd.at_command_position() && cmd.redirects.is_empty() {
                         if self.peek() == Some('(') {
                             self.pos += 1;
-                            self.skip_arith(2);
+                            // `(( … ))` runs no command, but substitutions inside it do.
+                            let subs = self.skip_balanced('(', ')', 2);
+                            if !subs.is_empty() {
+                                cmd.assigns.push(Word { subs, ..Word::default() });
+                            }
                         } else {
                             let body = self.nested(Term::Paren);
                             cmd.subshells.push(body);
@@ -331,21 +335,6 @@ impl Parser {
                 self.pos += 1;
             } else {
                 self.pos = save;
-            }
-        }
-    }
-
-    /// After `((` or `$((`: skip to the matching `))`.
-    fn skip_arith(&mut self, mut open: usize) {
-        while open > 0 {
-            match self.bump() {
-                Some('(') => open += 1,
-                Some(')') => open -= 1,
-                Some(_) => {}
-                None => {
-                    self.broken = true;
-                    return;
-                }
             }
         }
     }

@@ -3,7 +3,7 @@
 //! `subs` because they run even when the word itself is only data.
 
 use super::{Parser, Term, is_assignment};
-use crate::guard::syntax::Word;
+use crate::guard::syntax::{Script, Word};
 
 impl Parser {
     pub(super) fn read_word(&mut self) -> Word {
@@ -141,8 +141,9 @@ impl Parser {
             Some('(') => {
                 if self.peek_at(2) == Some('(') {
                     self.pos += 3;
-                    self.skip_arith(2);
+                    let subs = self.skip_balanced('(', ')', 2);
                     w.text.push_str(&self.raw_from(start));
+                    w.subs.extend(subs);
                 } else {
                     self.pos += 2;
                     let body = self.nested(Term::Paren);
@@ -153,20 +154,9 @@ impl Parser {
             }
             Some('{') => {
                 self.pos += 2;
-                let mut open = 1usize;
-                while open > 0 {
-                    match self.bump() {
-                        Some('{') => open += 1,
-                        Some('}') => open -= 1,
-                        Some('\\') => self.pos = (self.pos + 1).min(self.chars.len()),
-                        Some(_) => {}
-                        None => {
-                            self.broken = true;
-                            break;
-                        }
-                    }
-                }
+                let subs = self.skip_balanced('{', '}', 1);
                 w.text.push_str(&self.raw_from(start));
+                w.subs.extend(subs);
                 w.lead_dollar |= lead;
             }
             Some('\'') if !in_dquote => {
@@ -182,6 +172,40 @@ impl Parser {
                 w.lead_dollar |= lead;
             }
         }
+    }
+
+    /// Skip to the `close` that balances `open` already-read `open_ch`s: the rest of `$((…))`,
+    /// `((…))` or `${…}`. They are not commands, but `$(…)` and backticks inside them are run
+    /// (`$(( $(rm -rf ~) ))`, `${x:-$(rm -rf ~)}`), so those are parsed and returned.
+    pub(super) fn skip_balanced(&mut self, open_ch: char, close: char, mut open: usize) -> Vec<Script> {
+        let mut subs = Vec::new();
+        while open > 0 {
+            match self.peek() {
+                Some('$') if self.peek_at(1) == Some('(') && self.peek_at(2) != Some('(') => {
+                    self.pos += 2;
+                    subs.push(self.nested(Term::Paren));
+                }
+                Some('`') => {
+                    let mut w = Word::default();
+                    self.read_backtick(&mut w);
+                    subs.extend(w.subs);
+                }
+                Some('\\') => self.pos = (self.pos + 2).min(self.chars.len()),
+                Some(c) => {
+                    self.pos += 1;
+                    if c == open_ch {
+                        open += 1;
+                    } else if c == close {
+                        open -= 1;
+                    }
+                }
+                None => {
+                    self.broken = true;
+                    break;
+                }
+            }
+        }
+        subs
     }
 
     fn read_ansi_c(&mut self, w: &mut Word) {

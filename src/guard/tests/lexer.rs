@@ -42,6 +42,11 @@ fn lexer_operators() {
     assert_eq!(sc("cat <<-X\n\tbody\n\tX\necho done"), v(&[&["cat"], &["echo", "done"]]));
     assert_eq!(sc("case $a in x) b;; (y) c;; esac"), v(&[&["b"], &["c"]]));
     assert_eq!(sc("echo $((1+(2*3))) ${x:-a b}"), v(&[&["echo", "$((1+(2*3)))", "${x:-a b}"]]));
+    // Substitutions inside arithmetic and parameter expansions still run.
+    assert_eq!(sc("echo $(( $(a) + `b` ))"), v(&[&["a"], &["b"], &["echo", "$(( $(a) + `b` ))"]]));
+    assert_eq!(sc("(( x = $(a) ))"), v(&[&["a"]]));
+    assert_eq!(sc("echo ${x:-$(a)} ${y:=`b`}"), v(&[&["a"], &["b"], &["echo", "${x:-$(a)}", "${y:=`b`}"]]));
+    assert_eq!(sc("echo $(( (1+2) * $((3)) ))"), v(&[&["echo", "$(( (1+2) * $((3)) ))"]]));
 }
 
 #[test]

@@ -47,6 +47,10 @@ const TABLE: &[(bool, &str)] = &[
     (D, "for d in a b; do rm -rf /; done"),
     (D, "cat <<EOF\n$(rm -rf ~)\nEOF"),
     (D, "echo ok\nrm -rf ~"),
+    (D, "echo $(( $(rm -rf ~) + 1 ))"),
+    (D, "(( n = $(rm -rf /) ))"),
+    (D, "echo \"$(( `rm -rf ~` ))\""),
+    (D, "echo ${x:-$(rm -rf ~)}"),
     // --- wrappers ---
     (D, "sudo rm -rf /"),
     (D, "sudo -u root rm -rf /"),

@@ -11,12 +11,17 @@
 //! (`rm -rf target`, `grep -rn "rm -rf /" src/`, force-pushing a feature branch): a guard that
 //! blocks everyday commands gets switched off, and then it protects nothing. So every rule
 //! looks at parsed argv, never at raw text (text only serves the fork-bomb shape and the
-//! broken-quoting fallback), and whenever we cannot tell what a command does we allow it.
+//! broken-quoting fallback), and whenever we cannot tell what a command does we allow it
+//! (except the target of a recursive deletion, below).
 //! Never panic: any string or JSON in gives a [`Decision`] out.
 //!
 //! Judgement calls where the rules were open:
-//! - Paths are normalised lexically from a tracked cwd (`cd`/`pushd`; subshells and pipeline
-//!   stages get their own copy). Anything that does not resolve (`$VAR/x`, `cd "$DIR"`) is allowed.
+//! - Paths are normalised lexically from a tracked scope: the cwd (`cd`, `pushd`, `env -C`)
+//!   and the variables the command assigns (`d=~`, `tmp=$(mktemp -d)`, `for d in …`);
+//!   subshells and pipeline stages get their own copy. For recursive deletion a target that
+//!   still does not resolve (`$VAR/x`, `~other`, `$(cmd)`, after `cd "$DIR"`) is denied: it
+//!   may be `/` or `~`, and the agent can always spell the path out. Other rules let an
+//!   unresolved path pass. `$TMPDIR` counts as /tmp, `$(mktemp …)` as a fresh temp path.
 //! - Recursive deletion is allowed strictly inside the project and strictly inside `/tmp`,
 //!   `/var/tmp` (scratch dirs agents use all the time); the project directory itself (`rm -rf .`,
 //!   `rm -rf *` at its root) is denied like `/` and `~`, but `find . … -delete` is fine.
@@ -26,15 +31,18 @@
 //! - `mkfs`/`wipefs` on an image file inside the project is allowed; on a device it is not.
 //!
 //! The folder, in the order a command travels: `syntax` (the tree, types only) ← `parse`
-//! (lenient parser; `parse/word` for the inside of a word) → `walk` (visits the tree, tracks
-//! the cwd, dispatches by command name) → `rules/*` (one file per family) using `wrappers`
-//! (the argv that really runs) and `paths` (lexical resolution). This file knows the tool
-//! names and the JSON; it parses nothing itself.
+//! (lenient parser; `parse/word` for the inside of a word) → `walk` (visits the tree,
+//! carrying a `scope`: cwd and variables; dispatches by command name) → `rules/*` (one file
+//! per family) using `wrappers` (the argv that really runs), `argv` (getopt-style option
+//! reading), `resolve` (where a word points) and `paths` (the session's places). This file
+//! knows the tool names and the JSON; it parses nothing itself.
 
 mod argv;
 mod parse;
 mod paths;
+mod resolve;
 mod rules;
+mod scope;
 mod syntax;
 mod walk;
 mod wrappers;
@@ -51,7 +59,9 @@ pub use parse::simple_commands;
 
 use argv::joined;
 use parse::parse;
-use paths::{Env, Target, show};
+use paths::{Env, show};
+use resolve::Target;
+use scope::Scope;
 use syntax::Word;
 use walk::Walker;
 
@@ -185,8 +195,8 @@ impl Guard {
     }
 
     fn check_read_path(&self, tool: &str, path: &str, env: &Env) -> Verdict {
-        let cwd = Some(env.project.clone());
-        if let Target::Known { comps, .. } = env.resolve_text(path, true, false, &cwd)
+        let sc = Scope::at(env.project.clone());
+        if let Target::Known { comps, .. } = env.resolve_text(path, true, false, &sc)
             && let Some(acc) = env.foreign_credentials(&comps)
         {
             return Err(format!(
@@ -198,8 +208,8 @@ impl Guard {
     }
 
     fn check_write_path(&self, tool: &str, path: &str, env: &Env) -> Verdict {
-        let cwd = Some(env.project.clone());
-        if let Target::Known { comps, .. } = env.resolve_text(path, true, false, &cwd)
+        let sc = Scope::at(env.project.clone());
+        if let Target::Known { comps, .. } = env.resolve_text(path, true, false, &sc)
             && let Some(acc) = env.account_write_hit(&comps)
         {
             return Err(format!(
@@ -226,8 +236,7 @@ impl Guard {
             ));
         }
         let walker = Walker { g: self, env, budget: std::cell::Cell::new(MAX_RECURSIONS) };
-        let mut cwd = Some(env.project.clone());
-        walker.script(&script, &mut cwd, 0)
+        walker.script(&script, &mut Scope::at(env.project.clone()), 0)
     }
 
     fn check_fork_bomb(&self, text: &str) -> Verdict {

@@ -1,25 +1,10 @@
-//! Where a word points: the tracked working directory, the session's environment (project,
-//! home, account homes) and lexical path resolution. Lexical only: no filesystem access, no
-//! symlinks, so a verdict never depends on what happens to exist on disk.
+//! The session's places: the project, the home directory and the Claude account homes, as
+//! normalised path components, and the lexical helpers every rule shares (globs, temp dirs,
+//! `$NAME` prefixes). Where a word points is `resolve.rs`.
 
 use std::path::{Component, Path};
 
 use super::Context;
-use super::syntax::Word;
-
-/// Tracked working directory as normalised components; `None` once a `cd` went somewhere we
-/// cannot resolve (then relative paths are unknown and allowed).
-pub(super) type Cwd = Option<Vec<String>>;
-
-pub(super) enum Target {
-    /// Absolute, lexically normalised. `contents`: the word ended in `*`/`.*`, i.e. "everything
-    /// in `comps`", which is judged like `comps` itself.
-    Known {
-        comps: Vec<String>,
-        contents: bool,
-    },
-    Unknown,
-}
 
 pub(super) struct Env {
     pub(super) project: Vec<String>,
@@ -73,60 +58,6 @@ impl Env {
         Env { project, home, accounts, own }
     }
 
-    /// Resolve a shell word to a path. `tilde`/`dollar`: the leading `~`/`$` was subject to
-    /// expansion (unquoted, or `$` inside double quotes), so `'~'` stays a literal name.
-    pub(super) fn resolve_text(&self, text: &str, tilde: bool, dollar: bool, cwd: &Cwd) -> Target {
-        if text.is_empty() {
-            return Target::Unknown;
-        }
-        let (base, rest): (Cwd, &str) = if let Some(after) = text.strip_prefix('~').filter(|_| tilde) {
-            let (user, rest) = after.split_at(after.find('/').unwrap_or(after.len()));
-            match user {
-                "" => (Some(self.home.clone()), rest),
-                "+" => (cwd.clone(), rest),
-                _ => (None, ""),
-            }
-        } else if let Some(rest) = text
-            .strip_prefix("$(pwd)")
-            .or_else(|| text.strip_prefix("`pwd`"))
-            .filter(|r| r.is_empty() || r.starts_with('/'))
-        {
-            (cwd.clone(), rest)
-        } else if dollar && text.starts_with('$') {
-            match leading_var(text) {
-                Some(("HOME", rest)) => (Some(self.home.clone()), rest),
-                Some(("PWD", rest)) => (cwd.clone(), rest),
-                Some(("CLAUDE_CONFIG_DIR", rest)) => (self.own.clone(), rest),
-                _ => (None, ""),
-            }
-        } else if text.starts_with('/') {
-            (Some(Vec::new()), text)
-        } else {
-            (cwd.clone(), text)
-        };
-        let Some(mut comps) = base else {
-            return Target::Unknown;
-        };
-        for part in rest.split('/') {
-            match part {
-                "" | "." => {}
-                ".." => {
-                    comps.pop();
-                }
-                p => comps.push(p.to_string()),
-            }
-        }
-        let contents = comps.last().is_some_and(|c| is_glob_all(c));
-        if contents {
-            comps.pop();
-        }
-        Target::Known { comps, contents }
-    }
-
-    pub(super) fn resolve(&self, w: &Word, cwd: &Cwd) -> Target {
-        self.resolve_text(&w.text, w.lead_tilde, w.lead_dollar, cwd)
-    }
-
     /// The account home `comps` lies in (or is), if writing there is forbidden. Claude Code's
     /// own auto-memory (`projects/*/memory/`) and plan files (`plans/`) in the session's own
     /// config dir are written by the model through these very tools, so they stay writable.
@@ -168,7 +99,7 @@ impl Env {
 /// `$NAME` or `${NAME}` at the start of `text`, when followed by end or `/`. The defaulting
 /// forms `${NAME:?}`, `${NAME:-x}`, … count as `NAME`: those variables are always set, and
 /// `rm -rf "${HOME:?}/"` is exactly the idiom people use to feel safe.
-fn leading_var(text: &str) -> Option<(&str, &str)> {
+pub(super) fn leading_var(text: &str) -> Option<(&str, &str)> {
     let s = text.strip_prefix('$')?;
     let (name, rest) = if let Some(inner) = s.strip_prefix('{') {
         let end = inner.find('}')?;
@@ -187,7 +118,7 @@ fn leading_var(text: &str) -> Option<(&str, &str)> {
     (ident && (rest.is_empty() || rest.starts_with('/'))).then_some((name, rest))
 }
 
-fn is_glob_all(c: &str) -> bool {
+pub(super) fn is_glob_all(c: &str) -> bool {
     c == ".*" || (!c.is_empty() && c.chars().all(|ch| ch == '*'))
 }
 

@@ -16,6 +16,9 @@ pub(super) struct Word {
     pub(super) lead_dollar: bool,
     /// Synthetic (from `find`/`ls` piped into `xargs`): stands for paths below this one.
     pub(super) under: bool,
+    /// Synthetic: stands for data the guard cannot see (what `xargs` reads from a file, a
+    /// variable set by `read`). `text` only names it for messages.
+    pub(super) unknown: bool,
 }
 
 impl Word {
@@ -24,6 +27,9 @@ impl Word {
     }
     pub(super) fn lit(text: &str) -> Word {
         Word { text: text.to_string(), ..Word::default() }
+    }
+    pub(super) fn unknown(what: &str) -> Word {
+        Word { text: what.to_string(), unknown: true, ..Word::default() }
     }
     pub(super) fn mark_quoted(&mut self) {
         if self.first_quote.is_none() {

@@ -1,14 +1,17 @@
-//! The walker: visits a parsed [`Script`] in execution order, tracking the working directory
-//! (`cd`, subshells, pipeline stages), unwrapping wrappers, recursing into nested scripts
-//! (`sh -c`, `eval`, here-strings) within a budget, and dispatching each simple command to
-//! its rule by name. `simple` stays a flat name → rule match.
+//! The walker: visits a parsed [`Script`] in execution order, carrying a [`Scope`] (the
+//! working directory and variables; subshells and pipeline stages get a copy), unwrapping
+//! wrappers, recursing into nested scripts (`sh -c`, `eval`, here-strings) within a budget,
+//! and dispatching each simple command to its rule by name. `simple` stays a flat name →
+//! rule match.
 
 use std::borrow::Cow;
 
 use super::argv::{basename, joined, operands};
-use super::paths::{Cwd, Env, Target};
+use super::paths::Env;
+use super::resolve::Target;
+use super::scope::Scope;
 use super::syntax::{Cmd, Redirect, Script, Word};
-use super::wrappers::{SHELLS, unwrap_wrappers, xargs_sources};
+use super::wrappers::{SHELLS, pipe_output, unwrap_wrappers};
 use super::{Guard, MAX_CHECK_DEPTH, Verdict, parse::parse, snippet_str};
 
 pub(super) struct Walker<'a> {
@@ -19,45 +22,64 @@ pub(super) struct Walker<'a> {
 }
 
 impl Walker<'_> {
-    pub(super) fn script(&self, s: &Script, cwd: &mut Cwd, depth: usize) -> Verdict {
+    pub(super) fn script(&self, s: &Script, sc: &mut Scope, depth: usize) -> Verdict {
         for pipeline in &s.pipelines {
-            self.pipeline_rule(pipeline)?;
-            let multi = pipeline.len() > 1;
-            let mut prev: Option<&Cmd> = None;
-            for c in pipeline {
-                // Every stage of a real pipeline runs in its own subshell: a `cd` there does
-                // not move the rest of the script.
-                if multi {
-                    self.cmd(c, &mut cwd.clone(), prev, depth)?;
-                } else {
-                    self.cmd(c, cwd, prev, depth)?;
-                }
-                prev = Some(c);
+            self.pipeline_rule(pipeline, sc, depth)?;
+            if let [c] = pipeline.as_slice() {
+                self.cmd(c, sc, &[], depth)?;
+                continue;
             }
+            // Every stage of a real pipeline runs in its own subshell: a `cd` there does
+            // not move the rest of the script.
+            for (k, c) in pipeline.iter().enumerate() {
+                self.cmd(c, &mut sc.clone(), &pipeline[..k], depth)?;
+            }
+            self.read_from_pipe(pipeline, sc);
         }
         Ok(())
     }
 
-    pub(super) fn cmd(&self, c: &Cmd, cwd: &mut Cwd, prev: Option<&Cmd>, depth: usize) -> Verdict {
+    /// `… | while read f; do rm -rf "$f"; done`: the loop body comes after the pipeline in
+    /// our flat tree, so `f` is bound there to what the pipe carries (unknown if we cannot
+    /// tell).
+    fn read_from_pipe(&self, pipeline: &[Cmd], sc: &mut Scope) {
+        let Some((last, before)) = pipeline.split_last() else {
+            return;
+        };
+        let un = unwrap_wrappers(&last.words);
+        if un.argv.first().is_none_or(|w| w.text != "read") {
+            return;
+        }
+        let fed = pipe_output(before).unwrap_or_else(|| vec![Word::unknown("<lines read from the pipe>")]);
+        for w in operands(un.argv.get(1..).unwrap_or(&[])) {
+            self.env.bind(sc, &w.text, &fed);
+        }
+    }
+
+    /// `feed`: the pipeline stages before this one (what `xargs` and `read` read).
+    pub(super) fn cmd(&self, c: &Cmd, sc: &mut Scope, feed: &[Cmd], depth: usize) -> Verdict {
         for w in c.all_words() {
             for s in &w.subs {
-                self.script(s, &mut cwd.clone(), depth)?;
+                self.script(s, &mut sc.clone(), depth)?;
             }
         }
         for s in &c.subshells {
-            self.script(s, &mut cwd.clone(), depth)?;
+            self.script(s, &mut sc.clone(), depth)?;
         }
         for s in &c.groups {
-            self.script(s, cwd, depth)?;
+            self.script(s, sc, depth)?;
         }
         if c.words.is_empty() {
-            self.credentials(c.assigns.iter(), cwd)?;
-            return self.redirect_rules(&c.redirects, cwd);
+            self.credentials(c.assigns.iter(), sc)?;
+            self.redirect_rules(&c.redirects, sc)?;
+            self.env.assign(&c.assigns, sc);
+            return Ok(());
         }
-        self.simple(&c.words, &c.assigns, &c.redirects, cwd, prev, depth)
+        self.simple(&c.words, &c.assigns, &c.redirects, sc, feed, depth)
     }
 
-    pub(super) fn recurse(&self, text: &str, cwd: &Cwd, depth: usize) -> Verdict {
+    /// Walk `text` as a script of its own, in a copy of `sc`.
+    pub(super) fn recurse(&self, text: &str, sc: &Scope, depth: usize) -> Verdict {
         if depth + 1 > MAX_CHECK_DEPTH || self.budget.get() == 0 {
             return Ok(());
         }
@@ -69,7 +91,7 @@ impl Walker<'_> {
                 snippet_str(text)
             ));
         }
-        self.script(&script, &mut cwd.clone(), depth + 1)
+        self.script(&script, &mut sc.clone(), depth + 1)
     }
 
     pub(super) fn simple(
@@ -77,19 +99,34 @@ impl Walker<'_> {
         words: &[Word],
         assigns: &[Word],
         redirects: &[Redirect],
-        cwd: &mut Cwd,
-        prev: Option<&Cmd>,
+        sc: &mut Scope,
+        feed: &[Cmd],
         depth: usize,
     ) -> Verdict {
+        let expanded = self.env.expand_argv(words, sc);
+        let words = expanded.as_deref().unwrap_or(words);
         let un = unwrap_wrappers(words);
         let mut argv = un.argv;
-        if un.xargs
-            && let Some(p) = prev
-        {
-            let src = xargs_sources(p);
-            if !src.is_empty() {
-                argv = Cow::Owned(argv.iter().cloned().chain(src).collect());
+        // The scope the command itself runs in: `env -C dir`, `xargs -I{}` change it for this
+        // command only.
+        let mut local: Option<Scope> = None;
+        if un.xargs {
+            let input = match feed {
+                [] => None,
+                _ => pipe_output(feed),
+            };
+            let input = input.unwrap_or_else(|| vec![Word::unknown("<input of xargs>")]);
+            match &un.replace {
+                Some(r) => self.env.bind_placeholder(local.get_or_insert_with(|| sc.clone()), r, &input),
+                None => argv = Cow::Owned(argv.iter().cloned().chain(input).collect()),
             }
+        }
+        if let Some(d) = &un.chdir {
+            let to = match self.env.resolve(d, sc) {
+                Target::Known { comps, contents: false, .. } => Some(comps),
+                _ => None,
+            };
+            local.get_or_insert_with(|| sc.clone()).dir = to;
         }
         let raw = joined(words);
         let unwrapped = joined(&argv);
@@ -103,75 +140,39 @@ impl Walker<'_> {
         if un.lookup {
             return Ok(());
         }
-        self.track_cd(&argv, cwd);
+        if local.is_none() {
+            self.env.track(&argv, sc);
+        }
         if self.g.user_allows(&[&raw, &unwrapped]) {
             return Ok(());
         }
-        self.credentials(words.iter().chain(assigns).chain(argv.iter()), cwd)?;
-        self.credentials(redirects.iter().map(|r| &r.target), cwd)?;
-        self.redirect_rules(redirects, cwd)?;
+        let sc: &Scope = local.as_ref().unwrap_or(sc);
+        self.credentials(words.iter().chain(assigns).chain(argv.iter()), sc)?;
+        self.credentials(redirects.iter().map(|r| &r.target), sc)?;
+        self.redirect_rules(redirects, sc)?;
         let Some((first, args)) = argv.split_first() else {
             return Ok(());
         };
         let name = basename(&first.text);
-        self.account_writes(name, args, &argv, cwd)?;
+        self.account_writes(name, args, &argv, sc)?;
         match name {
-            "rm" => self.rm_rule(args, &argv, cwd),
-            "find" => self.find_rule(args, &argv, cwd, depth),
-            "dd" => self.dd_rule(args, &argv, cwd),
-            "shred" => self.shred_rule(args, &argv, cwd),
-            "tee" | "cp" => self.device_write(args, &argv, cwd),
-            "chmod" | "chown" | "chgrp" => self.chperm_rule(args, &argv, cwd),
+            "rm" => self.rm_rule(args, &argv, sc),
+            "find" => self.find_rule(args, &argv, sc, depth),
+            "dd" => self.dd_rule(args, &argv, sc),
+            "shred" => self.shred_rule(args, &argv, sc),
+            "tee" | "cp" => self.device_write(args, &argv, sc),
+            "chmod" | "chown" | "chgrp" => self.chperm_rule(args, &argv, sc),
             "git" => self.git_rule(args, &argv),
-            "wipefs" | "mke2fs" => self.mkfs_rule(args, &argv, cwd),
-            n if n.starts_with("mkfs") => self.mkfs_rule(args, &argv, cwd),
-            n if SHELLS.contains(&n) => self.shell_rule(args, &argv, redirects, cwd, depth),
-            "su" => {
-                self.download_subs(&argv, redirects)?;
-                let mut it = args.iter();
-                while let Some(w) = it.next() {
-                    let t = w.text.as_str();
-                    if let Some(s) = t.strip_prefix("--command=") {
-                        return self.recurse(s, cwd, depth);
-                    }
-                    let takes_script =
-                        t == "--command" || (t.starts_with('-') && !t.starts_with("--") && t.contains('c'));
-                    if takes_script && let Some(s) = it.next() {
-                        return self.recurse(&s.text, cwd, depth);
-                    }
-                }
-                Ok(())
-            }
+            "wipefs" | "mke2fs" => self.mkfs_rule(args, &argv, sc),
+            n if n.starts_with("mkfs") => self.mkfs_rule(args, &argv, sc),
+            n if SHELLS.contains(&n) => self.shell_rule(args, &argv, redirects, sc, depth),
+            "su" => self.su_rule(args, &argv, redirects, sc, depth),
             "eval" => {
                 self.download_subs(&argv, redirects)?;
-                self.recurse(&joined(args), cwd, depth)
+                self.recurse(&joined(args), sc, depth)
             }
             "source" | "." => self.download_subs(&argv, redirects),
             _ => Ok(()),
-        }
-    }
-
-    fn track_cd(&self, argv: &[Word], cwd: &mut Cwd) {
-        let Some((first, args)) = argv.split_first() else {
-            return;
-        };
-        match first.text.as_str() {
-            "cd" | "pushd" => {
-                if args.first().is_some_and(|w| w.text == "-") {
-                    *cwd = None;
-                    return;
-                }
-                *cwd = match operands(args).first() {
-                    None if first.text == "cd" => Some(self.env.home.clone()),
-                    None => None,
-                    Some(w) => match self.env.resolve(w, cwd) {
-                        Target::Known { comps, contents: false } => Some(comps),
-                        _ => None,
-                    },
-                };
-            }
-            "popd" => *cwd = None,
-            _ => {}
         }
     }
 }

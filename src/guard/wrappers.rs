@@ -4,16 +4,61 @@
 
 use std::borrow::Cow;
 
-use super::argv::{basename, is_option, operands, skip_options, text_at};
+use super::argv::{basename, is_option, long_opt, operands, short_has, skip_options, text_at};
 use super::parse::{is_assignment, parse};
 use super::syntax::{Cmd, Script, Word};
 
 pub(super) const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish"];
 const DOWNLOADERS: &[&str] = &["curl", "wget", "fetch"];
 
+const SUDO_WITH_ARG: &[&str] = &[
+    "-u",
+    "-g",
+    "-C",
+    "-D",
+    "-p",
+    "-r",
+    "-t",
+    "-U",
+    "-T",
+    "-h",
+    "--user",
+    "--group",
+    "--chdir",
+    "--prompt",
+    "--role",
+    "--type",
+    "--other-user",
+    "--host",
+    "--close-from",
+];
+
+const XARGS_WITH_ARG: &[&str] = &[
+    "-I",
+    "-L",
+    "-n",
+    "-P",
+    "-s",
+    "-d",
+    "-E",
+    "-a",
+    "--arg-file",
+    "--delimiter",
+    "--max-args",
+    "--max-lines",
+    "--max-procs",
+    "--max-chars",
+    "--eof",
+    "--process-slot-var",
+];
+
 pub(super) struct Unwrapped<'w> {
     pub(super) argv: Cow<'w, [Word]>,
     pub(super) xargs: bool,
+    /// `xargs -I R`: input items replace `R` in the command instead of being appended.
+    pub(super) replace: Option<String>,
+    /// `env -C DIR`, `sudo -D DIR`: the command runs in `DIR`.
+    pub(super) chdir: Option<Word>,
     /// `command -v x`: names a command without running it.
     pub(super) lookup: bool,
 }
@@ -24,6 +69,8 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
     let mut cur: Cow<'_, [Word]> = Cow::Borrowed(words);
     let mut i = 0usize;
     let mut xargs = false;
+    let mut replace = None;
+    let mut chdir = None;
     let mut lookup = false;
     for _ in 0..64 {
         while cur.get(i).is_some_and(is_assignment) {
@@ -34,31 +81,24 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
         };
         match name {
             "sudo" | "doas" => {
-                i = skip_options(
-                    &cur,
-                    i + 1,
-                    &[
-                        "-u",
-                        "-g",
-                        "-C",
-                        "-D",
-                        "-p",
-                        "-r",
-                        "-t",
-                        "-U",
-                        "-T",
-                        "-h",
-                        "--user",
-                        "--group",
-                        "--chdir",
-                        "--prompt",
-                        "--role",
-                        "--type",
-                        "--other-user",
-                        "--host",
-                        "--close-from",
-                    ],
-                );
+                i += 1;
+                while let Some(t) = text_at(&cur, i) {
+                    if t == "--" {
+                        i += 1;
+                        break;
+                    }
+                    if !is_option(t) {
+                        break;
+                    }
+                    if let Some(d) =
+                        t.strip_prefix("--chdir=").or_else(|| t.strip_prefix("-D").filter(|d| !d.is_empty()))
+                    {
+                        chdir = Some(Word::lit(d));
+                    } else if t == "-D" || t == "--chdir" {
+                        chdir = cur.get(i + 1).cloned();
+                    }
+                    i += if SUDO_WITH_ARG.contains(&t) { 2 } else { 1 };
+                }
             }
             "env" => {
                 i += 1;
@@ -81,7 +121,15 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
                         split = Some(v);
                         break;
                     }
-                    if matches!(t, "-u" | "--unset" | "-C" | "--chdir") {
+                    if let Some(d) =
+                        t.strip_prefix("--chdir=").or_else(|| t.strip_prefix("-C").filter(|d| !d.is_empty()))
+                    {
+                        chdir = Some(Word::lit(d));
+                        i += 1;
+                    } else if matches!(t, "-C" | "--chdir") {
+                        chdir = cur.get(i + 1).cloned();
+                        i += 2;
+                    } else if matches!(t, "-u" | "--unset") {
                         i += 2;
                     } else if is_option(t) {
                         i += 1;
@@ -119,28 +167,26 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
             }
             "xargs" => {
                 xargs = true;
-                i = skip_options(
-                    &cur,
-                    i + 1,
-                    &[
-                        "-I",
-                        "-L",
-                        "-n",
-                        "-P",
-                        "-s",
-                        "-d",
-                        "-E",
-                        "-a",
-                        "--arg-file",
-                        "--delimiter",
-                        "--max-args",
-                        "--max-lines",
-                        "--max-procs",
-                        "--max-chars",
-                        "--eof",
-                        "--process-slot-var",
-                    ],
-                );
+                i += 1;
+                while let Some(t) = text_at(&cur, i) {
+                    if t == "--" {
+                        i += 1;
+                        break;
+                    }
+                    if !is_option(t) {
+                        break;
+                    }
+                    if t == "-I" {
+                        replace = text_at(&cur, i + 1).map(str::to_string);
+                    } else if let Some(r) = t.strip_prefix("-I").or_else(|| t.strip_prefix("--replace=")) {
+                        replace = Some(r.to_string());
+                    } else if t == "-i" || t == "--replace" {
+                        replace = Some("{}".to_string());
+                    } else if let Some(r) = t.strip_prefix("-i") {
+                        replace = Some(r.to_string());
+                    }
+                    i += if XARGS_WITH_ARG.contains(&t) { 2 } else { 1 };
+                }
             }
             _ => break,
         }
@@ -152,7 +198,7 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
             Cow::Owned(v)
         }
     };
-    Unwrapped { argv, xargs, lookup }
+    Unwrapped { argv, xargs, replace, chdir, lookup }
 }
 
 fn first_words(s: &str) -> Vec<Word> {
@@ -220,12 +266,34 @@ pub(super) fn find_starts(args: &[Word]) -> (Vec<&Word>, &[Word]) {
     (starts, args.get(i..).unwrap_or(&[]))
 }
 
-/// What `prev | xargs …` feeds as arguments, when we can tell.
-pub(super) fn xargs_sources(prev: &Cmd) -> Vec<Word> {
-    let un = unwrap_wrappers(&prev.words);
-    let Some((first, args)) = un.argv.split_first() else {
-        return Vec::new();
-    };
+/// What the last of `stages` prints, as words standing for paths, when we can tell: the
+/// arguments of `echo`, what `find`/`ls`/`grep -rl` list (marked `under` their start), seen
+/// through filters that only drop or reorder lines (`grep`, `head`, `sort`, …). This is what
+/// `… | xargs rm -rf`, `$(find …)` and `… | while read f` hand on.
+pub(super) fn pipe_output(stages: &[Cmd]) -> Option<Vec<Word>> {
+    let (last, before) = stages.split_last()?;
+    let un = unwrap_wrappers(&last.words);
+    let (first, args) = un.argv.split_first()?;
+    let name = basename(&first.text);
+    let lists_files = args.iter().any(|w| {
+        let t = w.text.as_str();
+        ['r', 'R', 'l', 'L'].iter().any(|&c| short_has(t, c))
+            || ["--recursive", "--files-with-matches", "--files-without-match"].iter().any(|l| long_opt(t, l))
+    });
+    let filter = matches!(name, "head" | "tail" | "sort" | "uniq" | "tac" | "shuf")
+        || (matches!(name, "grep" | "egrep" | "fgrep" | "rg") && !lists_files);
+    if filter && !before.is_empty() {
+        // A filter passes some of the lines: `ls | grep x` is some entries of the directory,
+        // not all of it.
+        let some = |w: Word| if w.text == "*" { Word { under: true, ..Word::lit(".") } } else { w };
+        return pipe_output(before).map(|ws| ws.into_iter().map(some).collect());
+    }
+    stage_output(&un.argv)
+}
+
+fn stage_output(argv: &[Word]) -> Option<Vec<Word>> {
+    let (first, args) = argv.split_first()?;
+    let under = |ws: Vec<Word>| ws.into_iter().map(|w| Word { under: true, ..w }).collect::<Vec<_>>();
     match basename(&first.text) {
         "echo" | "printf" => {
             let mut out = Vec::new();
@@ -236,25 +304,28 @@ pub(super) fn xargs_sources(prev: &Cmd) -> Vec<Word> {
                     out.push(w.clone());
                 }
             }
-            out
+            Some(out)
         }
         "find" => {
             let (starts, _) = find_starts(args);
-            let mut out: Vec<Word> = starts.into_iter().cloned().collect();
-            if out.is_empty() {
-                out.push(Word::lit("."));
-            }
-            out.iter_mut().for_each(|w| w.under = true);
-            out
+            let out: Vec<Word> = starts.into_iter().cloned().collect();
+            Some(under(if out.is_empty() { vec![Word::lit(".")] } else { out }))
         }
         "ls" => {
             let ops = operands(args);
             if ops.is_empty() {
-                return vec![Word::lit("*")];
+                return Some(vec![Word::lit("*")]);
             }
-            ops.into_iter().map(|w| Word { under: true, ..w.clone() }).collect()
+            Some(under(ops.into_iter().cloned().collect()))
         }
-        _ => Vec::new(),
+        "grep" | "egrep" | "fgrep" | "rg" => {
+            // The first operand is the pattern, unless `-e`/`-f` gave it.
+            let given = args.iter().any(|w| matches!(w.text.as_str(), "-e" | "-f") || long_opt(&w.text, "--regexp"));
+            let skip = usize::from(!given);
+            let paths: Vec<Word> = operands(args).into_iter().skip(skip).cloned().collect();
+            Some(under(if paths.is_empty() { vec![Word::lit(".")] } else { paths }))
+        }
+        _ => None,
     }
 }
 

@@ -269,6 +269,8 @@ impl Parser {
     }
 
     fn read_backtick(&mut self, w: &mut Word) {
+        // Like `$(…)`: a leading backtick substitution is an expansion, even inside `"…"`.
+        w.lead_dollar |= w.text.is_empty() && w.subs.is_empty();
         let start = self.pos;
         self.pos += 1;
         let mut inner = String::new();

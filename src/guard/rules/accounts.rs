@@ -2,13 +2,15 @@
 //! account home may be modified (except the session's own memory and plans).
 
 use crate::guard::argv::operands;
-use crate::guard::paths::{Cwd, Target, show};
+use crate::guard::paths::show;
+use crate::guard::resolve::Target;
+use crate::guard::scope::Scope;
 use crate::guard::syntax::{Redirect, Word};
 use crate::guard::walk::Walker;
 use crate::guard::{Verdict, snippet, snippet_str};
 
 impl Walker<'_> {
-    pub(in crate::guard) fn credentials<'w>(&self, words: impl Iterator<Item = &'w Word>, cwd: &Cwd) -> Verdict {
+    pub(in crate::guard) fn credentials<'w>(&self, words: impl Iterator<Item = &'w Word>, sc: &Scope) -> Verdict {
         for w in words {
             if !w.text.contains(".credentials.json") {
                 continue;
@@ -21,7 +23,7 @@ impl Walker<'_> {
                 if !t.contains(".credentials.json") {
                     continue;
                 }
-                match self.env.resolve_text(t, tilde, dollar, cwd) {
+                match self.env.resolve_text(t, tilde, dollar, sc) {
                     Target::Known { comps, .. } => {
                         if let Some(acc) = self.env.foreign_credentials(&comps) {
                             return Err(format!(
@@ -44,7 +46,7 @@ impl Walker<'_> {
         Ok(())
     }
 
-    pub(in crate::guard) fn redirect_rules(&self, redirects: &[Redirect], cwd: &Cwd) -> Verdict {
+    pub(in crate::guard) fn redirect_rules(&self, redirects: &[Redirect], sc: &Scope) -> Verdict {
         for r in redirects {
             if !matches!(r.op, ">" | ">>" | ">|" | "&>" | "&>>" | "<>" | ">&") {
                 continue;
@@ -54,7 +56,7 @@ impl Walker<'_> {
             if t.text.is_empty() || (r.op == ">&" && fd_dup) {
                 continue;
             }
-            if let Target::Known { comps, .. } = self.env.resolve(t, cwd) {
+            if let Target::Known { comps, .. } = self.env.resolve(t, sc) {
                 self.check_device(&comps, &format!("{} {}", r.op, t.text))?;
                 if let Some(acc) = self.env.account_write_hit(&comps) {
                     return Err(format!(
@@ -69,7 +71,7 @@ impl Walker<'_> {
         Ok(())
     }
 
-    pub(in crate::guard) fn account_writes(&self, name: &str, args: &[Word], argv: &[Word], cwd: &Cwd) -> Verdict {
+    pub(in crate::guard) fn account_writes(&self, name: &str, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
         let ops = operands(args);
         let in_place = args.iter().any(|w| {
             let t = w.text.as_str();
@@ -106,7 +108,7 @@ impl Walker<'_> {
             if w.text.contains(':') && !w.text.starts_with('/') && matches!(name, "scp" | "rsync") {
                 continue; // remote `host:path`
             }
-            if let Target::Known { comps, .. } = self.env.resolve(w, cwd)
+            if let Target::Known { comps, .. } = self.env.resolve(w, sc)
                 && let Some(acc) = self.env.account_write_hit(&comps)
             {
                 return Err(format!(
@@ -120,7 +122,7 @@ impl Walker<'_> {
         // Copying another account's whole home copies its credentials too.
         if matches!(name, "cp" | "rsync" | "scp" | "tar" | "zip" | "7z" | "ditto") {
             for w in operands(args) {
-                if let Target::Known { comps, .. } = self.env.resolve(w, cwd)
+                if let Target::Known { comps, .. } = self.env.resolve(w, sc)
                     && self.env.accounts.iter().any(|a| *a == comps && !self.env.is_own(a))
                 {
                     return Err(format!(

@@ -2,7 +2,9 @@
 //! redirections onto a block device.
 
 use crate::guard::argv::{joined, operands};
-use crate::guard::paths::{Cwd, Target, is_temp, show};
+use crate::guard::paths::{is_temp, show};
+use crate::guard::resolve::Target;
+use crate::guard::scope::Scope;
 use crate::guard::syntax::Word;
 use crate::guard::walk::Walker;
 use crate::guard::{Verdict, snippet, snippet_str};
@@ -19,19 +21,19 @@ impl Walker<'_> {
         Ok(())
     }
 
-    pub(in crate::guard) fn device_write(&self, args: &[Word], argv: &[Word], cwd: &Cwd) -> Verdict {
+    pub(in crate::guard) fn device_write(&self, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
         for w in operands(args) {
-            if let Target::Known { comps, .. } = self.env.resolve(w, cwd) {
+            if let Target::Known { comps, .. } = self.env.resolve(w, sc) {
                 self.check_device(&comps, &joined(argv))?;
             }
         }
         Ok(())
     }
 
-    pub(in crate::guard) fn dd_rule(&self, args: &[Word], argv: &[Word], cwd: &Cwd) -> Verdict {
+    pub(in crate::guard) fn dd_rule(&self, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
         for v in args.iter().filter_map(|w| w.text.strip_prefix("of=")) {
             let w = Word { lead_tilde: v.starts_with('~'), lead_dollar: v.starts_with('$'), ..Word::lit(v) };
-            if let Target::Known { comps, .. } = self.env.resolve(&w, cwd)
+            if let Target::Known { comps, .. } = self.env.resolve(&w, sc)
                 && comps.first().is_some_and(|c| c == "dev")
             {
                 let harmless = matches!(
@@ -50,9 +52,9 @@ impl Walker<'_> {
         Ok(())
     }
 
-    pub(in crate::guard) fn shred_rule(&self, args: &[Word], argv: &[Word], cwd: &Cwd) -> Verdict {
+    pub(in crate::guard) fn shred_rule(&self, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
         for w in operands(args) {
-            if let Target::Known { comps, .. } = self.env.resolve(w, cwd)
+            if let Target::Known { comps, .. } = self.env.resolve(w, sc)
                 && comps.first().is_some_and(|c| c == "dev")
                 && comps.get(1).is_some_and(|c| c != "null")
             {
@@ -68,9 +70,9 @@ impl Walker<'_> {
 
     /// Formatting an image file in the project is ordinary work; a device, or a target we
     /// cannot place, is not.
-    pub(in crate::guard) fn mkfs_rule(&self, args: &[Word], argv: &[Word], cwd: &Cwd) -> Verdict {
+    pub(in crate::guard) fn mkfs_rule(&self, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
         for w in operands(args) {
-            let ok = match self.env.resolve(w, cwd) {
+            let ok = match self.env.resolve(w, sc) {
                 Target::Known { comps, .. } => {
                     comps.first().is_none_or(|c| c != "dev")
                         && (comps.starts_with(&self.env.project) || is_temp(&comps))

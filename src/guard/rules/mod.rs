@@ -7,3 +7,4 @@ mod devices;
 mod git;
 mod pipes;
 mod recursive;
+mod scripts;

@@ -1,15 +1,15 @@
-//! Scripts fed to a shell: a download piped into a shell, `sh -c`/here-documents/here-strings
-//! (re-parsed and walked), and `$(curl …)` handed to `sh -c`, `eval` or `source`.
+//! Pipelines that feed a shell: a download piped into a shell, and `$(curl …)` handed to
+//! `sh -c`, `eval` or `source`.
 
 use crate::guard::argv::joined;
-use crate::guard::paths::Cwd;
+use crate::guard::scope::Scope;
 use crate::guard::syntax::{Cmd, Redirect, Word};
 use crate::guard::walk::Walker;
-use crate::guard::wrappers::{is_downloader, is_stdin_shell, script_downloads, shell_args, stage_any};
+use crate::guard::wrappers::{is_downloader, is_stdin_shell, script_downloads, stage_any};
 use crate::guard::{Verdict, snippet, snippet_str};
 
 impl Walker<'_> {
-    pub(in crate::guard) fn pipeline_rule(&self, p: &[Cmd]) -> Verdict {
+    pub(in crate::guard) fn pipeline_rule(&self, p: &[Cmd], _sc: &Scope, _depth: usize) -> Verdict {
         let Some(d) = p.iter().position(|c| stage_any(c, &is_downloader)) else {
             return Ok(());
         };
@@ -34,34 +34,6 @@ impl Walker<'_> {
                 "claude-failover guard refused `{}`: it runs a script downloaded on the fly; download to a file, inspect it, then run it",
                 snippet(argv)
             ));
-        }
-        Ok(())
-    }
-
-    pub(in crate::guard) fn shell_rule(
-        &self,
-        args: &[Word],
-        argv: &[Word],
-        redirects: &[Redirect],
-        cwd: &Cwd,
-        depth: usize,
-    ) -> Verdict {
-        self.download_subs(argv, redirects)?;
-        let sa = shell_args(args);
-        if sa.has_c {
-            if let Some(script) = sa.operands.first() {
-                return self.recurse(&script.text, cwd, depth);
-            }
-            return Ok(());
-        }
-        if sa.reads_stdin {
-            for r in redirects {
-                match (r.op, &r.body) {
-                    ("<<" | "<<-", Some(body)) => self.recurse(body, cwd, depth)?,
-                    ("<<<", _) => self.recurse(&r.target.text, cwd, depth)?,
-                    _ => {}
-                }
-            }
         }
         Ok(())
     }

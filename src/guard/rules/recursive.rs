@@ -3,14 +3,23 @@
 
 use crate::guard::Verdict;
 use crate::guard::argv::{basename, is_option, long_opt, operands, short_has};
-use crate::guard::paths::{Cwd, Target, is_temp, show};
+use crate::guard::paths::{is_temp, show};
+use crate::guard::resolve::Target;
+use crate::guard::scope::Scope;
 use crate::guard::syntax::Word;
 use crate::guard::walk::Walker;
 use crate::guard::wrappers::{find_starts, unwrap_wrappers};
-use crate::guard::{MAX_CHECK_DEPTH, snippet};
+use crate::guard::{MAX_CHECK_DEPTH, snippet, snippet_str};
+
+/// What `find STARTS` lists: paths below each start (`.` when none is given).
+fn found_paths(starts: &[&Word]) -> Vec<Word> {
+    let starts: Vec<Word> =
+        if starts.is_empty() { vec![Word::lit(".")] } else { starts.iter().map(|w| (*w).clone()).collect() };
+    starts.into_iter().map(|w| Word { under: true, ..w }).collect()
+}
 
 #[derive(Clone, Copy, PartialEq)]
-enum Del {
+pub(in crate::guard) enum Del {
     /// `rm -r X`: X itself goes.
     Exact,
     /// `find X … -delete`: things below X go (X = project is fine there).
@@ -18,27 +27,52 @@ enum Del {
 }
 
 impl Walker<'_> {
-    fn judge_delete(&self, w: &Word, cwd: &Cwd, kind: Del, argv: &[Word]) -> Verdict {
-        let Target::Known { comps, contents } = self.env.resolve(w, cwd) else {
-            return Ok(());
-        };
-        let kind = if w.under { Del::Under } else { kind };
+    /// Recursive deletion of `w`. A target the guard cannot place is denied: it may be `~`
+    /// or `/` (`rm -rf "$d"` after `d=~`), and a literal path costs the agent nothing. The
+    /// expansions that stay allowed are the ones we can follow: `$TMPDIR/x`, `$(mktemp -d)`,
+    /// variables assigned in the same command, `find`/`ls` output.
+    pub(in crate::guard) fn judge_delete(&self, w: &Word, sc: &Scope, kind: Del, argv: &[Word]) -> Verdict {
+        for t in self.env.resolve_all(w, sc) {
+            match t {
+                Target::Known { comps, contents, under } => {
+                    let kind = if under || w.under { Del::Under } else { kind };
+                    self.judge_known(&comps, contents, kind, argv)?;
+                }
+                Target::Unknown => {
+                    let relative = !w.unknown && !w.text.starts_with(['/', '~', '$', '`']);
+                    let why = if relative && sc.dir.is_none() {
+                        "the working directory is unknown after a `cd` to a path the guard cannot resolve; use an absolute path".to_string()
+                    } else {
+                        "the guard cannot tell where that points, and recursive deletion is only allowed where it can place the path (inside the project or /tmp); spell the path out".to_string()
+                    };
+                    return Err(format!(
+                        "claude-failover guard refused `{}`: it recursively deletes `{}`: {why}",
+                        snippet(argv),
+                        snippet_str(&w.text)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn judge_known(&self, comps: &[String], contents: bool, kind: Del, argv: &[Word]) -> Verdict {
         let env = self.env;
-        let what = if contents { format!("everything in {}", show(&comps)) } else { show(&comps) };
+        let what = if contents { format!("everything in {}", show(comps)) } else { show(comps) };
         let why = if comps.is_empty() {
             "that is the filesystem root".to_string()
-        } else if env.home.starts_with(&comps) {
+        } else if env.home.starts_with(comps) {
             if comps == env.home {
                 "that is your home directory".to_string()
             } else {
                 "that contains your home directory".to_string()
             }
-        } else if env.project.starts_with(&comps) {
+        } else if env.project.starts_with(comps) {
             if kind == Del::Under && comps == env.project {
                 return Ok(());
             }
             "that is the whole project directory; delete specific subdirectories instead".to_string()
-        } else if comps.starts_with(&env.project) || is_temp(&comps) {
+        } else if comps.starts_with(&env.project) || is_temp(comps) {
             return Ok(());
         } else {
             format!(
@@ -49,7 +83,7 @@ impl Walker<'_> {
         Err(format!("claude-failover guard refused `{}`: it recursively deletes {what}: {why}", snippet(argv)))
     }
 
-    pub(in crate::guard) fn rm_rule(&self, args: &[Word], argv: &[Word], cwd: &Cwd) -> Verdict {
+    pub(in crate::guard) fn rm_rule(&self, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
         let mut recursive = false;
         let mut opts = true;
         let mut paths = Vec::new();
@@ -69,12 +103,12 @@ impl Walker<'_> {
             return Ok(());
         }
         for p in paths {
-            self.judge_delete(p, cwd, Del::Exact, argv)?;
+            self.judge_delete(p, sc, Del::Exact, argv)?;
         }
         Ok(())
     }
 
-    pub(in crate::guard) fn find_rule(&self, args: &[Word], argv: &[Word], cwd: &Cwd, depth: usize) -> Verdict {
+    pub(in crate::guard) fn find_rule(&self, args: &[Word], argv: &[Word], sc: &Scope, depth: usize) -> Verdict {
         let (starts, expr) = find_starts(args);
         let mut deletes = false;
         let mut j = 0;
@@ -96,7 +130,11 @@ impl Walker<'_> {
                     deletes = true;
                 }
                 if !sub.is_empty() && depth < MAX_CHECK_DEPTH {
-                    self.simple(sub, &[], &[], &mut cwd.clone(), None, depth + 1)?;
+                    // `{}` is each path found: below the starts.
+                    let mut inner = sc.clone();
+                    let found: Vec<Word> = found_paths(&starts);
+                    self.env.bind_placeholder(&mut inner, "{}", &found);
+                    self.simple(sub, &[], &[], &mut inner, &[], depth + 1)?;
                 }
                 j = end;
             }
@@ -106,15 +144,15 @@ impl Walker<'_> {
             return Ok(());
         }
         if starts.is_empty() {
-            return self.judge_delete(&Word::lit("."), cwd, Del::Under, argv);
+            return self.judge_delete(&Word::lit("."), sc, Del::Under, argv);
         }
         for s in starts {
-            self.judge_delete(s, cwd, Del::Under, argv)?;
+            self.judge_delete(s, sc, Del::Under, argv)?;
         }
         Ok(())
     }
 
-    pub(in crate::guard) fn chperm_rule(&self, args: &[Word], argv: &[Word], cwd: &Cwd) -> Verdict {
+    pub(in crate::guard) fn chperm_rule(&self, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
         // Only upper-case R: `chmod -r file` is the mode "remove read".
         let recursive = args.iter().any(|w| {
             let t = w.text.as_str();
@@ -124,7 +162,7 @@ impl Walker<'_> {
             return Ok(());
         }
         for w in operands(args) {
-            if let Target::Known { comps, .. } = self.env.resolve(w, cwd) {
+            if let Target::Known { comps, .. } = self.env.resolve(w, sc) {
                 let what = if comps.is_empty() {
                     "the filesystem root"
                 } else if self.env.home.starts_with(&comps) {

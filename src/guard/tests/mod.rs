@@ -6,6 +6,7 @@ mod git;
 mod lexer;
 mod robust;
 mod table;
+mod targets;
 
 use super::*;
 use serde_json::json;

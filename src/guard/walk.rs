@@ -172,6 +172,11 @@ impl Walker<'_> {
                 self.recurse(&joined(args), sc, depth)
             }
             "source" | "." => self.download_subs(&argv, redirects),
+            "watch" => self.watch_rule(args, sc, depth),
+            "script" => self.script_rule(args, sc, depth),
+            "trap" => self.trap_rule(args, sc, depth),
+            "flock" => self.flock_rule(args, sc, depth),
+            "parallel" => self.parallel_rule(args, sc, feed, depth),
             _ => Ok(()),
         }
     }

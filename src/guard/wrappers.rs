@@ -143,12 +143,14 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
                 }
             }
             "nice" => i = skip_options(&cur, i + 1, &["-n", "--adjustment"]),
-            "nohup" | "setsid" | "builtin" | "busybox" | "unbuffer" => {
+            "nohup" | "setsid" | "builtin" | "busybox" | "unbuffer" | "chronic" | "ifne" | "proxychains"
+            | "proxychains4" | "torsocks" | "catchsegv" => {
                 i = skip_options(&cur, i + 1, &[]);
             }
             "time" => i = skip_options(&cur, i + 1, &["-f", "-o", "--format", "--output"]),
             "exec" => i = skip_options(&cur, i + 1, &["-a"]),
             "ionice" => i = skip_options(&cur, i + 1, &["-c", "-n", "-p", "-P", "-u"]),
+            "caffeinate" => i = skip_options(&cur, i + 1, &["-t", "-w"]),
             "stdbuf" => i = skip_options(&cur, i + 1, &["-i", "-o", "-e"]),
             "timeout" => {
                 i = skip_options(&cur, i + 1, &["-s", "-k", "--signal", "--kill-after"]) + 1;

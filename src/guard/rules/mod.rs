@@ -7,4 +7,5 @@ mod devices;
 mod git;
 mod pipes;
 mod recursive;
+mod runners;
 mod scripts;

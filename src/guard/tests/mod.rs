@@ -5,6 +5,7 @@ mod api;
 mod git;
 mod lexer;
 mod robust;
+mod runners;
 mod table;
 mod targets;
 

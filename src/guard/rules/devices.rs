@@ -1,7 +1,8 @@
-//! Writes that destroy a disk: `dd of=/dev/…`, `shred`, `mkfs`/`wipefs`, and `tee`/`cp`/
-//! redirections onto a block device.
+//! Writes that destroy a disk: `dd of=/dev/…`, `shred`, `mkfs`/`mkswap`/`wipefs`,
+//! `blkdiscard`, partition-table editors, and `tee`/`cp`/redirections onto a block device.
+//! A disk image inside the project (or a temp dir) may be formatted; a device may not.
 
-use crate::guard::argv::{joined, operands};
+use crate::guard::argv::{is_option, joined, long_opt, operands};
 use crate::guard::paths::{is_temp, show};
 use crate::guard::resolve::Target;
 use crate::guard::scope::Scope;
@@ -71,7 +72,100 @@ impl Walker<'_> {
     /// Formatting an image file in the project is ordinary work; a device, or a target we
     /// cannot place, is not.
     pub(in crate::guard) fn mkfs_rule(&self, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
-        for w in operands(args) {
+        self.wipe(operands(args), "creates or wipes a filesystem on", argv, sc)
+    }
+
+    /// `blkdiscard`, and partition-table editors that write (`sgdisk --zap-all`, `sfdisk`,
+    /// `fdisk`, `parted … mklabel`). Their read-only forms (`-p`, `--list`, `print`, `sgdisk
+    /// --pretend`) stay allowed.
+    pub(in crate::guard) fn disk_rule(&self, name: &str, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
+        let opts: Vec<&str> = args.iter().map(|w| w.text.as_str()).filter(|t| is_option(t)).collect();
+        let only = |allowed: &[&str]| opts.iter().all(|o| allowed.contains(o));
+        let ops = operands(args);
+        let (targets, what): (Vec<&Word>, &str) = match name {
+            "blkdiscard" => (ops, "discards every block of"),
+            "sgdisk" | "gdisk" => {
+                let pretend = opts.iter().any(|o| *o == "-P" || long_opt(o, "--pretend"));
+                let read_only = only(&[
+                    "-p",
+                    "--print",
+                    "-i",
+                    "--info",
+                    "-v",
+                    "--verify",
+                    "-L",
+                    "--list-types",
+                    "-O",
+                    "--print-mbr",
+                    "-V",
+                    "--version",
+                    "-?",
+                    "--help",
+                    "--usage",
+                ]);
+                if pretend || read_only {
+                    return Ok(());
+                }
+                (ops.last().copied().into_iter().collect(), "rewrites the partition table of")
+            }
+            "sfdisk" => {
+                let read_only = opts.iter().any(|o| {
+                    ["-l", "-d", "-J", "-s", "-g", "-F", "-V", "-n", "-h", "-v"].contains(o)
+                        || [
+                            "--list",
+                            "--dump",
+                            "--json",
+                            "--show-size",
+                            "--show-geometry",
+                            "--list-free",
+                            "--verify",
+                            "--no-act",
+                            "--help",
+                            "--version",
+                        ]
+                        .iter()
+                        .any(|l| long_opt(o, l))
+                });
+                if read_only {
+                    return Ok(());
+                }
+                (ops.first().copied().into_iter().collect(), "rewrites the partition table of")
+            }
+            "fdisk" => {
+                if opts
+                    .iter()
+                    .any(|o| ["-l", "-x", "-h", "-V"].contains(o) || long_opt(o, "--list") || long_opt(o, "--help"))
+                {
+                    return Ok(());
+                }
+                (ops.first().copied().into_iter().collect(), "rewrites the partition table of")
+            }
+            "parted" => {
+                const WRITES: &[&str] = &[
+                    "mklabel",
+                    "mktable",
+                    "rm",
+                    "mkpart",
+                    "mkpartfs",
+                    "resizepart",
+                    "resize",
+                    "rescue",
+                    "mkfs",
+                    "move",
+                    "cp",
+                ];
+                if !ops.iter().skip(1).any(|w| WRITES.contains(&w.text.as_str())) {
+                    return Ok(());
+                }
+                (ops.first().copied().into_iter().collect(), "rewrites the partition table of")
+            }
+            _ => return Ok(()),
+        };
+        self.wipe(targets, what, argv, sc)
+    }
+
+    fn wipe(&self, targets: Vec<&Word>, what: &str, argv: &[Word], sc: &Scope) -> Verdict {
+        for w in targets {
             let ok = match self.env.resolve(w, sc) {
                 Target::Known { comps, .. } => {
                     comps.first().is_none_or(|c| c != "dev")
@@ -81,7 +175,7 @@ impl Walker<'_> {
             };
             if !ok {
                 return Err(format!(
-                    "claude-failover guard refused `{}`: it creates or wipes a filesystem on {}, destroying its data",
+                    "claude-failover guard refused `{}`: it {what} {}, destroying its data",
                     snippet(argv),
                     snippet_str(&w.text)
                 ));

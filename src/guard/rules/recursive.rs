@@ -152,6 +152,55 @@ impl Walker<'_> {
         Ok(())
     }
 
+    /// `rsync --delete…` removes whatever the source lacks from the destination: judged like
+    /// `rm -r` of the destination (a remote `host:path` is another machine's business).
+    /// `--remove-source-files` deletes the sources' files: judged like deleting the sources.
+    pub(in crate::guard) fn rsync_rule(&self, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
+        let mut ops: Vec<&Word> = Vec::new();
+        let (mut delete, mut remove_sources) = (false, false);
+        let mut i = 0;
+        while let Some(w) = args.get(i) {
+            let t = w.text.as_str();
+            i += 1;
+            if t == "--" {
+                ops.extend(args.get(i..).unwrap_or(&[]));
+                break;
+            }
+            if t.starts_with("--") {
+                let name = t.split_once('=').map_or(t, |(n, _)| n);
+                delete |= name.starts_with("--del");
+                remove_sources |= name == "--remove-source-files";
+                if !t.contains('=') && RSYNC_WITH_ARG.contains(&name) {
+                    i += 1;
+                }
+            } else if is_option(t) {
+                // `-e ssh`, `-f rule`: a short option with a value ends the cluster.
+                if t.ends_with(['e', 'f', 'B', 'T', 'M']) {
+                    i += 1;
+                }
+            } else {
+                ops.push(w);
+            }
+        }
+        let remote = |w: &Word| {
+            let t = w.text.as_str();
+            t.contains("://")
+                || (!t.starts_with(['/', '.', '~', '$']) && t.split('/').next().is_some_and(|h| h.contains(':')))
+        };
+        let Some((dest, sources)) = ops.split_last() else {
+            return Ok(());
+        };
+        if delete && !sources.is_empty() && !remote(dest) {
+            self.judge_delete(dest, sc, Del::Exact, argv)?;
+        }
+        if remove_sources {
+            for s in sources.iter().filter(|w| !remote(w)) {
+                self.judge_delete(s, sc, Del::Exact, argv)?;
+            }
+        }
+        Ok(())
+    }
+
     pub(in crate::guard) fn chperm_rule(&self, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
         // Only upper-case R: `chmod -r file` is the mode "remove read".
         let recursive = args.iter().any(|w| {
@@ -179,3 +228,55 @@ impl Walker<'_> {
         Ok(())
     }
 }
+
+const RSYNC_WITH_ARG: &[&str] = &[
+    "--rsh",
+    "--filter",
+    "--exclude",
+    "--include",
+    "--exclude-from",
+    "--include-from",
+    "--files-from",
+    "--block-size",
+    "--temp-dir",
+    "--partial-dir",
+    "--compare-dest",
+    "--copy-dest",
+    "--link-dest",
+    "--backup-dir",
+    "--suffix",
+    "--chmod",
+    "--chown",
+    "--usermap",
+    "--groupmap",
+    "--timeout",
+    "--contimeout",
+    "--port",
+    "--password-file",
+    "--bwlimit",
+    "--max-size",
+    "--min-size",
+    "--max-delete",
+    "--modify-window",
+    "--out-format",
+    "--log-file",
+    "--log-file-format",
+    "--info",
+    "--debug",
+    "--iconv",
+    "--remote-option",
+    "--rsync-path",
+    "--sockopts",
+    "--stop-after",
+    "--stop-at",
+    "--checksum-choice",
+    "--compress-choice",
+    "--compress-level",
+    "--skip-compress",
+    "--outbuf",
+    "--write-batch",
+    "--read-batch",
+    "--only-write-batch",
+    "--protocol",
+    "--address",
+];

@@ -8,6 +8,7 @@ mod robust;
 mod runners;
 mod table;
 mod targets;
+mod wipers;
 
 use super::*;
 use serde_json::json;

@@ -38,6 +38,7 @@
 //! knows the tool names and the JSON; it parses nothing itself.
 
 mod argv;
+mod interp;
 mod parse;
 mod paths;
 mod resolve;

@@ -98,7 +98,8 @@ impl Env {
 
     /// Let `{}` (or `xargs -I`'s string) stand for `words` while a command is judged.
     pub(super) fn bind_placeholder<'w>(&self, sc: &mut Scope, ph: &str, words: impl IntoIterator<Item = &'w Word>) {
-        let values = self.values_of(words, sc);
+        let mut values = self.values_of(words, sc);
+        values.truncate(MAX_VALUES);
         sc.placeholder = Some((ph.to_string(), values.into()));
     }
 

@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use super::argv::{basename, joined, operands};
+use super::interp::lang_of;
 use super::paths::Env;
 use super::resolve::Target;
 use super::scope::Scope;
@@ -155,6 +156,9 @@ impl Walker<'_> {
         };
         let name = basename(&first.text);
         self.account_writes(name, args, &argv, sc)?;
+        if let Some(lang) = lang_of(name) {
+            return self.interpreter_rule(lang, args, &argv, redirects, sc, depth);
+        }
         match name {
             "rm" => self.rm_rule(args, &argv, sc),
             "find" => self.find_rule(args, &argv, sc, depth),

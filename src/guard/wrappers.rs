@@ -273,24 +273,33 @@ pub(super) fn find_starts(args: &[Word]) -> (Vec<&Word>, &[Word]) {
 /// through filters that only drop or reorder lines (`grep`, `head`, `sort`, …). This is what
 /// `… | xargs rm -rf`, `$(find …)` and `… | while read f` hand on.
 pub(super) fn pipe_output(stages: &[Cmd]) -> Option<Vec<Word>> {
-    let (last, before) = stages.split_last()?;
-    let un = unwrap_wrappers(&last.words);
-    let (first, args) = un.argv.split_first()?;
-    let name = basename(&first.text);
-    let lists_files = args.iter().any(|w| {
-        let t = w.text.as_str();
-        ['r', 'R', 'l', 'L'].iter().any(|&c| short_has(t, c))
-            || ["--recursive", "--files-with-matches", "--files-without-match"].iter().any(|l| long_opt(t, l))
-    });
-    let filter = matches!(name, "head" | "tail" | "sort" | "uniq" | "tac" | "shuf")
-        || (matches!(name, "grep" | "egrep" | "fgrep" | "rg") && !lists_files);
-    if filter && !before.is_empty() {
+    // Walk back over the filters (iteratively: a pipeline may be long) to the producer.
+    let mut filtered = false;
+    for (k, stage) in stages.iter().enumerate().rev() {
+        let un = unwrap_wrappers(&stage.words);
+        let (first, args) = un.argv.split_first()?;
+        let name = basename(&first.text);
+        let lists_files = args.iter().any(|w| {
+            let t = w.text.as_str();
+            ['r', 'R', 'l', 'L'].iter().any(|&c| short_has(t, c))
+                || ["--recursive", "--files-with-matches", "--files-without-match"].iter().any(|l| long_opt(t, l))
+        });
+        let filter = matches!(name, "head" | "tail" | "sort" | "uniq" | "tac" | "shuf")
+            || (matches!(name, "grep" | "egrep" | "fgrep" | "rg") && !lists_files);
+        if filter && k > 0 {
+            filtered = true;
+            continue;
+        }
+        let out = stage_output(&un.argv)?;
+        if !filtered {
+            return Some(out);
+        }
         // A filter passes some of the lines: `ls | grep x` is some entries of the directory,
         // not all of it.
         let some = |w: Word| if w.text == "*" { Word { under: true, ..Word::lit(".") } } else { w };
-        return pipe_output(before).map(|ws| ws.into_iter().map(some).collect());
+        return Some(out.into_iter().map(some).collect());
     }
-    stage_output(&un.argv)
+    None
 }
 
 fn stage_output(argv: &[Word]) -> Option<Vec<Word>> {

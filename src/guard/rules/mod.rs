@@ -5,7 +5,8 @@
 mod accounts;
 mod devices;
 mod git;
+mod interpreters;
 mod pipes;
-mod recursive;
+pub(super) mod recursive;
 mod runners;
 mod scripts;

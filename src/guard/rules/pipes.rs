@@ -3,6 +3,7 @@
 //! handed to `sh -c`, `eval` or `source`.
 
 use crate::guard::argv::{basename, joined, operands};
+use crate::guard::interp::stdin_program;
 use crate::guard::scope::Scope;
 use crate::guard::syntax::{Cmd, Redirect, Word};
 use crate::guard::walk::Walker;
@@ -12,16 +13,21 @@ use crate::guard::{Verdict, snippet, snippet_str};
 impl Walker<'_> {
     pub(in crate::guard) fn pipeline_rule(&self, p: &[Cmd], sc: &Scope, depth: usize) -> Verdict {
         for (k, c) in p.iter().enumerate().skip(1) {
-            if is_stdin_shell(&unwrap_wrappers(&c.words).argv)
-                && let Some(text) = p.get(k - 1).and_then(printed_text)
-            {
+            let Some(text) = p.get(k - 1).and_then(printed_text) else {
+                continue;
+            };
+            let un = unwrap_wrappers(&c.words);
+            if is_stdin_shell(&un.argv) {
                 self.recurse(&text, sc, depth)?;
+            } else if let Some(lang) = stdin_program(&un.argv) {
+                self.judge_code(lang, &text, &un.argv, sc, depth)?;
             }
         }
         let Some(d) = p.iter().position(|c| stage_any(c, &is_downloader)) else {
             return Ok(());
         };
-        let Some(s) = p.iter().skip(d + 1).position(|c| stage_any(c, &is_stdin_shell)).map(|k| k + d + 1) else {
+        let runs_stdin = |a: &[Word]| is_stdin_shell(a) || stdin_program(a).is_some();
+        let Some(s) = p.iter().skip(d + 1).position(|c| stage_any(c, &runs_stdin)).map(|k| k + d + 1) else {
             return Ok(());
         };
         let (dl, sh) = (joined(&p[d].words), joined(&p[s].words));

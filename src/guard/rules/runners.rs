@@ -12,7 +12,7 @@ use crate::guard::{MAX_CHECK_DEPTH, Verdict};
 
 impl Walker<'_> {
     /// Judge `argv` as a command of its own (run without a shell).
-    fn run_argv(&self, argv: &[Word], sc: &Scope, depth: usize) -> Verdict {
+    pub(in crate::guard) fn run_argv(&self, argv: &[Word], sc: &Scope, depth: usize) -> Verdict {
         if argv.is_empty() || depth >= MAX_CHECK_DEPTH {
             return Ok(());
         }

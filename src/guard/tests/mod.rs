@@ -3,6 +3,7 @@
 
 mod api;
 mod git;
+mod interpreters;
 mod lexer;
 mod robust;
 mod runners;

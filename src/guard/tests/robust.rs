@@ -85,6 +85,30 @@ fn no_panic_on_garbage() {
         "-",
         "--",
         "of=/dev/sda",
+        "python3 -c '",
+        "node -e \"",
+        "perl -e ",
+        "ruby -e ",
+        "shutil.rmtree(",
+        "os.system(",
+        "execSync(`",
+        "qx{",
+        "%x(",
+        "\"\"\"",
+        ".rmtree",
+        "| bash",
+        "parallel ",
+        ":::",
+        "watch ",
+        "trap ",
+        "x=",
+        "$x",
+        "for d in ",
+        "read d",
+        "mktemp -d",
+        "env -C ",
+        "{}",
+        "rsync --delete ",
     ];
     let g = guard();
     let f = fixture();
@@ -106,9 +130,73 @@ fn no_panic_on_garbage() {
         let _ = g.check("Write", &json!({ "file_path": s }), &c);
     }
     // Pathological nesting must hit the depth limits, not the stack.
+    // Long pipelines and lists must not recurse per stage either.
+    for (head, unit, tail) in [("ls", " | head", " | read d; rm -rf $d"), ("find .", " | grep x", " | xargs rm -rf")] {
+        let s = format!("{head}{}{tail}", unit.repeat(20_000));
+        let _ = g.check("Bash", &json!({ "command": s }), &c);
+    }
     for unit in ["$(", "(", "{ ", "\"$(", "`", "<(", "sh -c \"", "bash -c '", "${", "$((", "<<E\n"] {
         let s = unit.repeat(20_000);
         let _ = simple_commands(&s);
         let _ = g.check("Bash", &json!({ "command": s }), &c);
+    }
+}
+
+#[test]
+fn interpreter_scanner_never_panics() {
+    use crate::guard::interp::{Lang, scan};
+    const PIECES: &[&str] = &[
+        "os.system(",
+        "shutil.rmtree(",
+        "subprocess.run([",
+        "'",
+        "\"",
+        "`",
+        "'''",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        ";",
+        "\\",
+        "rm -rf /",
+        "~",
+        "HOME",
+        "expanduser(",
+        "Pathname.new(",
+        ").rmtree",
+        "%x(",
+        "qx{",
+        "q(",
+        "f'",
+        "${",
+        "#",
+        "//",
+        "/*",
+        "*/",
+        "\n",
+        "é",
+        "::",
+        ".",
+        "execSync(",
+        "rmSync(",
+        "recursive",
+        "+",
+    ];
+    let mut rng = Rng(0x1234_5678_9ABC_DEF0);
+    for lang in [Lang::Python, Lang::Node, Lang::Perl, Lang::Ruby, Lang::Php] {
+        for _ in 0..2000 {
+            let mut s = String::new();
+            for _ in 0..rng.below(30) {
+                s.push_str(PIECES[rng.below(PIECES.len())]);
+            }
+            let _ = scan(lang, &s);
+        }
+        let _ = scan(lang, &"(".repeat(50_000));
+        let _ = scan(lang, &"os.system(".repeat(10_000));
+        let _ = scan(lang, &"system x ".repeat(10_000));
     }
 }

@@ -1,9 +1,12 @@
 //! PreToolUse safety guard: decides whether one tool call of an unattended Claude Code session
 //! (often running with `--dangerously-skip-permissions`) may run. It owns a small shell lexer
-//! ([`simple_commands`]), wrapper unwrapping (`sudo`, `env`, `sh -c`, `eval`, `xargs`, …) and the
-//! rule set: recursive deletion of `/`, the home directory or anything outside the project,
-//! disk-wiping commands, fork bombs, force pushes to protected branches, `curl | sh`, touching
-//! other accounts' `.credentials.json`, and writes into Claude account homes.
+//! ([`simple_commands`]), wrapper unwrapping (`sudo`, `env`, `sh -c`, `eval`, `xargs`,
+//! `parallel`, `watch`, `trap`, …), a look inside interpreter one-liners (`python -c`,
+//! `node -e`, …) and the rule set: recursive deletion of `/`, the home directory or anything
+//! outside the project (`rm -r`, `find -delete`, `rsync --delete`, `shutil.rmtree`),
+//! disk-wiping commands, fork bombs, git commands that discard uncommitted work, force pushes
+//! to protected branches, `curl | sh`, touching other accounts' `.credentials.json`, and
+//! writes into Claude account homes.
 //!
 //! Invariant a newcomer can break: this is a guard against *accidents* by an agent nobody is
 //! watching, not a sandbox against an adversary. It must deny the listed destructive forms
@@ -28,7 +31,12 @@
 //! - User `deny` beats user `allow`, which beats the built-in rules.
 //! - The session's own `projects/*/memory/` and `plans/` stay writable: Claude Code writes them
 //!   through the model's own tools.
-//! - `mkfs`/`wipefs` on an image file inside the project is allowed; on a device it is not.
+//! - `mkfs`/`wipefs`/`sgdisk` on an image file inside the project is allowed; on a device it
+//!   is not.
+//! - git: what is a discard, and why `stash drop`, `restore --staged`, `checkout --theirs`
+//!   stay allowed, is written in `rules/git.rs`.
+//! - Interpreter code is scanned, not evaluated: only literal paths are judged there
+//!   (`interp.rs`).
 //!
 //! The folder, in the order a command travels: `syntax` (the tree, types only) ← `parse`
 //! (lenient parser; `parse/word` for the inside of a word) → `walk` (visits the tree,

@@ -13,6 +13,7 @@ mod fuzz_replay;
 mod guard_corpus;
 mod honest;
 mod hooks_e2e;
+mod house;
 mod plugin;
 mod real_cli;
 mod reliability;

@@ -258,6 +258,7 @@ impl<'a> Daemon<'a> {
             if batch.rescan {
                 self.rescan();
             }
+            let batch_state = batch.state;
             if batch.state || batch.usage {
                 self.push_status();
             }
@@ -270,7 +271,10 @@ impl<'a> Daemon<'a> {
                 }
                 return Ok(Stop::Reload);
             }
-            wake = wake.min(Instant::now() + self.next_wake());
+            // Timers live in state.json: only a change to it (ours included) can bring one closer.
+            if batch_state {
+                wake = wake.min(Instant::now() + self.next_wake());
+            }
         };
         Ok(self.stop(quit_reason))
     }

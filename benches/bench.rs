@@ -1,6 +1,7 @@
-//! `scripts/bench [--quick]`: the figures of docs/BENCHMARKS.md, measured the same way every time
-//! on private tmux servers with the scripted claude, next to the polling way on the same workload
-//! in the same run. Writes target/bench/summary.json. Prints; asserts nothing.
+//! `scripts/bench [--quick] [--only scan|process|statusline|detect|failover|real|idle]`: the figures
+//! of docs/BENCHMARKS.md, measured the same way every time on private tmux servers with the
+//! scripted claude, next to the polling way on the same workload in the same run. Writes
+//! target/bench/summary.json (`--only`: just those figures). Prints; asserts nothing.
 
 #[path = "../tests/it/common.rs"]
 mod common;
@@ -284,6 +285,85 @@ fn wall(e: &Env, args: &[&str], stdin: Option<&str>, n: usize) -> f64 {
     pct(&v, 0.5)
 }
 
+/// `claude-failover statusline` as Claude runs it on every render of every session: the wall time
+/// of the process (spawn to exit) over `n` renders with a realistic stdin, as p50 and p99. The
+/// variants run in turn within each round, so a noisy neighbour on this shared machine weighs on
+/// all of them alike:
+/// - `statusline`: values unchanged (the usual render: read the file, compare, no write);
+/// - `statusline_write`: a value moved on every render (another account; one temp + rename each);
+/// - `statusline_chained_true`: chained to `true` through `sh -c`, what `--install` sets up over a
+///   user's own command; `sh_true` is that chain alone, what it costs without us;
+/// - `version`: `claude-failover --version`, the floor of any process of ours.
+///
+/// Each also as CPU time (user + system of the process and what it waited for, from
+/// `RUSAGE_CHILDREN`), which a loaded machine distorts far less than wall time.
+fn statusline(n: usize, out: &mut BTreeMap<&'static str, Value>) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let e = Env::two_accounts();
+    e.ok(&["link"]);
+    let ours = |args: &[&str], account: &str| {
+        let mut c = e.command(args);
+        c.env("CLAUDE_CONFIG_DIR", e.path(&format!(".claude-{account}")));
+        c
+    };
+    type Make<'a> = Box<dyn Fn(usize) -> (Command, f64) + 'a>;
+    let variants: Vec<([&'static str; 3], Make)> = vec![
+        (
+            ["statusline_p50_ms", "statusline_p99_ms", "statusline_cpu_p50_ms"],
+            Box::new(|_| (ours(&["statusline"], "main"), 42.0)),
+        ),
+        // Rising, so every render moves the 5-hour figure (a lower one would be ignored).
+        (
+            ["statusline_write_p50_ms", "statusline_write_p99_ms", "statusline_write_cpu_p50_ms"],
+            Box::new(|i| (ours(&["statusline"], "backup"), 50.0 + i as f64 * 0.01)),
+        ),
+        (
+            ["statusline_chained_true_p50_ms", "statusline_chained_true_p99_ms", "statusline_chained_true_cpu_p50_ms"],
+            Box::new(|_| (ours(&["statusline", "--", "true"], "main"), 42.0)),
+        ),
+        (
+            ["sh_true_p50_ms", "sh_true_p99_ms", "sh_true_cpu_p50_ms"],
+            Box::new(|_| {
+                let mut c = Command::new("/bin/sh");
+                c.args(["-c", "true"]);
+                (c, 42.0)
+            }),
+        ),
+        (
+            ["version_p50_ms", "version_p99_ms", "version_cpu_p50_ms"],
+            Box::new(|_| (ours(&["--version"], "main"), 42.0)),
+        ),
+    ];
+    let children_cpu_ms = || {
+        // SAFETY: getrusage(2) fills the struct we own; RUSAGE_CHILDREN cannot fail.
+        let mut r: libc::rusage = unsafe { std::mem::zeroed() };
+        unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut r) };
+        let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
+        ms(r.ru_utime) + ms(r.ru_stime)
+    };
+    let mut times: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::with_capacity(n), Vec::with_capacity(n)); variants.len()];
+    for i in 0..n {
+        for (k, (_, make)) in variants.iter().enumerate() {
+            let (mut c, five) = make(i);
+            let input = statusline_json(&e.home, five);
+            c.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null());
+            let cpu = children_cpu_ms();
+            let t = Instant::now();
+            let mut child = c.spawn().unwrap();
+            let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+            let _ = child.wait();
+            times[k].0.push(t.elapsed().as_secs_f64() * 1000.0);
+            times[k].1.push(children_cpu_ms() - cpu);
+        }
+    }
+    for (([k50, k99, kcpu], _), (wall, cpu)) in variants.iter().zip(&times) {
+        out.insert(k50, json!(pct(wall, 0.5)));
+        out.insert(k99, json!(pct(wall, 0.99)));
+        out.insert(kcpu, json!(pct(cpu, 0.5)));
+    }
+}
+
 /// Detector throughput over recorded-style TUI output, in process.
 fn scan(mb: usize) -> f64 {
     use claude_failover::detect::{Detector, Stream};
@@ -361,6 +441,10 @@ fn main() {
         let tool = json!({"session_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "cwd": e.home, "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "cargo build --release && rm -rf target/tmp"}}).to_string();
         out.insert("hook_pre_tool_use_p50_ms", json!(wall(&e, &["hook", "pre-tool-use"], Some(&tool), runs)));
         show(&out, "process timings");
+    }
+    if run("statusline") {
+        statusline(size.samples, &mut out);
+        show(&out, "statusline");
     }
     if run("detect") {
         detection(&size, &mut out);

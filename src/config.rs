@@ -44,6 +44,9 @@ pub struct SwapConfig {
     /// A pane relaunched this many times within `resume_window` is left alone; 0: no limit.
     pub max_resumes: u32,
     pub resume_window: SignedDuration,
+    /// Move the active account's panes once its 5-hour or weekly use (as its statusline
+    /// recorded it) reaches this percentage, 1–100; `None` (the default) = only on a limit.
+    pub switch_at_percent: Option<f64>,
 }
 
 /// Which relaunched panes get the resume prompt (`[swap] resume_prompt_when`).
@@ -203,6 +206,7 @@ struct RawSwap {
     resume_prompt_when: Option<String>,
     max_resumes: Option<u32>,
     resume_window: Option<String>,
+    switch_at_percent: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -276,6 +280,7 @@ fn allowed_keys(path: &str) -> Option<&'static [&'static str]> {
             "resume_prompt_when",
             "max_resumes",
             "resume_window",
+            "switch_at_percent",
         ],
         "sessions[]" => &["name", "project"],
         "pool" => &["prefix", "start_index", "min", "max"],
@@ -469,6 +474,26 @@ fn build(raw: Raw, home: &Path, errors: &mut Vec<String>) -> Option<Config> {
         resume_prompt_when: PromptWhen::Interrupted,
         max_resumes: raw.swap.max_resumes.unwrap_or(3),
         resume_window: duration("resume_window", raw.swap.resume_window.as_deref(), "30m"),
+        switch_at_percent: match &raw.swap.switch_at_percent {
+            None => None,
+            Some(v) => {
+                let n = match v {
+                    toml::Value::Integer(i) => Some(*i as f64),
+                    toml::Value::Float(f) => Some(*f),
+                    _ => None,
+                };
+                match n.filter(|n| (1.0..=100.0).contains(n)) {
+                    Some(n) => Some(n),
+                    None => {
+                        errors.push(format!(
+                            "swap.switch_at_percent: {v} is not a percentage from 1 to 100; write e.g. 90 (move the \
+                             panes once the 5-hour or weekly use reaches 90%), or leave it out to move only on a limit"
+                        ));
+                        None
+                    }
+                }
+            }
+        },
     };
     match raw.swap.resume_prompt_when.as_deref().map(|w| (w, PromptWhen::parse(w))) {
         None => {}
@@ -665,7 +690,9 @@ pub fn starter(found: &[(String, String)]) -> String {
          resume_prompt = \"continue\"     # typed into each resumed session; \"\" for none\n\
          resume_prompt_when = \"interrupted\"  # only into panes that were mid-turn; or \"always\", \"never\"\n\
          max_resumes = 3                 # a pane relaunched this often within resume_window is left alone\n\
-         resume_window = \"30m\"\n\n\
+         resume_window = \"30m\"\n\
+         # switch_at_percent = 90        # move before the limit, at 90% of the 5-hour or weekly use\n\
+         #                               # (off by default; needs 'claude-failover statusline --install')\n\n\
          # Named tmux sessions kept alive across swaps:\n\
          # [[sessions]]\n\
          # name = \"api\"\n\
@@ -689,174 +716,4 @@ pub fn starter(found: &[(String, String)]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MIN: &str = r#"
-[[accounts]]
-name = "main"
-home = "~/.claude-main"
-[[accounts]]
-name = "backup"
-home = "~/.claude-backup"
-"#;
-
-    fn p(text: &str) -> Result<Config> {
-        parse(text, Path::new("/cfg/config.toml"), Path::new("/home/u"))
-    }
-
-    #[test]
-    fn defaults() {
-        let c = p(MIN).unwrap();
-        assert_eq!(c.claude_dir, PathBuf::from("/home/u/.claude"));
-        assert_eq!(c.primary, "main");
-        assert_eq!(c.accounts[1].home, PathBuf::from("/home/u/.claude-backup"));
-        assert_eq!(c.shared.len(), 3);
-        assert_eq!(c.shared[0].target, PathBuf::from("/home/u/.claude-shared/projects"));
-        assert_eq!(c.swap.cooldown, SignedDuration::from_secs(120));
-        assert_eq!(c.swap.fallback_reset, SignedDuration::from_hours(5));
-        assert_eq!(c.swap.resume_prompt, "continue");
-        assert_eq!(c.swap.resume_prompt_when, PromptWhen::Interrupted);
-        assert_eq!((c.swap.max_resumes, c.swap.resume_window), (3, SignedDuration::from_mins(30)));
-        assert!(c.notify.tmux);
-    }
-
-    #[test]
-    fn resume_prompt_when_and_the_loop_guard() {
-        let c =
-            p(&format!("{MIN}\n[swap]\nresume_prompt_when = \"always\"\nmax_resumes = 0\nresume_window = \"1h\"\n"))
-                .unwrap();
-        assert_eq!(c.swap.resume_prompt_when, PromptWhen::Always);
-        assert_eq!((c.swap.max_resumes, c.swap.resume_window), (0, SignedDuration::from_hours(1)));
-        assert!(c.swap.prompts(None));
-        let c = p(&format!("{MIN}\n[swap]\nresume_prompt_when = \"never\"\n")).unwrap();
-        assert!(!c.swap.prompts(Some("busy")));
-        let c = p(MIN).unwrap();
-        assert!(c.swap.prompts(Some("busy")) && !c.swap.prompts(None));
-        let c = p(&format!("{MIN}\n[swap]\nresume_prompt = \"\"\nresume_prompt_when = \"always\"\n")).unwrap();
-        assert!(!c.swap.prompts(Some("busy")), "an empty prompt is never typed");
-        let e = format!(
-            "{:#}",
-            p(&format!("{MIN}\n[swap]\nresume_prompt_when = \"idle\"\nresume_window = \"soon\"\n")).unwrap_err()
-        );
-        assert!(e.contains("/cfg/config.toml"), "{e}");
-        assert!(e.contains(r#"swap.resume_prompt_when: "idle" is not one of "interrupted", "always", "never""#), "{e}");
-        assert!(e.contains("swap.resume_window"), "{e}");
-        let e = format!("{:#}", p(&format!("{MIN}\n[swap]\nmax_resumes = -1\n")).unwrap_err());
-        assert!(e.contains("/cfg/config.toml") && e.contains("max_resumes"), "{e}");
-    }
-
-    #[test]
-    fn claude_args_are_one_line_each() {
-        let e =
-            format!("{:#}", p(&format!("claude_args = [\"--append-system-prompt\", \"a\\nb\"]\n{MIN}")).unwrap_err());
-        assert!(e.contains("claude_args[1]") && e.contains("control character"), "{e}");
-    }
-
-    #[test]
-    fn explicit_links_win() {
-        let c = p(&format!("{MIN}\n[shared]\nroot=\"/x\"\n[[shared.links]]\nname=\"projects\"\ntarget=\"/srv/p\"\n"))
-            .unwrap();
-        assert_eq!(c.shared, vec![SharedLink { name: "projects".into(), target: "/srv/p".into() }]);
-    }
-
-    #[test]
-    fn every_problem_reported_at_once() {
-        let bad = r#"
-claude_dir = "relative/dir"
-[[accounts]]
-name = "a b"
-home = "~/.claude-x"
-[[accounts]]
-name = "c"
-home = "~/.claude-x"
-[shared]
-dirs = ["projects", ".credentials.json"]
-[swap]
-cooldown = "two minutes"
-[detect]
-extra_patterns = ["(unclosed"]
-"#;
-        let e = format!("{:#}", p(bad).unwrap_err());
-        for want in [
-            "/cfg/config.toml",
-            "claude_dir",
-            "accounts[0].name",
-            "accounts[1].home",
-            ".credentials.json",
-            "swap.cooldown",
-            "extra_patterns[0]",
-        ] {
-            assert!(e.contains(want), "missing {want:?} in:\n{e}");
-        }
-    }
-
-    #[test]
-    fn unknown_keys_named_with_suggestion() {
-        let e = format!(
-            "{:#}",
-            p(&format!("{MIN}\n[swap]\ncooldwn = \"2m\"\n[notify.telegram]\nchat_id=\"1\"\ntoken=\"x\"\n"))
-                .unwrap_err()
-        );
-        assert!(e.contains("swap.cooldwn: unknown key (did you mean `cooldown`?)"), "{e}");
-        assert!(e.contains("notify.telegram.token: unknown key"), "{e}");
-        let e = format!("{:#}", p("[[accounts]]\nname=\"a\"\nhome=\"/a\"\nhme=1\n").unwrap_err());
-        assert!(e.contains("accounts[0].hme"), "{e}");
-    }
-
-    #[test]
-    fn fewer_than_two_accounts() {
-        let e = format!("{:#}", p("[[accounts]]\nname=\"a\"\nhome=\"/a\"\n").unwrap_err());
-        assert!(e.contains("at least two"), "{e}");
-        let e = format!("{:#}", p("").unwrap_err());
-        assert!(e.contains("0 account(s)"), "{e}");
-    }
-
-    #[test]
-    fn duplicate_names_and_bad_primary() {
-        let e = format!(
-            "{:#}",
-            p("primary=\"zz\"\n[[accounts]]\nname=\"a\"\nhome=\"/a\"\n[[accounts]]\nname=\"a\"\nhome=\"/b\"\n")
-                .unwrap_err()
-        );
-        assert!(e.contains("used by two accounts"), "{e}");
-        assert!(e.contains("primary"), "{e}");
-    }
-
-    #[test]
-    fn shared_target_inside_home_rejected() {
-        let e = format!(
-            "{:#}",
-            p(&format!("{MIN}\n[[shared.links]]\nname=\"projects\"\ntarget=\"~/.claude-main/projects\"\n"))
-                .unwrap_err()
-        );
-        assert!(e.contains("inside account \"main\"'s home"), "{e}");
-    }
-
-    #[test]
-    fn syntax_error_names_file_and_line() {
-        let e = format!("{:#}", p("[[accounts]\nname=").unwrap_err());
-        assert!(e.contains("/cfg/config.toml") && e.contains("line"), "{e}");
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("90s"), Some(SignedDuration::from_secs(90)));
-        assert_eq!(parse_duration("1h30m"), Some(SignedDuration::from_secs(5400)));
-        assert_eq!(parse_duration("500ms"), Some(SignedDuration::from_millis(500)));
-        assert_eq!(parse_duration("1d"), Some(SignedDuration::from_hours(24)));
-        for bad in ["", "5", "m", "5x", "1.5h", "-2m", "99999999999999999999d"] {
-            assert_eq!(parse_duration(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn starter_parses_and_uses_found_homes() {
-        let c = p(&starter(&[])).unwrap();
-        assert_eq!(c.accounts.len(), 2);
-        let s = starter(&[("work".into(), "~/.claude-work".into()), ("perso".into(), "~/.claude-perso".into())]);
-        let c = p(&s).unwrap();
-        assert_eq!(c.primary, "work");
-        assert_eq!(c.accounts[1].home, PathBuf::from("/home/u/.claude-perso"));
-    }
-}
+mod tests;

@@ -3,6 +3,9 @@
 //! Every subprocess this tool starts (tmux, a notification command) goes through [`run`]. The
 //! invariant: no shell line is ever built from data — callers pass argv, and a program that
 //! hangs is killed at its deadline instead of hanging a tmux key binding or the daemon.
+//! The one exception is [`spawn_passthrough`], for a command that stands in for us (the user's
+//! own statusline behind ours): its output must reach our caller byte for byte, and the deadline
+//! is our caller's (Claude Code kills a statusline that overruns its timeout).
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -66,6 +69,42 @@ pub fn run(cmd: &mut Command, stdin: Option<&[u8]>, timeout: Duration) -> Result
     let stdout = String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned();
     let stderr = String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned();
     Ok(Output { status, stdout, stderr })
+}
+
+/// Start `cmd` with our stdout and stderr (its output goes straight to whoever reads ours,
+/// unbuffered and unchanged) and `stdin` as its whole input. It gets SIGTERM if we die first, so
+/// when Claude stops a slow statusline (us) the command behind us stops too. Wait on the child
+/// for its exit status.
+pub fn spawn_passthrough(cmd: &mut Command, stdin: Vec<u8>) -> Result<std::process::Child> {
+    use std::os::unix::process::CommandExt;
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: the closure runs in the forked child before exec and calls only prctl(2) and
+    // getppid(2), which are async-signal-safe, take plain integers and allocate nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong);
+            if libc::getppid() != parent {
+                // We died between fork and prctl: nobody is left to read the output.
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("cannot run {program}"))?;
+    if let Some(mut w) = child.stdin.take() {
+        // On a thread: a command that prints before it reads, or never reads, must not block
+        // us on a full pipe. Dropping `w` closes its stdin.
+        thread::spawn(move || {
+            let _ = w.write_all(&stdin);
+        });
+    }
+    Ok(child)
 }
 
 #[cfg(test)]

@@ -17,9 +17,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::config::Config;
-use crate::daemon::{self, Inbox, Server};
 use crate::events::Sink;
 use crate::guard::{self, Decision, Guard};
+use crate::server::{self, Inbox, Server};
 use crate::state::Store;
 
 /// (our subcommand, Claude Code's event name).
@@ -254,7 +254,7 @@ pub fn handle(event: &str, input: &Input, ctx: &HookCtx) -> Result<Outcome> {
             if let Some(server) = &ctx.server
                 && server.running().is_some()
             {
-                daemon::post(server, &Inbox::Rescan)?;
+                server::post(server, &Inbox::Rescan)?;
             }
         }
         "session-end" => record("ended")?,
@@ -266,7 +266,7 @@ pub fn handle(event: &str, input: &Input, ctx: &HookCtx) -> Result<Outcome> {
             if !text.is_empty()
                 && let Some(server) = &ctx.server
             {
-                daemon::post(
+                server::post(
                     server,
                     &Inbox::Detection {
                         pane: pane.clone(),

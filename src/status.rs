@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::links::Pointer;
 use crate::paths::tildify;
 use crate::state::State;
+use crate::statusline::Usage;
 
 #[derive(Debug, Serialize)]
 pub struct AccountView {
@@ -26,6 +27,10 @@ pub struct AccountView {
     pub login: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logged_in: Option<bool>,
+    /// Its 5-hour and weekly limits as its statusline last recorded them (`claude-failover
+    /// statusline`), when looked at and known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
 }
 
 impl AccountView {
@@ -137,6 +142,7 @@ pub fn build(cfg: &Config, st: &State, pointer: &Pointer, pointer_problem: Optio
                 reason: s.reason.clone().filter(|_| s.needs_login || s.exhausted_at(now)),
                 login: None,
                 logged_in: None,
+                usage: None,
             }
         })
         .collect();
@@ -221,6 +227,15 @@ impl Status {
         self
     }
 
+    /// Each account's recorded rate limits (`read` is `statusline::read_usage`, a file per
+    /// account), as `status` and the daemon look.
+    pub fn with_usage(mut self, read: impl Fn(&str) -> Option<Usage>) -> Self {
+        for v in &mut self.accounts {
+            v.usage = read(&v.name);
+        }
+        self
+    }
+
     /// Claude panes that are not watched.
     pub fn unwatched(&self) -> usize {
         self.panes.iter().filter(|p| p.unwatched.is_some()).count()
@@ -269,9 +284,18 @@ impl TmuxStyle {
     }
 }
 
+impl Status {
+    /// ` 5h 42% · 7d 10%` for the active account while its windows run, else nothing.
+    fn active_usage(&self, now: Timestamp) -> String {
+        let u = self.accounts.iter().find(|a| a.name == self.active).and_then(|a| a.usage.as_ref());
+        u.and_then(|u| u.short(now)).map(|t| format!(" {t}")).unwrap_or_default()
+    }
+}
+
 /// The status-line segment. Every state in which a Claude pane is not protected has its own look
 /// in the warn style (README, "The status line"):
-/// `claude:main` (all well), `claude:backup ↩1h05m` (away; back after the primary's reset),
+/// `claude:main` (all well; `claude:main 5h 42% · 7d 10%` once its statusline recorded its limits),
+/// `claude:backup ↩1h05m` (away; back after the primary's reset),
 /// `claude:main→backup…` (swapping), `claude:waiting 42m` (every account exhausted),
 /// `claude:main ✗exhausted 1h20m paused|cooldown` (blocked and not moved), `claude:DEGRADED`,
 /// `claude:main ✗daemon` (nothing watches), `claude:main?` (the `~/.claude` link is wrong), and the
@@ -294,11 +318,11 @@ pub fn render_tmux(s: &Status, style: &TmuxStyle, now: Timestamp) -> String {
         let why = if st.why.starts_with("cooldown") { "cooldown" } else { st.why.as_str() };
         format!("#[{}]{l}:{} ✗exhausted {} {why}", style.warn, s.active, until.unwrap_or_default())
     } else if let Some(at) = s.return_at {
-        format!("#[{}]{l}:{} ↩{}", style.away, s.active, fmt_countdown(now, at))
+        format!("#[{}]{l}:{}{} ↩{}", style.away, s.active, s.active_usage(now), fmt_countdown(now, at))
     } else if s.pointer_problem.is_some() {
         format!("#[{}]{l}:{}?", style.warn, s.active)
     } else {
-        format!("#[{}]{l}:{}", style.normal, s.active)
+        format!("#[{}]{l}:{}{}", style.normal, s.active, s.active_usage(now))
     };
     let mut tail = String::new();
     let unwatched = s.unwatched();
@@ -404,6 +428,9 @@ pub fn render_human(
             "ok".into()
         };
         let _ = writeln!(o, "  {mark} {:width$}  {:24}  {cond}", a.name, tildify(&cfg_a.home, home));
+        if let Some(u) = a.usage.as_ref().and_then(|u| usage_line(u, now, tz)) {
+            let _ = writeln!(o, "    {:width$}  usage: {u}", "");
+        }
     }
     if let (Some(r), Some(at)) = (&s.return_to, s.return_at) {
         let _ = writeln!(o, "return:   to {} at {} (in {})", r.to, local(&r.at), fmt_countdown(now, at));
@@ -435,6 +462,28 @@ pub fn render_human(
         }
     }
     o
+}
+
+/// `5h 42% (resets 15:00 UTC) · 7d 10% (resets Dec 3, 09:00 UTC)`, and `as of …` when the last
+/// render that recorded it is more than 10 minutes old; `None` when no window still runs.
+fn usage_line(u: &Usage, now: Timestamp, tz: &jiff::tz::TimeZone) -> Option<String> {
+    let parts: Vec<String> = [("5h", u.five_hour), ("7d", u.seven_day)]
+        .iter()
+        .filter_map(|(label, w)| {
+            let w = w.as_ref()?;
+            let p = crate::statusline::percent(w.used_at(now)?);
+            Some(match w.resets_at {
+                Some(r) => format!("{label} {p} (resets {})", fmt_local(r, now, tz)),
+                None => format!("{label} {p}"),
+            })
+        })
+        .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    let stale = u.age(now) > jiff::SignedDuration::from_mins(10);
+    let asof = if stale { format!(", as of {}", fmt_local(u.recorded_at, now, tz)) } else { String::new() };
+    Some(format!("{}{asof}", parts.join(" · ")))
 }
 
 #[cfg(test)]
@@ -510,6 +559,36 @@ mod tests {
                 "#[fg=green]claude:main#[fg=red,bold] ⚠1 unwatched#[fg=red,bold] ⚠1 left alone#[fg=red,bold] ⚠login:backup{end}"
             )
         );
+    }
+
+    #[test]
+    fn the_active_accounts_limits_show_while_their_windows_run() {
+        use crate::statusline::{Usage, Window};
+        let now = t("2026-11-30T12:00:00Z");
+        let usage = Usage {
+            five_hour: Some(Window { used_percentage: 42.4, resets_at: Some(t("2026-11-30T14:00:00Z")) }),
+            seven_day: Some(Window { used_percentage: 9.6, resets_at: Some(t("2026-12-03T09:00:00Z")) }),
+            recorded_at: t("2026-11-30T11:00:00Z"),
+            model: None,
+            session_id: None,
+        };
+        let s = build(&cfg(), &State::default(), &Pointer::Account("main".into()), None, now)
+            .with_usage(|a| (a == "main").then(|| usage.clone()));
+        let end = "#[fg=default,nobold]";
+        assert_eq!(render_tmux(&s, &TmuxStyle::default(), now), format!("#[fg=green]claude:main 5h 42% · 7d 10%{end}"));
+        // after the 5-hour reset its figure is unknown until a session renders again
+        let later = t("2026-11-30T14:00:01Z");
+        assert_eq!(render_tmux(&s, &TmuxStyle::default(), later), format!("#[fg=green]claude:main 7d 10%{end}"));
+        let h = render_human(&s, &cfg(), std::path::Path::new("/h"), now, &jiff::tz::TimeZone::UTC);
+        assert!(
+            h.contains("usage: 5h 42% (resets 14:00 UTC) · 7d 10% (resets Dec 3, 09:00 UTC), as of 11:00 UTC"),
+            "{h}"
+        );
+        let j = serde_json::to_value(&s).unwrap();
+        assert_eq!(j["accounts"][0]["usage"]["five_hour"]["used_percentage"], 42.4);
+        assert_eq!(j["accounts"][0]["usage"]["five_hour"]["resets_at"], "2026-11-30T14:00:00Z");
+        assert_eq!(j["accounts"][0]["usage"]["recorded_at"], "2026-11-30T11:00:00Z");
+        assert!(j["accounts"][1].get("usage").is_none(), "unknown: the key is left out");
     }
 
     #[test]

@@ -16,9 +16,9 @@ use anyhow::{Context, Result};
 use serde_json::json;
 
 use crate::config::Config;
-use crate::daemon::Server;
 use crate::events::Sink;
 use crate::links::{self, Pointer};
+use crate::server::Server;
 use crate::status::{self, TmuxStyle};
 use crate::tmux::{Tmux, TmuxCli};
 

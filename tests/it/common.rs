@@ -208,3 +208,31 @@ pub fn contents(roots: &[PathBuf]) -> Vec<Vec<u8>> {
     v.sort();
     v
 }
+
+/// What Claude Code 2.1.332 pipes to a statusline command, shaped like a real render: the 5-hour
+/// window at `five_hour` % resetting 2026-11-21T12:00:00Z, the weekly one at 10 % resetting
+/// 2026-11-25T09:00:00Z (epoch seconds, as Claude sends them).
+pub fn statusline_json(cwd: &Path, five_hour: f64) -> String {
+    let session = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    serde_json::json!({
+        "session_id": session,
+        "transcript_path": cwd.join(format!(".claude/projects/-p/{session}.jsonl")),
+        "cwd": cwd,
+        "model": {"id": "claude-opus-5-5", "display_name": "Opus 5.5"},
+        "workspace": {"current_dir": cwd, "project_dir": cwd, "added_dirs": []},
+        "version": "2.1.332",
+        "output_style": {"name": "default"},
+        "cost": {"total_cost_usd": 1.37, "total_duration_ms": 754_000, "total_api_duration_ms": 120_000,
+                 "total_lines_added": 120, "total_lines_removed": 8},
+        "context_window": {"total_input_tokens": 84_000, "total_output_tokens": 9_000, "context_window_size": 200_000,
+                           "used_percentage": 42, "remaining_percentage": 58},
+        "exceeds_200k_tokens": false,
+        "fast_mode": false,
+        "thinking": {"enabled": true},
+        "rate_limits": {
+            "five_hour": {"used_percentage": five_hour, "resets_at": 1_795_262_400},
+            "seven_day": {"used_percentage": 10, "resets_at": 1_795_597_200}
+        }
+    })
+    .to_string()
+}

@@ -1,0 +1,281 @@
+//! What tmux runs: the `daemon` (a supervisor, or with `--worker` the watcher it supervises,
+//! which takes a changed config up without a restart), the `pane` commands its key bindings and
+//! hooks call, and `tmux-init`, the config the plugin loads. `detect` runs the daemon's detector
+//! on stdin. The invariant a newcomer could break: one watcher per tmux server; a worker that
+//! cannot take `daemon::lock` says which daemon watches and exits 0.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use crate::clock::Clock;
+use crate::daemon::{self, Server};
+use crate::events::EventLog;
+use crate::faults::Faults;
+use crate::fleet::{Timing, TmuxFleet};
+use crate::links;
+use crate::state::Store;
+use crate::status;
+use crate::tmux::Tmux;
+
+use super::{Ctx, PaneAction};
+
+pub(super) fn detect_cmd(ctx: &Ctx, json: bool) -> Result<u8> {
+    use std::io::Read;
+    // Extra patterns come from the config when there is one; detect works without it too.
+    let extra = ctx.config().map(|c| c.extra_patterns).unwrap_or_default();
+    let det = crate::detect::Detector::new(&extra).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let now = ctx.clock.now();
+    let local = ctx.clock.local_zone();
+    let mut stream = crate::detect::Stream::new();
+    let mut stdin = std::io::stdin().lock();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut found = Vec::new();
+    loop {
+        let n = match stdin.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).context("reading stdin"),
+        };
+        found.extend(stream.feed(&det, &buf[..n], now, &local));
+    }
+    found.extend(stream.flush(&det, now, &local));
+    for d in found {
+        if json {
+            println!("{}", serde_json::to_string(&d)?);
+        } else {
+            let reset = d.resets_at.map(crate::clock::fmt_utc).unwrap_or_else(|| "-".into());
+            let kind = serde_json::to_value(d.kind)?.as_str().unwrap_or("?").to_string();
+            println!("{kind:9} {:12} {reset:20}  {}", d.limit.as_deref().unwrap_or("-"), d.text);
+        }
+    }
+    Ok(0)
+}
+
+pub(super) fn daemon_cmd(ctx: &Ctx, worker: bool) -> Result<u8> {
+    use crate::events::Sink;
+    if !worker {
+        let tmux = ctx.tmux();
+        let server = Server::resolve(&ctx.paths, &tmux)?;
+        let events = EventLog::new(ctx.paths.events_file(), &ctx.clock, true);
+        return crate::supervise::run(&server, &tmux, &ctx.paths.config_file, &|| ctx.config(), &events);
+    }
+    crate::supervise::bind_to_supervisor();
+    // Read before loading: if the file changes in between, the daemon sees a change and reloads.
+    let mut bytes = std::fs::read(&ctx.paths.config_file).ok();
+    let mut cfg = ctx.config()?;
+    let tmux = ctx.tmux();
+    let server = Server::resolve(&ctx.paths, &tmux)?;
+    let Some(_lock) = daemon::lock(&server)? else {
+        match server.daemon_pid() {
+            Some(pid) => println!("a daemon (pid {pid}) already watches tmux server {}", server.socket),
+            None => println!("a daemon already watches tmux server {}", server.socket),
+        }
+        return Ok(0);
+    };
+    crate::notify::IN_DAEMON.store(true, std::sync::atomic::Ordering::Relaxed);
+    let store = Store::open(&ctx.paths.state_dir)?;
+    let events = EventLog::new(ctx.paths.events_file(), &ctx.clock, true);
+    // After a reload, the config it replaced: a new one the daemon cannot start with falls back.
+    let mut previous: Option<crate::config::Config> = None;
+    loop {
+        let faults = Faults::from_env();
+        let mut d =
+            match daemon::Daemon::new(&cfg, &ctx.paths, &store, &ctx.clock, &tmux, &events, server.clone(), faults) {
+                Ok(d) => d,
+                Err(e) => match previous.take() {
+                    Some(p) => {
+                        let msg = format!("cannot run with the reloaded config; keeping the running one: {e:#}");
+                        events.emit("warning", &msg, serde_json::json!({}));
+                        cfg = p;
+                        continue;
+                    }
+                    None => return Err(e),
+                },
+            };
+        if previous.take().is_some() {
+            let msg = format!("reloaded {}", ctx.paths.config_file.display());
+            events.emit("config_reloaded", &msg, serde_json::json!({}));
+        }
+        d.loaded_config = bytes.take();
+        if d.run()? == daemon::Stop::Quit {
+            return Ok(0);
+        }
+        // The daemon checked the new file; it is read again here (it may have changed since). A
+        // config that no longer loads keeps the running one; either way only a further edit of
+        // the file is taken up next.
+        bytes = std::fs::read(&ctx.paths.config_file).ok();
+        match ctx.config() {
+            Ok(c) => previous = Some(std::mem::replace(&mut cfg, c)),
+            Err(e) => {
+                let msg = format!("cannot reload the config; keeping the running one: {e:#}");
+                events.emit("warning", &msg, serde_json::json!({}));
+            }
+        }
+    }
+}
+
+fn target_pane(pane: Option<String>) -> Result<String> {
+    let p = pane
+        .or_else(|| std::env::var("TMUX_PANE").ok())
+        .context("no pane given and not inside tmux ($TMUX_PANE is unset)")?;
+    if !crate::tmux::valid_pane_id(&p) {
+        anyhow::bail!("{p:?} is not a tmux pane id (like %3)");
+    }
+    Ok(p)
+}
+
+fn find_pane(tmux: &dyn crate::tmux::Tmux, pane: &str) -> Result<crate::tmux::PaneInfo> {
+    tmux.list_panes()?.into_iter().find(|p| p.id == pane).with_context(|| format!("no pane {pane} on this tmux server"))
+}
+
+pub(super) fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
+    let tmux = ctx.tmux();
+    let server = Server::resolve(&ctx.paths, &tmux)?;
+    let store = Store::open(&ctx.paths.state_dir)?;
+    match action {
+        PaneAction::Attach { pane, notify } => {
+            let pane = target_pane(pane)?;
+            let info = find_pane(&tmux, &pane)?;
+            let log = daemon::attach(&tmux, &server, &info)?;
+            store.update(|s| {
+                s.panes.entry(pane.clone()).or_default().detached = false;
+                Ok(())
+            })?;
+            println!("watching {pane} ({})", log.display());
+            if notify {
+                let _ = tmux.display_message(&format!("claude-failover: watching {pane}"));
+            }
+            if server.running().is_none() {
+                println!(
+                    "note: no daemon runs for this tmux server; start it with the tmux plugin or 'claude-failover daemon'"
+                );
+            }
+            Ok(0)
+        }
+        PaneAction::Detach { pane, notify } => {
+            let pane = target_pane(pane)?;
+            let info = find_pane(&tmux, &pane)?;
+            store.update(|s| {
+                s.panes.entry(pane.clone()).or_default().detached = true;
+                Ok(())
+            })?;
+            daemon::detach(&tmux, &server, &info)?;
+            println!("stopped watching {pane}");
+            if notify {
+                let _ = tmux.display_message(&format!("claude-failover: stopped watching {pane}"));
+            }
+            Ok(0)
+        }
+        PaneAction::Rescan => {
+            // This runs from tmux hooks (a new window, pane or session). With a daemon, ask it to
+            // look; without one (it and its supervisor were killed), start one: a new daemon
+            // looks at every pane as it starts.
+            if server.running().is_some() {
+                daemon::post(&server, &daemon::Inbox::Rescan)?;
+            } else if ctx.config().is_ok() {
+                let bin = std::env::current_exe().context("cannot find this program's own path")?;
+                // run-shell format-expands its command first: every `#` doubled.
+                let line = format!(
+                    "exec {} --socket {} daemon >/dev/null 2>&1",
+                    crate::tmux::shell_quote(&bin.to_string_lossy()),
+                    crate::tmux::shell_quote(&server.socket)
+                )
+                .replace('#', "##");
+                tmux.run(&["run-shell", "-b", &line])?;
+            }
+            Ok(0)
+        }
+        PaneAction::List { json } => {
+            let cfg = ctx.config()?;
+            let fleet = TmuxFleet { cfg: &cfg, tmux: &tmux, store: &store, timing: Timing::default() };
+            let st = store.load()?;
+            let rows: Vec<serde_json::Value> = tmux
+                .list_panes()?
+                .iter()
+                .filter_map(|p| {
+                    let rec = st.panes.get(&p.id);
+                    let saved = fleet.saved_pane(p);
+                    if saved.is_none() && rec.and_then(|r| r.session_id.as_ref()).is_none() {
+                        return None;
+                    }
+                    Some(serde_json::json!({
+                        "pane": p.id,
+                        "session": p.session,
+                        "claude": saved.is_some(),
+                        "account": saved.as_ref().and_then(|s| s.account.clone()).or_else(|| rec.and_then(|r| r.account.clone())),
+                        "session_id": saved.as_ref().and_then(|s| s.session_id.clone()).or_else(|| rec.and_then(|r| r.session_id.clone())),
+                        "cwd": saved.as_ref().map(|s| s.cwd.display().to_string()).or_else(|| rec.and_then(|r| r.cwd.as_ref().map(|c| c.display().to_string()))),
+                        "activity": rec.and_then(|r| r.activity.clone()),
+                        "attached": server.log_of(&p.id).exists(),
+                        "unwatched": rec.and_then(|r| r.unwatched.clone()),
+                        "left_alone": rec.and_then(|r| r.left_alone.as_ref().map(|l| l.reason.clone())),
+                    }))
+                })
+                .collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else if rows.is_empty() {
+                println!("no Claude panes");
+            } else {
+                for r in &rows {
+                    let s = |k: &str| r[k].as_str().unwrap_or("-").to_string();
+                    println!(
+                        "{:5} {:10} {:36} {:9} {}{}",
+                        s("pane"),
+                        s("account"),
+                        s("session_id"),
+                        if r["attached"] == true { "watched" } else { "unwatched" },
+                        s("cwd"),
+                        r["activity"].as_str().map(|a| format!("  [{a}]")).unwrap_or_default()
+                    );
+                    if let Some(why) = r["unwatched"].as_str() {
+                        println!("      not watched: {why}");
+                    }
+                    if let Some(why) = r["left_alone"].as_str() {
+                        println!("      left alone: {why}");
+                    }
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// The status segment as the daemon would push it: for tmux-init's first value and `status`.
+fn tmux_segment(ctx: &Ctx, style: &status::TmuxStyle) -> String {
+    let Ok(cfg) = ctx.config() else { return status::render_no_config(style) };
+    let st = Store::at(&ctx.paths.state_dir).load().unwrap_or_default();
+    let pointer = links::read_pointer(&cfg);
+    let problem = links::pointer_problem(&cfg, &pointer);
+    let now = ctx.clock.now();
+    let s =
+        status::build(&cfg, &st, &pointer, problem, now).with_usage(|a| crate::statusline::read_usage(&ctx.paths, a));
+    status::render_tmux(&s, style, now)
+}
+
+pub(super) fn tmux_init(ctx: &Ctx, plugin_dir: Option<&std::path::Path>) -> Result<u8> {
+    let tmux = ctx.tmux();
+    if !tmux.server_running() {
+        anyhow::bail!("no tmux server to configure: tmux-init is run by the plugin from inside tmux");
+    }
+    let options = tmux.global_options();
+    let bin = match options.get("@claude-failover-bin").filter(|b| !b.is_empty()) {
+        Some(b) => PathBuf::from(b),
+        None => std::env::current_exe().context("cannot find this program's own path")?,
+    };
+    let plugin: std::collections::HashMap<String, String> = options
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("@claude-failover-")?.to_string(), v.clone())))
+        .collect();
+    let init = crate::plugin::Init {
+        bin: &bin,
+        plugin_dir,
+        options: &options,
+        popups: tmux.at_least(3, 2),
+        initial_status: tmux_segment(ctx, &status::TmuxStyle::from_options(&plugin)),
+    };
+    print!("{}", crate::plugin::render(&init));
+    Ok(0)
+}

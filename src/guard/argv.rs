@@ -1,0 +1,62 @@
+//! Reading an argv the way getopt does: options, `--`, operands, and GNU long options, which
+//! may be abbreviated to any unique prefix (`rm --rec` is `rm --recursive`).
+
+use super::syntax::Word;
+
+pub(super) fn basename(t: &str) -> &str {
+    t.rsplit('/').next().unwrap_or(t)
+}
+
+pub(super) fn text_at(ws: &[Word], i: usize) -> Option<&str> {
+    ws.get(i).map(|w| w.text.as_str())
+}
+
+pub(super) fn joined(ws: &[Word]) -> String {
+    ws.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+pub(super) fn is_option(t: &str) -> bool {
+    t.starts_with('-') && t.len() > 1
+}
+
+/// Skip `-x` options (those in `with_arg` consume the next word too); `--` ends them.
+pub(super) fn skip_options(ws: &[Word], mut i: usize, with_arg: &[&str]) -> usize {
+    while let Some(t) = text_at(ws, i) {
+        if t == "--" {
+            return i + 1;
+        }
+        if !is_option(t) {
+            break;
+        }
+        i += if with_arg.contains(&t) { 2 } else { 1 };
+    }
+    i
+}
+
+/// Positional arguments: words not starting with `-` before `--`, everything after it.
+pub(super) fn operands(args: &[Word]) -> Vec<&Word> {
+    let mut out = Vec::new();
+    let mut opts = true;
+    for w in args {
+        if opts && w.text == "--" {
+            opts = false;
+        } else if !(opts && is_option(&w.text)) {
+            out.push(w);
+        }
+    }
+    out
+}
+
+/// Could the word `t` be the long option `full` (given with its `--`)? GNU `getopt_long` and
+/// git's parse-options accept any prefix of at least one letter: a unique one means that
+/// option, an ambiguous one is an error, so treating every prefix as `full` never denies a
+/// command that would have run differently. `--opt=value` counts as `--opt`.
+pub(super) fn long_opt(t: &str, full: &str) -> bool {
+    let name = t.split_once('=').map_or(t, |(n, _)| n);
+    name.len() > 2 && name.starts_with("--") && full.starts_with(name)
+}
+
+/// A cluster of short options (`-rf`, `-xdf`) that contains `c`. Not `--long`, not `-`.
+pub(super) fn short_has(t: &str, c: char) -> bool {
+    t.len() > 1 && t.starts_with('-') && !t.starts_with("--") && t[1..].contains(c)
+}

@@ -1,0 +1,282 @@
+//! Recursive deletion (`rm -r`, `find -delete`/`-exec rm`) and recursive permission changes:
+//! `/`, the home directory, the project itself and anything outside the project or a temp dir.
+
+use crate::guard::Verdict;
+use crate::guard::argv::{basename, is_option, long_opt, operands, short_has};
+use crate::guard::paths::{is_temp, show};
+use crate::guard::resolve::Target;
+use crate::guard::scope::Scope;
+use crate::guard::syntax::Word;
+use crate::guard::walk::Walker;
+use crate::guard::wrappers::{find_starts, unwrap_wrappers};
+use crate::guard::{MAX_CHECK_DEPTH, snippet, snippet_str};
+
+/// What `find STARTS` lists: paths below each start (`.` when none is given).
+fn found_paths(starts: &[&Word]) -> Vec<Word> {
+    let starts: Vec<Word> =
+        if starts.is_empty() { vec![Word::lit(".")] } else { starts.iter().map(|w| (*w).clone()).collect() };
+    starts.into_iter().map(|w| Word { under: true, ..w }).collect()
+}
+
+#[derive(Clone, Copy, PartialEq)]
+pub(in crate::guard) enum Del {
+    /// `rm -r X`: X itself goes.
+    Exact,
+    /// `find X … -delete`: things below X go (X = project is fine there).
+    Under,
+}
+
+impl Walker<'_> {
+    /// Recursive deletion of `w`. A target the guard cannot place is denied: it may be `~`
+    /// or `/` (`rm -rf "$d"` after `d=~`), and a literal path costs the agent nothing. The
+    /// expansions that stay allowed are the ones we can follow: `$TMPDIR/x`, `$(mktemp -d)`,
+    /// variables assigned in the same command, `find`/`ls` output.
+    pub(in crate::guard) fn judge_delete(&self, w: &Word, sc: &Scope, kind: Del, argv: &[Word]) -> Verdict {
+        for t in self.env.resolve_all(w, sc) {
+            match t {
+                Target::Known { comps, contents, under } => {
+                    let kind = if under || w.under { Del::Under } else { kind };
+                    self.judge_known(&comps, contents, kind, argv)?;
+                }
+                Target::Unknown => {
+                    let relative = !w.unknown && !w.text.starts_with(['/', '~', '$', '`']);
+                    let why = if relative && sc.dir.is_none() {
+                        "the working directory is unknown after a `cd` to a path the guard cannot resolve; use an absolute path".to_string()
+                    } else {
+                        "the guard cannot tell where that points, and recursive deletion is only allowed where it can place the path (inside the project or /tmp); spell the path out".to_string()
+                    };
+                    return Err(format!(
+                        "claude-failover guard refused `{}`: it recursively deletes `{}`: {why}",
+                        snippet(argv),
+                        snippet_str(&w.text)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn judge_known(&self, comps: &[String], contents: bool, kind: Del, argv: &[Word]) -> Verdict {
+        let env = self.env;
+        let what = if contents { format!("everything in {}", show(comps)) } else { show(comps) };
+        let why = if comps.is_empty() {
+            "that is the filesystem root".to_string()
+        } else if env.home.starts_with(comps) {
+            if comps == env.home {
+                "that is your home directory".to_string()
+            } else {
+                "that contains your home directory".to_string()
+            }
+        } else if env.project.starts_with(comps) {
+            if kind == Del::Under && comps == env.project {
+                return Ok(());
+            }
+            "that is the whole project directory; delete specific subdirectories instead".to_string()
+        } else if comps.starts_with(&env.project) || is_temp(comps) {
+            return Ok(());
+        } else {
+            format!(
+                "that is outside the project directory {}; only paths inside the project (or under /tmp) may be deleted recursively",
+                show(&env.project)
+            )
+        };
+        Err(format!("claude-failover guard refused `{}`: it recursively deletes {what}: {why}", snippet(argv)))
+    }
+
+    pub(in crate::guard) fn rm_rule(&self, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
+        let mut recursive = false;
+        let mut opts = true;
+        let mut paths = Vec::new();
+        for w in args {
+            let t = w.text.as_str();
+            if opts && t == "--" {
+                opts = false;
+            } else if opts && t.starts_with("--") {
+                recursive |= long_opt(t, "--recursive");
+            } else if opts && is_option(t) {
+                recursive |= t.contains(['r', 'R']);
+            } else {
+                paths.push(w);
+            }
+        }
+        if !recursive {
+            return Ok(());
+        }
+        for p in paths {
+            self.judge_delete(p, sc, Del::Exact, argv)?;
+        }
+        Ok(())
+    }
+
+    pub(in crate::guard) fn find_rule(&self, args: &[Word], argv: &[Word], sc: &Scope, depth: usize) -> Verdict {
+        let (starts, expr) = find_starts(args);
+        let mut deletes = false;
+        let mut j = 0;
+        while let Some(w) = expr.get(j) {
+            let t = w.text.as_str();
+            if t == "-delete" {
+                deletes = true;
+            }
+            if matches!(t, "-exec" | "-execdir" | "-ok" | "-okdir") {
+                let end = expr
+                    .get(j + 1..)
+                    .and_then(|r| r.iter().position(|w| w.text == ";" || w.text == "+"))
+                    .map_or(expr.len(), |k| j + 1 + k);
+                let sub = expr.get(j + 1..end).unwrap_or(&[]);
+                let un = unwrap_wrappers(sub);
+                if let Some(n) = un.argv.first().map(|w| basename(&w.text))
+                    && matches!(n, "rm" | "shred" | "unlink")
+                {
+                    deletes = true;
+                }
+                if !sub.is_empty() && depth < MAX_CHECK_DEPTH {
+                    // `{}` is each path found: below the starts.
+                    let mut inner = sc.clone();
+                    let found: Vec<Word> = found_paths(&starts);
+                    self.env.bind_placeholder(&mut inner, "{}", &found);
+                    self.simple(sub, &[], &[], &mut inner, &[], depth + 1)?;
+                }
+                j = end;
+            }
+            j += 1;
+        }
+        if !deletes {
+            return Ok(());
+        }
+        if starts.is_empty() {
+            return self.judge_delete(&Word::lit("."), sc, Del::Under, argv);
+        }
+        for s in starts {
+            self.judge_delete(s, sc, Del::Under, argv)?;
+        }
+        Ok(())
+    }
+
+    /// `rsync --delete…` removes whatever the source lacks from the destination: judged like
+    /// `rm -r` of the destination (a remote `host:path` is another machine's business).
+    /// `--remove-source-files` deletes the sources' files: judged like deleting the sources.
+    pub(in crate::guard) fn rsync_rule(&self, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
+        let mut ops: Vec<&Word> = Vec::new();
+        let (mut delete, mut remove_sources) = (false, false);
+        let mut i = 0;
+        while let Some(w) = args.get(i) {
+            let t = w.text.as_str();
+            i += 1;
+            if t == "--" {
+                ops.extend(args.get(i..).unwrap_or(&[]));
+                break;
+            }
+            if t.starts_with("--") {
+                let name = t.split_once('=').map_or(t, |(n, _)| n);
+                delete |= name.starts_with("--del");
+                remove_sources |= name == "--remove-source-files";
+                if !t.contains('=') && RSYNC_WITH_ARG.contains(&name) {
+                    i += 1;
+                }
+            } else if is_option(t) {
+                // `-e ssh`, `-f rule`: a short option with a value ends the cluster.
+                if t.ends_with(['e', 'f', 'B', 'T', 'M']) {
+                    i += 1;
+                }
+            } else {
+                ops.push(w);
+            }
+        }
+        let remote = |w: &Word| {
+            let t = w.text.as_str();
+            t.contains("://")
+                || (!t.starts_with(['/', '.', '~', '$']) && t.split('/').next().is_some_and(|h| h.contains(':')))
+        };
+        let Some((dest, sources)) = ops.split_last() else {
+            return Ok(());
+        };
+        if delete && !sources.is_empty() && !remote(dest) {
+            self.judge_delete(dest, sc, Del::Exact, argv)?;
+        }
+        if remove_sources {
+            for s in sources.iter().filter(|w| !remote(w)) {
+                self.judge_delete(s, sc, Del::Exact, argv)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(in crate::guard) fn chperm_rule(&self, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
+        // Only upper-case R: `chmod -r file` is the mode "remove read".
+        let recursive = args.iter().any(|w| {
+            let t = w.text.as_str();
+            long_opt(t, "--recursive") || short_has(t, 'R')
+        });
+        if !recursive {
+            return Ok(());
+        }
+        for w in operands(args) {
+            if let Target::Known { comps, .. } = self.env.resolve(w, sc) {
+                let what = if comps.is_empty() {
+                    "the filesystem root"
+                } else if self.env.home.starts_with(&comps) {
+                    "your home directory"
+                } else {
+                    continue;
+                };
+                return Err(format!(
+                    "claude-failover guard refused `{}`: it recursively changes ownership/permissions of {what}",
+                    snippet(argv)
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+const RSYNC_WITH_ARG: &[&str] = &[
+    "--rsh",
+    "--filter",
+    "--exclude",
+    "--include",
+    "--exclude-from",
+    "--include-from",
+    "--files-from",
+    "--block-size",
+    "--temp-dir",
+    "--partial-dir",
+    "--compare-dest",
+    "--copy-dest",
+    "--link-dest",
+    "--backup-dir",
+    "--suffix",
+    "--chmod",
+    "--chown",
+    "--usermap",
+    "--groupmap",
+    "--timeout",
+    "--contimeout",
+    "--port",
+    "--password-file",
+    "--bwlimit",
+    "--max-size",
+    "--min-size",
+    "--max-delete",
+    "--modify-window",
+    "--out-format",
+    "--log-file",
+    "--log-file-format",
+    "--info",
+    "--debug",
+    "--iconv",
+    "--remote-option",
+    "--rsync-path",
+    "--sockopts",
+    "--stop-after",
+    "--stop-at",
+    "--checksum-choice",
+    "--compress-choice",
+    "--compress-level",
+    "--skip-compress",
+    "--outbuf",
+    "--write-batch",
+    "--read-batch",
+    "--only-write-batch",
+    "--protocol",
+    "--address",
+];

@@ -1,0 +1,72 @@
+//! Nested scripts: what a shell is asked to run (`sh -c`, here-documents, here-strings,
+//! `su -c`), re-parsed and walked in a copy of the scope, with `sh -c`'s extra arguments
+//! bound to `$0`, `$1`, … so `find … -exec sh -c 'rm -rf "$1"' _ {} \;` is judged on what
+//! `{}` stands for.
+
+use crate::guard::Verdict;
+use crate::guard::scope::Scope;
+use crate::guard::syntax::{Redirect, Word};
+use crate::guard::walk::Walker;
+use crate::guard::wrappers::shell_args;
+
+impl Walker<'_> {
+    pub(in crate::guard) fn shell_rule(
+        &self,
+        args: &[Word],
+        argv: &[Word],
+        redirects: &[Redirect],
+        sc: &Scope,
+        depth: usize,
+    ) -> Verdict {
+        self.download_subs(argv, redirects)?;
+        let sa = shell_args(args);
+        if sa.has_c {
+            let Some((script, params)) = sa.operands.split_first() else {
+                return Ok(());
+            };
+            if params.is_empty() {
+                return self.recurse(&script.text, sc, depth);
+            }
+            let mut inner = sc.clone();
+            for (k, w) in params.iter().enumerate() {
+                self.env.bind(&mut inner, &k.to_string(), [w]);
+            }
+            self.env.bind(&mut inner, "@", &params[1..]);
+            self.env.bind(&mut inner, "*", &params[1..]);
+            return self.recurse(&script.text, &inner, depth);
+        }
+        if sa.reads_stdin {
+            for r in redirects {
+                match (r.op, &r.body) {
+                    ("<<" | "<<-", Some(body)) => self.recurse(body, sc, depth)?,
+                    ("<<<", _) => self.recurse(&r.target.text, sc, depth)?,
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(in crate::guard) fn su_rule(
+        &self,
+        args: &[Word],
+        argv: &[Word],
+        redirects: &[Redirect],
+        sc: &Scope,
+        depth: usize,
+    ) -> Verdict {
+        self.download_subs(argv, redirects)?;
+        let mut it = args.iter();
+        while let Some(w) = it.next() {
+            let t = w.text.as_str();
+            if let Some(s) = t.strip_prefix("--command=") {
+                return self.recurse(s, sc, depth);
+            }
+            let takes_script = t == "--command" || (t.starts_with('-') && !t.starts_with("--") && t.contains('c'));
+            if takes_script && let Some(s) = it.next() {
+                return self.recurse(&s.text, sc, depth);
+            }
+        }
+        Ok(())
+    }
+}

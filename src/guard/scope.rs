@@ -1,0 +1,246 @@
+//! What the walker knows at one point of a script: the working directory (with `cd -`,
+//! `pushd`/`popd`), the shell variables assigned so far (`d=~`, `tmp=$(mktemp -d)`,
+//! `for d in …`, `read d`) and, while a command's argument list is being judged, what `{}`
+//! stands for (`find -exec`, `xargs -I`, `parallel`). Subshells and pipeline stages work on
+//! a copy, as in the shell, so nothing they do leaks out.
+//!
+//! Invariants a newcomer could break:
+//! - A variable we cannot follow is recorded as unknown, never dropped: after `read d`, `$d`
+//!   must not fall back to an older, harmless value.
+//! - Values are fixed when assigned, as the shell does: `d=$PWD; cd /; rm -rf "$d"` deletes
+//!   the old directory. Only literal relative text (`d=build`) stays relative, because the
+//!   shell, too, resolves it where it is used.
+
+use std::rc::Rc;
+
+use super::argv::{is_option, operands};
+use super::parse::is_assignment;
+use super::paths::{Env, leading_var};
+use super::resolve::Target;
+use super::syntax::Word;
+
+/// Variables remembered per scope; older ones are forgotten first (and then unknown).
+const MAX_VARS: usize = 128;
+/// Values remembered per variable (a `for` list).
+const MAX_VALUES: usize = 64;
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct Scope {
+    /// The working directory as normalised components; `None` once a `cd` went somewhere we
+    /// cannot resolve.
+    pub(super) dir: Option<Vec<String>>,
+    /// `$OLDPWD`, where `cd -` goes. Unknown at the start.
+    old: Option<Vec<String>>,
+    stack: Vec<Option<Vec<String>>>,
+    /// Assigned variables, latest last: the words each may hold (several for a `for`
+    /// variable; none when we cannot tell).
+    vars: Vec<(String, Rc<[Word]>)>,
+    /// The replacement string of `find -exec`/`xargs -I`/`parallel` and what it stands for.
+    placeholder: Option<(String, Rc<[Word]>)>,
+}
+
+impl Scope {
+    pub(super) fn at(dir: Vec<String>) -> Scope {
+        Scope { dir: Some(dir), ..Scope::default() }
+    }
+
+    pub(super) fn old_dir(&self) -> Option<Vec<String>> {
+        self.old.clone()
+    }
+
+    /// `None`: never assigned here (the environment's value). `Some([])`: assigned, unknown.
+    pub(super) fn var(&self, name: &str) -> Option<&[Word]> {
+        self.vars.iter().rev().find(|(n, _)| n == name).map(|(_, v)| &v[..])
+    }
+
+    fn set(&mut self, name: &str, mut values: Vec<Word>) {
+        self.vars.retain(|(n, _)| n != name);
+        if self.vars.len() >= MAX_VARS {
+            self.vars.remove(0);
+        }
+        values.truncate(MAX_VALUES);
+        self.vars.push((name.to_string(), values.into()));
+    }
+
+    fn cd(&mut self, to: Option<Vec<String>>) {
+        self.old = std::mem::replace(&mut self.dir, to);
+    }
+
+    /// `text` starts with the placeholder (followed by nothing or `/`): what it stands for,
+    /// and the rest of `text`.
+    pub(super) fn placeholder_in<'t>(&self, text: &'t str) -> Option<(&[Word], &'t str)> {
+        let (ph, values) = self.placeholder.as_ref()?;
+        let rest = text.strip_prefix(ph.as_str())?;
+        (rest.is_empty() || rest.starts_with('/')).then_some((&values[..], rest))
+    }
+}
+
+impl Env {
+    /// `words` as values a variable can hold: expansions are resolved now, as the shell does
+    /// at assignment time, and literal text is kept (relative text stays relative).
+    pub(super) fn values_of<'w>(&self, words: impl IntoIterator<Item = &'w Word>, sc: &Scope) -> Vec<Word> {
+        let mut out = Vec::new();
+        for w in words {
+            if w.unknown || !(w.lead_tilde || w.lead_dollar || sc.placeholder_in(&w.text).is_some()) {
+                out.push(Word { subs: Vec::new(), ..w.clone() });
+            } else {
+                out.extend(self.resolve_all(w, sc).into_iter().map(|t| t.into_word(&w.text)));
+            }
+        }
+        out
+    }
+
+    /// Bind a variable (a positional parameter of `sh -c`, a `read` fed by a pipe).
+    pub(super) fn bind<'w>(&self, sc: &mut Scope, name: &str, words: impl IntoIterator<Item = &'w Word>) {
+        let values = self.values_of(words, sc);
+        sc.set(name, values);
+    }
+
+    /// Let `{}` (or `xargs -I`'s string) stand for `words` while a command is judged.
+    pub(super) fn bind_placeholder<'w>(&self, sc: &mut Scope, ph: &str, words: impl IntoIterator<Item = &'w Word>) {
+        let mut values = self.values_of(words, sc);
+        values.truncate(MAX_VALUES);
+        sc.placeholder = Some((ph.to_string(), values.into()));
+    }
+
+    /// Bare assignments (`d=~ x=rm`, no command): they stay for the rest of the script.
+    pub(super) fn assign(&self, assigns: &[Word], sc: &mut Scope) {
+        for w in assigns {
+            if let Some((name, value)) = split_assignment(w) {
+                let values = self.values_of([&value], sc);
+                sc.set(name, values);
+            }
+        }
+    }
+
+    /// Follow what the (unwrapped) `argv` does to the scope: directory changes and the
+    /// builtins that set variables.
+    pub(super) fn track(&self, argv: &[Word], sc: &mut Scope) {
+        let Some((first, args)) = argv.split_first() else {
+            return;
+        };
+        let ops = operands(args);
+        match first.text.as_str() {
+            "cd" | "pushd" => {
+                let to = if args.first().is_some_and(|w| w.text == "-") {
+                    sc.old.clone()
+                } else {
+                    match ops.first() {
+                        None if first.text == "cd" => Some(self.home.clone()),
+                        None => None,
+                        Some(w) => match self.resolve(w, sc) {
+                            Target::Known { comps, contents: false, .. } => Some(comps),
+                            _ => None,
+                        },
+                    }
+                };
+                if first.text == "pushd" {
+                    sc.stack.push(sc.dir.clone());
+                }
+                sc.cd(to);
+            }
+            // With an empty stack bash refuses and stays put.
+            "popd" => {
+                if let Some(to) = sc.stack.pop() {
+                    sc.cd(to);
+                }
+            }
+            "export" | "declare" | "typeset" | "local" | "readonly" => {
+                for w in args.iter().filter(|w| !is_option(&w.text)) {
+                    if let Some((name, value)) = split_assignment(w) {
+                        let values = self.values_of([&value], sc);
+                        sc.set(name, values);
+                    }
+                }
+            }
+            "read" => {
+                let mut i = 0;
+                while let Some(w) = args.get(i) {
+                    let t = w.text.as_str();
+                    if matches!(t, "-a" | "-d" | "-i" | "-n" | "-N" | "-p" | "-t" | "-u") {
+                        i += 2;
+                        continue;
+                    }
+                    if !is_option(t) {
+                        sc.set(t, Vec::new());
+                    }
+                    i += 1;
+                }
+            }
+            "unset" | "mapfile" | "readarray" => {
+                for w in ops {
+                    sc.set(&w.text, Vec::new());
+                }
+            }
+            "for" | "select" => {
+                if let Some(name) = args.first() {
+                    let values = match args.get(1) {
+                        Some(w) if w.text == "in" => self.values_of(&args[2..], sc),
+                        _ => Vec::new(),
+                    };
+                    sc.set(&name.text, values);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `x` → `$x`'s value, for the words of a command about to run: `x=rm; $x -rf ~` runs
+    /// `rm`. Unquoted, the value is split on blanks (`o="-r -f"; rm $o ~`). Only a variable
+    /// with one known value is replaced; the rules resolve the rest themselves. An unset
+    /// `$SHELL`/`$BASH` in command position is a shell.
+    pub(super) fn expand_argv(&self, words: &[Word], sc: &Scope) -> Option<Vec<Word>> {
+        let mut changed = false;
+        let mut out = Vec::with_capacity(words.len());
+        for (i, w) in words.iter().enumerate() {
+            let var = if w.lead_dollar { leading_var(&w.text).filter(|(_, rest)| rest.is_empty()) } else { None };
+            let Some((name, _)) = var else {
+                out.push(w.clone());
+                continue;
+            };
+            match sc.var(name) {
+                Some([value]) if !value.unknown => {
+                    changed = true;
+                    if w.first_quote.is_none() && value.text.contains(char::is_whitespace) {
+                        out.extend(value.text.split_whitespace().map(|p| Word { under: value.under, ..Word::lit(p) }));
+                    } else {
+                        out.push(value.clone());
+                    }
+                }
+                None if i == 0 && matches!(name, "SHELL" | "BASH") => {
+                    changed = true;
+                    out.push(Word::lit("sh"));
+                }
+                _ => out.push(w.clone()),
+            }
+        }
+        changed.then_some(out)
+    }
+}
+
+/// `NAME=value` → the name and the value as a word of its own. The shell expands a leading
+/// `~` of the value unless it is quoted; a leading `$` or backtick is taken as expanded
+/// (inside `'…'` it would not be, which we cannot tell from `"…"` here: the cautious side).
+fn split_assignment(w: &Word) -> Option<(&str, Word)> {
+    if !is_assignment(w) {
+        return None;
+    }
+    let eq = w.text.find('=')?;
+    let name = &w.text[..eq];
+    if let Some(name) = name.strip_suffix('+') {
+        return Some((name, Word::unknown(&w.text)));
+    }
+    let value = &w.text[eq + 1..];
+    let quoted_at_start = w.first_quote == Some(eq + 1);
+    Some((
+        name,
+        Word {
+            text: value.to_string(),
+            subs: w.subs.clone(),
+            first_quote: w.first_quote.map(|q| q.saturating_sub(eq + 1)),
+            lead_tilde: value.starts_with('~') && !quoted_at_start,
+            lead_dollar: value.starts_with(['$', '`']),
+            ..Word::default()
+        },
+    ))
+}

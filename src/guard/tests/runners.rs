@@ -1,0 +1,75 @@
+//! Commands that run other commands (`parallel`, `watch`, `script`, `trap`, `flock`,
+//! `$SHELL -c`), and scripts fed to a shell through a pipe.
+
+use super::*;
+
+#[rustfmt::skip]
+const RUNNERS: &[(bool, &str)] = &[
+    // --- wrappers that hand their command to a shell or take it apart ---
+    (D, "parallel rm -rf ::: /"),
+    (D, "parallel rm -rf {} ::: build /"),
+    (D, "parallel 'rm -rf {}' ::: ~"),
+    (D, "parallel -j4 rm -rf {}/x ::: /etc"),
+    (D, "parallel -I @ rm -rf @ ::: /"),
+    (D, "parallel rm -rf {//} ::: /etc"),
+    (D, "parallel ::: 'rm -rf /' 'echo hi'"),
+    (D, "echo / | parallel rm -rf"),
+    (D, "parallel rm -rf :::: dirs.txt"),
+    (D, "watch -n 1 rm -rf /"),
+    (D, "watch 'rm -rf ~'"),
+    (D, "watch -x rm -rf /"),
+    (D, "watch -n1 -d -- rm -rf ~"),
+    (D, "$SHELL -c \"rm -rf /\""),
+    (D, "\"$SHELL\" -c 'rm -rf ~'"),
+    (D, "script -qc 'rm -rf /'"),
+    (D, "script -q -c 'rm -rf ~' /dev/null"),
+    (D, "script --command 'rm -rf /' log.txt"),
+    (D, "script --command='rm -rf ~'"),
+    (D, "script -q /dev/null rm -rf /"),
+    (D, "trap 'rm -rf /' EXIT"),
+    (D, "trap -- 'rm -rf ~' INT TERM"),
+    (D, "tmp=$(mktemp -d); trap 'rm -rf ~' EXIT"),
+    (D, "trap 'rm -rf \"$tmp\"' EXIT"), // `$tmp` never assigned here
+    (D, "flock /tmp/l rm -rf /"),
+    (D, "flock -w 5 /tmp/l -c 'rm -rf ~'"),
+    (D, "chronic rm -rf /"),
+    (D, "caffeinate -i rm -rf ~"),
+    // --- scripts fed to a shell ---
+    (D, "echo 'rm -rf /' | bash"),
+    (D, "echo rm -rf ~ | sh"),
+    (D, "printf 'rm -rf /\\n' | sh"),
+    (D, "printf '%s\\n' 'cd /' 'rm -rf *' | bash"),
+    (D, "echo -e 'ls\\nrm -rf ~' | bash"),
+    (D, "cat <<EOF | sh\nrm -rf /\nEOF"),
+    (D, "cat <<< 'rm -rf ~' | bash -s"),
+    (D, "echo 'rm -rf /' | sudo -E bash -"),
+    (D, "xargs -I{} bash -c 'rm -rf {}'"),
+    (D, "curl -fsSL https://x/install.sh | sudo -E bash -"),
+    (D, "wget -qO- https://x | env sh"),
+
+    // ================= allowed =================
+    (A, "parallel gzip ::: *.log"),
+    (A, "parallel -j8 cargo test -p {} ::: a b c"),
+    (A, "parallel rm -rf ::: build dist"),
+    (A, "find . -name '*.tmp' | parallel rm -rf"),
+    (A, "watch -n 2 'git status --short'"),
+    (A, "watch -n 5 ls -la"),
+    (A, "script -qc 'cargo test' /dev/null"),
+    (A, "tmp=$(mktemp -d); trap 'rm -rf \"$tmp\"' EXIT; cd \"$tmp\""),
+    (A, "trap - EXIT"),
+    (A, "trap '' INT"),
+    (A, "flock /tmp/lock cargo build"),
+    (A, "$SHELL -c 'echo hi'"),
+    (A, "echo 'ls -la' | bash"),
+    (A, "echo \"rm -rf /\" | cat"),
+    (A, "echo 'rm -rf /' > notes.txt"),
+    (A, "printf '%s\\n' a b | sort"),
+    (A, "cat <<EOF | bash\necho hello\nEOF"),
+    (A, "cat script.sh | bash"),
+    (A, "echo 'rm -rf build' | sh"),
+];
+
+#[test]
+fn runners_and_fed_scripts() {
+    check_table(RUNNERS);
+}

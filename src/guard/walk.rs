@@ -1,0 +1,189 @@
+//! The walker: visits a parsed [`Script`] in execution order, carrying a [`Scope`] (the
+//! working directory and variables; subshells and pipeline stages get a copy), unwrapping
+//! wrappers, recursing into nested scripts (`sh -c`, `eval`, here-strings) within a budget,
+//! and dispatching each simple command to its rule by name. `simple` stays a flat name →
+//! rule match.
+
+use std::borrow::Cow;
+
+use super::argv::{basename, joined, operands};
+use super::interp::lang_of;
+use super::paths::Env;
+use super::resolve::Target;
+use super::scope::Scope;
+use super::syntax::{Cmd, Redirect, Script, Word};
+use super::wrappers::{SHELLS, pipe_output, unwrap_wrappers};
+use super::{Guard, MAX_CHECK_DEPTH, Verdict, parse::parse, snippet_str};
+
+pub(super) struct Walker<'a> {
+    pub(super) g: &'a Guard,
+    pub(super) env: &'a Env,
+    /// Remaining nested-script re-parses (see [`MAX_RECURSIONS`]).
+    pub(super) budget: std::cell::Cell<usize>,
+}
+
+impl Walker<'_> {
+    pub(super) fn script(&self, s: &Script, sc: &mut Scope, depth: usize) -> Verdict {
+        for pipeline in &s.pipelines {
+            self.pipeline_rule(pipeline, sc, depth)?;
+            if let [c] = pipeline.as_slice() {
+                self.cmd(c, sc, &[], depth)?;
+                continue;
+            }
+            // Every stage of a real pipeline runs in its own subshell: a `cd` there does
+            // not move the rest of the script.
+            for (k, c) in pipeline.iter().enumerate() {
+                self.cmd(c, &mut sc.clone(), &pipeline[..k], depth)?;
+            }
+            self.read_from_pipe(pipeline, sc);
+        }
+        Ok(())
+    }
+
+    /// `… | while read f; do rm -rf "$f"; done`: the loop body comes after the pipeline in
+    /// our flat tree, so `f` is bound there to what the pipe carries (unknown if we cannot
+    /// tell).
+    fn read_from_pipe(&self, pipeline: &[Cmd], sc: &mut Scope) {
+        let Some((last, before)) = pipeline.split_last() else {
+            return;
+        };
+        let un = unwrap_wrappers(&last.words);
+        if un.argv.first().is_none_or(|w| w.text != "read") {
+            return;
+        }
+        let fed = pipe_output(before).unwrap_or_else(|| vec![Word::unknown("<lines read from the pipe>")]);
+        for w in operands(un.argv.get(1..).unwrap_or(&[])) {
+            self.env.bind(sc, &w.text, &fed);
+        }
+    }
+
+    /// `feed`: the pipeline stages before this one (what `xargs` and `read` read).
+    pub(super) fn cmd(&self, c: &Cmd, sc: &mut Scope, feed: &[Cmd], depth: usize) -> Verdict {
+        for w in c.all_words() {
+            for s in &w.subs {
+                self.script(s, &mut sc.clone(), depth)?;
+            }
+        }
+        for s in &c.subshells {
+            self.script(s, &mut sc.clone(), depth)?;
+        }
+        for s in &c.groups {
+            self.script(s, sc, depth)?;
+        }
+        if c.words.is_empty() {
+            self.credentials(c.assigns.iter(), sc)?;
+            self.redirect_rules(&c.redirects, sc)?;
+            self.env.assign(&c.assigns, sc);
+            return Ok(());
+        }
+        self.simple(&c.words, &c.assigns, &c.redirects, sc, feed, depth)
+    }
+
+    /// Walk `text` as a script of its own, in a copy of `sc`.
+    pub(super) fn recurse(&self, text: &str, sc: &Scope, depth: usize) -> Verdict {
+        if depth + 1 > MAX_CHECK_DEPTH || self.budget.get() == 0 {
+            return Ok(());
+        }
+        self.budget.set(self.budget.get() - 1);
+        let (script, broken) = parse(text);
+        if broken && self.g.textual_rm_root(text) {
+            return Err(format!(
+                "claude-failover guard refused the nested script `{}`: unbalanced quoting around a recursive rm of / or ~",
+                snippet_str(text)
+            ));
+        }
+        self.script(&script, &mut sc.clone(), depth + 1)
+    }
+
+    pub(super) fn simple(
+        &self,
+        words: &[Word],
+        assigns: &[Word],
+        redirects: &[Redirect],
+        sc: &mut Scope,
+        feed: &[Cmd],
+        depth: usize,
+    ) -> Verdict {
+        let expanded = self.env.expand_argv(words, sc);
+        let words = expanded.as_deref().unwrap_or(words);
+        let un = unwrap_wrappers(words);
+        let mut argv = un.argv;
+        // The scope the command itself runs in: `env -C dir`, `xargs -I{}` change it for this
+        // command only.
+        let mut local: Option<Scope> = None;
+        if un.xargs {
+            let input = match feed {
+                [] => None,
+                _ => pipe_output(feed),
+            };
+            let input = input.unwrap_or_else(|| vec![Word::unknown("<input of xargs>")]);
+            match &un.replace {
+                Some(r) => self.env.bind_placeholder(local.get_or_insert_with(|| sc.clone()), r, &input),
+                None => argv = Cow::Owned(argv.iter().cloned().chain(input).collect()),
+            }
+        }
+        if let Some(d) = &un.chdir {
+            let to = match self.env.resolve(d, sc) {
+                Target::Known { comps, contents: false, .. } => Some(comps),
+                _ => None,
+            };
+            local.get_or_insert_with(|| sc.clone()).dir = to;
+        }
+        let raw = joined(words);
+        let unwrapped = joined(&argv);
+        if let Some((pat, _)) = self.g.deny.iter().find(|(_, r)| r.is_match(&raw) || r.is_match(&unwrapped)) {
+            return Err(format!(
+                "claude-failover guard refused `{}`: it matches your guard.deny pattern `{}`",
+                snippet_str(&raw),
+                snippet_str(pat)
+            ));
+        }
+        if un.lookup {
+            return Ok(());
+        }
+        if local.is_none() {
+            self.env.track(&argv, sc);
+        }
+        if self.g.user_allows(&[&raw, &unwrapped]) {
+            return Ok(());
+        }
+        let sc: &Scope = local.as_ref().unwrap_or(sc);
+        self.credentials(words.iter().chain(assigns).chain(argv.iter()), sc)?;
+        self.credentials(redirects.iter().map(|r| &r.target), sc)?;
+        self.redirect_rules(redirects, sc)?;
+        let Some((first, args)) = argv.split_first() else {
+            return Ok(());
+        };
+        let name = basename(&first.text);
+        self.account_writes(name, args, &argv, sc)?;
+        if let Some(lang) = lang_of(name) {
+            return self.interpreter_rule(lang, args, &argv, redirects, sc, depth);
+        }
+        match name {
+            "rm" => self.rm_rule(args, &argv, sc),
+            "find" => self.find_rule(args, &argv, sc, depth),
+            "dd" => self.dd_rule(args, &argv, sc),
+            "shred" => self.shred_rule(args, &argv, sc),
+            "tee" | "cp" => self.device_write(args, &argv, sc),
+            "chmod" | "chown" | "chgrp" => self.chperm_rule(args, &argv, sc),
+            "git" => self.git_rule(args, &argv),
+            "wipefs" | "mke2fs" | "mkswap" => self.mkfs_rule(args, &argv, sc),
+            "blkdiscard" | "sgdisk" | "gdisk" | "sfdisk" | "fdisk" | "parted" => self.disk_rule(name, args, &argv, sc),
+            "rsync" => self.rsync_rule(args, &argv, sc),
+            n if n.starts_with("mkfs") => self.mkfs_rule(args, &argv, sc),
+            n if SHELLS.contains(&n) => self.shell_rule(args, &argv, redirects, sc, depth),
+            "su" => self.su_rule(args, &argv, redirects, sc, depth),
+            "eval" => {
+                self.download_subs(&argv, redirects)?;
+                self.recurse(&joined(args), sc, depth)
+            }
+            "source" | "." => self.download_subs(&argv, redirects),
+            "watch" => self.watch_rule(args, sc, depth),
+            "script" => self.script_rule(args, sc, depth),
+            "trap" => self.trap_rule(args, sc, depth),
+            "flock" => self.flock_rule(args, sc, depth),
+            "parallel" => self.parallel_rule(args, sc, feed, depth),
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! Wrapper unwrapping: given an argv, find the argv that really runs (`sudo`, `env`, `nice`,
+//! `timeout`, `xargs`, …), what a shell is asked to run (`-c`, stdin), where `find` starts,
+//! and what a pipeline feeds `xargs`. Gives no verdict.
+
+use std::borrow::Cow;
+
+use super::argv::{basename, is_option, long_opt, operands, short_has, skip_options, text_at};
+use super::parse::{is_assignment, parse};
+use super::syntax::{Cmd, Script, Word};
+
+pub(super) const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish"];
+const DOWNLOADERS: &[&str] = &["curl", "wget", "fetch"];
+
+const SUDO_WITH_ARG: &[&str] = &[
+    "-u",
+    "-g",
+    "-C",
+    "-D",
+    "-p",
+    "-r",
+    "-t",
+    "-U",
+    "-T",
+    "-h",
+    "--user",
+    "--group",
+    "--chdir",
+    "--prompt",
+    "--role",
+    "--type",
+    "--other-user",
+    "--host",
+    "--close-from",
+];
+
+const XARGS_WITH_ARG: &[&str] = &[
+    "-I",
+    "-L",
+    "-n",
+    "-P",
+    "-s",
+    "-d",
+    "-E",
+    "-a",
+    "--arg-file",
+    "--delimiter",
+    "--max-args",
+    "--max-lines",
+    "--max-procs",
+    "--max-chars",
+    "--eof",
+    "--process-slot-var",
+];
+
+pub(super) struct Unwrapped<'w> {
+    pub(super) argv: Cow<'w, [Word]>,
+    pub(super) xargs: bool,
+    /// `xargs -I R`: input items replace `R` in the command instead of being appended.
+    pub(super) replace: Option<String>,
+    /// `env -C DIR`, `sudo -D DIR`: the command runs in `DIR`.
+    pub(super) chdir: Option<Word>,
+    /// `command -v x`: names a command without running it.
+    pub(super) lookup: bool,
+}
+
+/// Strip `sudo`, `env`, `nice`, `nohup`, `time`, `command`, `exec`, `timeout`, `xargs`, … so the
+/// rules see the command that actually runs.
+pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
+    let mut cur: Cow<'_, [Word]> = Cow::Borrowed(words);
+    let mut i = 0usize;
+    let mut xargs = false;
+    let mut replace = None;
+    let mut chdir = None;
+    let mut lookup = false;
+    for _ in 0..64 {
+        while cur.get(i).is_some_and(is_assignment) {
+            i += 1;
+        }
+        let Some(name) = text_at(&cur, i).map(basename) else {
+            break;
+        };
+        match name {
+            "sudo" | "doas" => {
+                i += 1;
+                while let Some(t) = text_at(&cur, i) {
+                    if t == "--" {
+                        i += 1;
+                        break;
+                    }
+                    if !is_option(t) {
+                        break;
+                    }
+                    if let Some(d) =
+                        t.strip_prefix("--chdir=").or_else(|| t.strip_prefix("-D").filter(|d| !d.is_empty()))
+                    {
+                        chdir = Some(Word::lit(d));
+                    } else if t == "-D" || t == "--chdir" {
+                        chdir = cur.get(i + 1).cloned();
+                    }
+                    i += if SUDO_WITH_ARG.contains(&t) { 2 } else { 1 };
+                }
+            }
+            "env" => {
+                i += 1;
+                let mut split: Option<Vec<Word>> = None;
+                while let Some(t) = text_at(&cur, i) {
+                    if t == "--" {
+                        i += 1;
+                        break;
+                    }
+                    let s_val = if t == "-S" || t == "--split-string" {
+                        Some((text_at(&cur, i + 1).unwrap_or(""), 2))
+                    } else if let Some(v) = t.strip_prefix("--split-string=") {
+                        Some((v, 1))
+                    } else {
+                        t.strip_prefix("-S").filter(|v| !v.is_empty()).map(|v| (v, 1))
+                    };
+                    if let Some((s, used)) = s_val {
+                        let mut v = first_words(s);
+                        v.extend(cur.get(i + used..).unwrap_or(&[]).iter().cloned());
+                        split = Some(v);
+                        break;
+                    }
+                    if let Some(d) =
+                        t.strip_prefix("--chdir=").or_else(|| t.strip_prefix("-C").filter(|d| !d.is_empty()))
+                    {
+                        chdir = Some(Word::lit(d));
+                        i += 1;
+                    } else if matches!(t, "-C" | "--chdir") {
+                        chdir = cur.get(i + 1).cloned();
+                        i += 2;
+                    } else if matches!(t, "-u" | "--unset") {
+                        i += 2;
+                    } else if is_option(t) {
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if let Some(v) = split {
+                    cur = Cow::Owned(v);
+                    i = 0;
+                }
+            }
+            "nice" => i = skip_options(&cur, i + 1, &["-n", "--adjustment"]),
+            "nohup" | "setsid" | "builtin" | "busybox" | "unbuffer" | "chronic" | "ifne" | "proxychains"
+            | "proxychains4" | "torsocks" | "catchsegv" => {
+                i = skip_options(&cur, i + 1, &[]);
+            }
+            "time" => i = skip_options(&cur, i + 1, &["-f", "-o", "--format", "--output"]),
+            "exec" => i = skip_options(&cur, i + 1, &["-a"]),
+            "ionice" => i = skip_options(&cur, i + 1, &["-c", "-n", "-p", "-P", "-u"]),
+            "caffeinate" => i = skip_options(&cur, i + 1, &["-t", "-w"]),
+            "stdbuf" => i = skip_options(&cur, i + 1, &["-i", "-o", "-e"]),
+            "timeout" => {
+                i = skip_options(&cur, i + 1, &["-s", "-k", "--signal", "--kill-after"]) + 1;
+            }
+            "command" => {
+                i += 1;
+                while let Some(t) = text_at(&cur, i).filter(|t| is_option(t)) {
+                    if t.contains(['v', 'V']) {
+                        lookup = true;
+                    }
+                    i += 1;
+                }
+                if lookup {
+                    break;
+                }
+            }
+            "xargs" => {
+                xargs = true;
+                i += 1;
+                while let Some(t) = text_at(&cur, i) {
+                    if t == "--" {
+                        i += 1;
+                        break;
+                    }
+                    if !is_option(t) {
+                        break;
+                    }
+                    if t == "-I" {
+                        replace = text_at(&cur, i + 1).map(str::to_string);
+                    } else if let Some(r) = t.strip_prefix("-I").or_else(|| t.strip_prefix("--replace=")) {
+                        replace = Some(r.to_string());
+                    } else if t == "-i" || t == "--replace" {
+                        replace = Some("{}".to_string());
+                    } else if let Some(r) = t.strip_prefix("-i") {
+                        replace = Some(r.to_string());
+                    }
+                    i += if XARGS_WITH_ARG.contains(&t) { 2 } else { 1 };
+                }
+            }
+            _ => break,
+        }
+    }
+    let argv = match cur {
+        Cow::Borrowed(s) => Cow::Borrowed(s.get(i..).unwrap_or(&[])),
+        Cow::Owned(mut v) => {
+            v.drain(..i.min(v.len()));
+            Cow::Owned(v)
+        }
+    };
+    Unwrapped { argv, xargs, replace, chdir, lookup }
+}
+
+fn first_words(s: &str) -> Vec<Word> {
+    parse(s).0.pipelines.into_iter().next().and_then(|p| p.into_iter().next()).map(|c| c.words).unwrap_or_default()
+}
+
+pub(super) struct ShellArgs<'w> {
+    pub(super) has_c: bool,
+    pub(super) reads_stdin: bool,
+    pub(super) operands: &'w [Word],
+}
+
+pub(super) fn shell_args(args: &[Word]) -> ShellArgs<'_> {
+    let mut i = 0;
+    let (mut has_c, mut has_s) = (false, false);
+    while let Some(t) = text_at(args, i) {
+        if t == "--" {
+            i += 1;
+            break;
+        }
+        if t == "-" {
+            break;
+        }
+        if matches!(t, "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file") {
+            i += 2;
+            continue;
+        }
+        if t.starts_with("--") {
+            has_c |= t == "--command";
+            i += 1;
+            continue;
+        }
+        if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
+            has_c |= t.contains('c');
+            has_s |= t.contains('s');
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    let operands = args.get(i..).unwrap_or(&[]);
+    let first = operands.first().map(|w| w.text.as_str());
+    ShellArgs { has_c, reads_stdin: !has_c && (has_s || matches!(first, None | Some("-" | "/dev/stdin"))), operands }
+}
+
+pub(super) fn find_starts(args: &[Word]) -> (Vec<&Word>, &[Word]) {
+    let mut i = 0;
+    while let Some(t) = text_at(args, i) {
+        match t {
+            "-H" | "-L" | "-P" => i += 1,
+            "-D" => i += 2,
+            t if t.starts_with("-O") => i += 1,
+            _ => break,
+        }
+    }
+    let mut starts = Vec::new();
+    while let Some(w) = args.get(i) {
+        let t = w.text.as_str();
+        if is_option(t) || matches!(t, "(" | "!" | ")" | ",") {
+            break;
+        }
+        starts.push(w);
+        i += 1;
+    }
+    (starts, args.get(i..).unwrap_or(&[]))
+}
+
+/// What the last of `stages` prints, as words standing for paths, when we can tell: the
+/// arguments of `echo`, what `find`/`ls`/`grep -rl` list (marked `under` their start), seen
+/// through filters that only drop or reorder lines (`grep`, `head`, `sort`, …). This is what
+/// `… | xargs rm -rf`, `$(find …)` and `… | while read f` hand on.
+pub(super) fn pipe_output(stages: &[Cmd]) -> Option<Vec<Word>> {
+    // Walk back over the filters (iteratively: a pipeline may be long) to the producer.
+    let mut filtered = false;
+    for (k, stage) in stages.iter().enumerate().rev() {
+        let un = unwrap_wrappers(&stage.words);
+        let (first, args) = un.argv.split_first()?;
+        let name = basename(&first.text);
+        let lists_files = args.iter().any(|w| {
+            let t = w.text.as_str();
+            ['r', 'R', 'l', 'L'].iter().any(|&c| short_has(t, c))
+                || ["--recursive", "--files-with-matches", "--files-without-match"].iter().any(|l| long_opt(t, l))
+        });
+        let filter = matches!(name, "head" | "tail" | "sort" | "uniq" | "tac" | "shuf")
+            || (matches!(name, "grep" | "egrep" | "fgrep" | "rg") && !lists_files);
+        if filter && k > 0 {
+            filtered = true;
+            continue;
+        }
+        let out = stage_output(&un.argv)?;
+        if !filtered {
+            return Some(out);
+        }
+        // A filter passes some of the lines: `ls | grep x` is some entries of the directory,
+        // not all of it.
+        let some = |w: Word| if w.text == "*" { Word { under: true, ..Word::lit(".") } } else { w };
+        return Some(out.into_iter().map(some).collect());
+    }
+    None
+}
+
+fn stage_output(argv: &[Word]) -> Option<Vec<Word>> {
+    let (first, args) = argv.split_first()?;
+    let under = |ws: Vec<Word>| ws.into_iter().map(|w| Word { under: true, ..w }).collect::<Vec<_>>();
+    match basename(&first.text) {
+        "echo" | "printf" => {
+            let mut out = Vec::new();
+            for w in args.iter().filter(|w| !is_option(&w.text)) {
+                if w.text.contains(char::is_whitespace) {
+                    out.extend(w.text.split_whitespace().map(Word::lit));
+                } else {
+                    out.push(w.clone());
+                }
+            }
+            Some(out)
+        }
+        "find" => {
+            let (starts, _) = find_starts(args);
+            let out: Vec<Word> = starts.into_iter().cloned().collect();
+            Some(under(if out.is_empty() { vec![Word::lit(".")] } else { out }))
+        }
+        "ls" => {
+            let ops = operands(args);
+            if ops.is_empty() {
+                return Some(vec![Word::lit("*")]);
+            }
+            Some(under(ops.into_iter().cloned().collect()))
+        }
+        "grep" | "egrep" | "fgrep" | "rg" => {
+            // The first operand is the pattern, unless `-e`/`-f` gave it.
+            let given = args.iter().any(|w| matches!(w.text.as_str(), "-e" | "-f") || long_opt(&w.text, "--regexp"));
+            let skip = usize::from(!given);
+            let paths: Vec<Word> = operands(args).into_iter().skip(skip).cloned().collect();
+            Some(under(if paths.is_empty() { vec![Word::lit(".")] } else { paths }))
+        }
+        _ => None,
+    }
+}
+
+pub(super) fn script_downloads(s: &Script) -> bool {
+    s.pipelines.iter().flatten().any(cmd_downloads)
+}
+
+fn cmd_downloads(c: &Cmd) -> bool {
+    let un = unwrap_wrappers(&c.words);
+    un.argv.first().is_some_and(|w| DOWNLOADERS.contains(&basename(&w.text)))
+        || c.all_words().any(|w| w.subs.iter().any(script_downloads))
+        || c.subshells.iter().chain(&c.groups).any(script_downloads)
+}
+
+/// Does this pipeline stage (or a group/subshell in it) satisfy `pred` on an unwrapped argv?
+pub(super) fn stage_any(c: &Cmd, pred: &dyn Fn(&[Word]) -> bool) -> bool {
+    pred(&unwrap_wrappers(&c.words).argv)
+        || c.subshells.iter().chain(&c.groups).flat_map(|s| s.pipelines.iter().flatten()).any(|c| stage_any(c, pred))
+}
+
+pub(super) fn is_downloader(argv: &[Word]) -> bool {
+    argv.first().is_some_and(|w| DOWNLOADERS.contains(&basename(&w.text)))
+}
+
+pub(super) fn is_stdin_shell(argv: &[Word]) -> bool {
+    match argv.split_first() {
+        Some((w, args)) => SHELLS.contains(&basename(&w.text)) && shell_args(args).reads_stdin,
+        None => false,
+    }
+}

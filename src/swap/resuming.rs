@@ -1,0 +1,166 @@
+//! The engine's resuming phase: every saved pane relaunched on the target in parallel, each
+//! recorded as soon as it is typed, and the loop guard that leaves alone a pane relaunched too
+//! often (`[swap] max_resumes` within `resume_window`).
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::{Engine, Relaunched};
+use crate::config::Account;
+use crate::relaunch::{self, Verdict};
+use crate::state::{LeftAlone, SavedPane};
+
+impl Engine<'_> {
+    /// Relaunch, in parallel, every saved pane that ran on `from` (or on the pointer, which was
+    /// `from`) and is not in `done`, but those the loop guard leaves alone. Each pane is recorded
+    /// as soon as it is typed. Returns (relaunched, failed with why, left alone).
+    pub(super) fn relaunch_all(
+        &self,
+        from: &str,
+        to: &Account,
+        panes: &[SavedPane],
+        done: &[String],
+    ) -> (Vec<String>, Vec<(String, String)>, Vec<String>) {
+        let candidates =
+            panes.iter().filter(|p| p.account.as_deref().is_none_or(|a| a == from) && !done.contains(&p.pane));
+        let (todo, left) = self.loop_guard(candidates.collect());
+        for p in &todo {
+            if let Some(problem) = &p.args_problem {
+                let with =
+                    if p.args.is_some() { "the arguments of its last relaunch" } else { "claude_args from the config" };
+                self.events.emit(
+                    "args_not_carried",
+                    &format!(
+                        "{}: its claude's own arguments are not carried ({problem}); relaunched with {with}",
+                        p.pane
+                    ),
+                    json!({"pane": p.pane, "problem": problem}),
+                );
+            }
+        }
+        let owned: Vec<SavedPane> = todo.iter().map(|p| (*p).clone()).collect();
+        for problem in self.fleet.prepare(&owned, to) {
+            self.events.emit("warning", &problem, json!({}));
+        }
+        let window = self.cfg.swap.resume_window;
+        let results: Vec<(&SavedPane, Result<Relaunched>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> =
+                todo.iter()
+                    .map(|p| {
+                        scope.spawn(move || {
+                            let r = self.faults.hit("swap.relaunch").and_then(|()| self.fleet.relaunch(p, to));
+                            if let Ok(how) = &r {
+                                let now = self.clock.now();
+                                let args = how.args.clone().unwrap_or_else(|| {
+                                    crate::pane_args::launch(p.args.as_deref(), &self.cfg.claude_args)
+                                });
+                                let _ = self.store.update(|s| {
+                                    if let Some(sw) = s.swap.as_mut() {
+                                        sw.relaunched.push(p.pane.clone());
+                                    }
+                                    let rec = s.panes.entry(p.pane.clone()).or_default();
+                                    rec.account = Some(to.name.clone());
+                                    rec.relaunched_at = Some(now);
+                                    rec.args = Some(args);
+                                    rec.resumes = relaunch::recent(&rec.resumes, now, window);
+                                    rec.resumes.push(now);
+                                    rec.left_alone = None;
+                                    Ok(())
+                                });
+                            }
+                            (*p, r)
+                        })
+                    })
+                    .collect();
+            handles
+                .into_iter()
+                .zip(&todo)
+                .map(|(h, p)| h.join().unwrap_or_else(|_| (*p, Err(anyhow::anyhow!("relaunch thread panicked")))))
+                .collect()
+        });
+        let mut ok = Vec::new();
+        let mut failed = Vec::new();
+        for (p, r) in results {
+            let pane = p.pane.clone();
+            match r {
+                Ok(how) => {
+                    for note in &how.left_out {
+                        self.events.emit(
+                            "args_not_carried",
+                            &format!("{pane}: {note}"),
+                            json!({"pane": pane, "problem": note}),
+                        );
+                    }
+                    let prompted = how.prompted;
+                    let what = match (&p.interrupted, prompted) {
+                        (Some(why), true) => format!("resume prompt typed (it was mid-turn: {why})"),
+                        (None, true) => "resume prompt typed".to_string(),
+                        (None, false) => "no prompt typed (it was idle)".to_string(),
+                        (Some(_), false) => "no prompt typed".to_string(),
+                    };
+                    self.events.emit(
+                        "relaunched",
+                        &format!("{pane} resumed on {}; {what}", to.name),
+                        json!({"pane": pane, "account": to.name, "prompted": prompted, "interrupted": p.interrupted}),
+                    );
+                    ok.push(pane);
+                }
+                Err(e) => {
+                    self.events.emit(
+                        "relaunch_failed",
+                        &format!("{pane}: {e:#}"),
+                        json!({"pane": pane, "account": to.name}),
+                    );
+                    failed.push((pane, format!("{e:#}")));
+                }
+            }
+        }
+        (ok, failed, left)
+    }
+
+    /// Split `panes` into those to relaunch and those the loop guard leaves alone (recorded,
+    /// said in an event, and told to the user the first time).
+    pub(super) fn loop_guard<'p>(&self, panes: Vec<&'p SavedPane>) -> (Vec<&'p SavedPane>, Vec<String>) {
+        let now = self.clock.now();
+        let st = self.store.load().unwrap_or_default();
+        let mut todo = Vec::new();
+        let mut left = Vec::new();
+        for p in panes {
+            match relaunch::guard(&self.cfg.swap, st.panes.get(&p.pane), p, now) {
+                Verdict::Relaunch { fresh } => {
+                    if fresh {
+                        // The user started another claude there: its count starts over.
+                        let _ = self.store.update(|s| {
+                            if let Some(r) = s.panes.get_mut(&p.pane) {
+                                r.resumes.clear();
+                                r.left_alone = None;
+                            }
+                            Ok(())
+                        });
+                    }
+                    todo.push(p);
+                }
+                Verdict::LeaveAlone { reason, again } => {
+                    let account = p.account.clone().unwrap_or_else(|| "its account".into());
+                    let msg = format!("{} left on {account}: {reason}", p.pane);
+                    if !again {
+                        let _ = self.store.update(|s| {
+                            let r = s.panes.entry(p.pane.clone()).or_default();
+                            r.left_alone =
+                                Some(LeftAlone { at: now, reason: reason.clone(), claude_pid: p.claude_pid });
+                            Ok(())
+                        });
+                        self.fleet.notify(self.events, &msg);
+                    }
+                    self.events.emit(
+                        "left_alone",
+                        &msg,
+                        json!({"pane": p.pane, "account": p.account, "reason": reason}),
+                    );
+                    left.push(p.pane.clone());
+                }
+            }
+        }
+        (todo, left)
+    }
+}

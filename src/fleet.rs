@@ -329,6 +329,26 @@ impl TmuxFleet<'_> {
         Ok(true)
     }
 
+    /// A pane saved as idle whose transcript, read again now that its claude has stopped, ends
+    /// with a turn that failed on the account (and that `resume_prompt_when` would prompt for):
+    /// why. The real CLI shows the error a moment before it writes it to the transcript, and the
+    /// swap may have saved the pane in between (its registry already back to idle); with no
+    /// session id known then (an id from the exit hint), it could not be read at all. A stopped
+    /// claude adds no turn of its own, so this decides what the pane was doing before the stop.
+    fn failed_since_saved(
+        &self,
+        pane: &SavedPane,
+        to: &Account,
+        session: Option<&str>,
+        prompt: bool,
+    ) -> Option<String> {
+        if prompt || pane.interrupted.is_some() {
+            return None;
+        }
+        let detector = Detector::new(&self.cfg.extra_patterns).ok()?;
+        failed_turn(&detector, &to.home, &pane.cwd, session?).filter(|why| self.cfg.swap.prompts(Some(why)))
+    }
+
     /// The arguments `pane`'s claude starts with on `to`, and what of them is left out: an
     /// `--add-dir` folder `to` does not trust (nor any folder above it). Claude 2.1.332 asks
     /// about such a folder at start ("Adding a new directory", "No, exit" preselected), and a
@@ -501,6 +521,8 @@ impl Fleet for TmuxFleet<'_> {
                 // Already moved by a relaunch that a crash interrupted before it was recorded:
                 // the resume prompt may not have been typed yet. Its transcript tells: a session
                 // whose last typed prompt is ours has it already (never type it twice).
+                let late = self.failed_since_saved(pane, to, pane.session_id.as_deref(), prompt);
+                let prompt = prompt || late.is_some();
                 let text = &self.cfg.swap.resume_prompt;
                 let typed = prompt
                     && claude::read_live_session(&to.home, p.pid)
@@ -508,10 +530,10 @@ impl Fleet for TmuxFleet<'_> {
                         .and_then(|t| claude::last_typed_prompt(&t))
                         .is_some_and(|last| last.trim() == text.trim());
                 if typed {
-                    return Ok(Relaunched { prompted: true, ..Relaunched::default() });
+                    return Ok(Relaunched { prompted: true, interrupted: late, ..Relaunched::default() });
                 }
                 let prompted = self.prompt_when_ready(&pane.pane, to, prompt)?;
-                return Ok(Relaunched { prompted, ..Relaunched::default() });
+                return Ok(Relaunched { prompted, interrupted: late, ..Relaunched::default() });
             }
             self.stop_claude(&pane.pane, p.pid)?;
         }
@@ -521,15 +543,8 @@ impl Fleet for TmuxFleet<'_> {
             None => self.tmux.capture(&pane.pane, 50).ok().and_then(|screen| claude::parse_resume_hint(&screen)),
         };
         let session = pane.session_id.as_deref().or(hinted.as_deref());
-        // With no id known before it stopped, its transcript could not be read then; it can be
-        // now (a stopped claude adds no turn to it).
-        let prompt = match (&pane.interrupted, &hinted) {
-            (None, Some(id)) if !prompt => Detector::new(&self.cfg.extra_patterns)
-                .ok()
-                .and_then(|d| failed_turn(&d, &to.home, &pane.cwd, id))
-                .is_some_and(|why| self.cfg.swap.prompts(Some(&why))),
-            _ => prompt,
-        };
+        let late = self.failed_since_saved(pane, to, session, prompt);
+        let prompt = prompt || late.is_some();
         // A claude that never took a prompt has no transcript: `--resume` would find no
         // conversation, and `--continue` would pick another pane's. It starts afresh, with
         // nothing to continue.
@@ -546,7 +561,7 @@ impl Fleet for TmuxFleet<'_> {
         self.tmux.send_literal(&pane.pane, &line)?;
         self.tmux.send_keys(&pane.pane, &["C-m"])?;
         let prompted = self.prompt_when_ready(&pane.pane, to, prompt && !unsaid)?;
-        Ok(Relaunched { prompted, args: Some(args), left_out })
+        Ok(Relaunched { prompted, args: Some(args), left_out, interrupted: late })
     }
 
     fn nudge(&self, pane: &SavedPane) -> Result<()> {

@@ -10,8 +10,11 @@
 //!
 //! The second is the one that matters on the real CLI: 2.1.332 sets its status back to `idle` as
 //! soon as the 429 is shown, so by the time the daemon has read the limit and begun the swap the
-//! pane that hit it looks idle in the registry. Its transcript still ends with the synthetic
-//! `isApiErrorMessage` line (`apiError: "usage_limit_reached"`), written as the message is shown.
+//! pane that hit it looks idle in the registry. Its transcript ends with the synthetic
+//! `isApiErrorMessage` line (`apiError: "usage_limit_reached"`) — but written a moment after the
+//! message is shown, so a swap fast enough can save the pane in between. A pane saved as idle is
+//! therefore looked at once more after its claude has stopped (`fleet`): a stopped claude adds no
+//! assistant turn, so that look still tells what the pane was doing before the stop.
 //!
 //! The invariant a newcomer could break: when in doubt a pane is idle. A transcript too large to
 //! read to its last assistant line, a transient error (529, a plain 429) or a missing transcript

@@ -58,6 +58,9 @@ pub struct Relaunched {
     pub args: Option<Vec<String>>,
     /// What of its own arguments was left out, and why (each said in an event).
     pub left_out: Vec<String>,
+    /// Why it counts as mid-turn when that was learnt only after it was saved (its transcript
+    /// read again once its claude had stopped).
+    pub interrupted: Option<String>,
 }
 
 /// No panes at all: `swap` with no tmux server, and unit tests of the file-level machine.

@@ -92,7 +92,8 @@ impl Engine<'_> {
                         );
                     }
                     let prompted = how.prompted;
-                    let what = match (&p.interrupted, prompted) {
+                    let interrupted = p.interrupted.clone().or(how.interrupted);
+                    let what = match (&interrupted, prompted) {
                         (Some(why), true) => format!("resume prompt typed (it was mid-turn: {why})"),
                         (None, true) => "resume prompt typed".to_string(),
                         (None, false) => "no prompt typed (it was idle)".to_string(),
@@ -101,7 +102,7 @@ impl Engine<'_> {
                     self.events.emit(
                         "relaunched",
                         &format!("{pane} resumed on {}; {what}", to.name),
-                        json!({"pane": pane, "account": to.name, "prompted": prompted, "interrupted": p.interrupted}),
+                        json!({"pane": pane, "account": to.name, "prompted": prompted, "interrupted": interrupted}),
                     );
                     ok.push(pane);
                 }

@@ -26,11 +26,20 @@ pub struct AccountState {
     /// The limit message that marked it, for `status` and the popup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Models exhausted on this account (a model-scoped limit: `You've hit your Opus limit`),
+    /// family → until. The account itself stays usable for every other model.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub models: std::collections::BTreeMap<String, Timestamp>,
 }
 
 impl AccountState {
     pub fn exhausted_at(&self, now: Timestamp) -> bool {
         self.exhausted_until.is_some_and(|t| t > now)
+    }
+
+    /// Whether `model` (a family: `opus`) is exhausted here at `now`.
+    pub fn model_exhausted_at(&self, model: &str, now: Timestamp) -> bool {
+        self.models.get(model).is_some_and(|t| *t > now)
     }
 }
 

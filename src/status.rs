@@ -31,6 +31,10 @@ pub struct AccountView {
     /// statusline`), when looked at and known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// Models exhausted on this account (a model-scoped limit), family → until (UTC); the
+    /// account goes on for every other model.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub models_exhausted: std::collections::BTreeMap<String, String>,
 }
 
 impl AccountView {
@@ -143,6 +147,12 @@ pub fn build(cfg: &Config, st: &State, pointer: &Pointer, pointer_problem: Optio
                 login: None,
                 logged_in: None,
                 usage: None,
+                models_exhausted: s
+                    .models
+                    .iter()
+                    .filter(|(_, t)| **t > now)
+                    .map(|(m, t)| (m.clone(), fmt_utc(*t)))
+                    .collect(),
             }
         })
         .collect();
@@ -430,6 +440,9 @@ pub fn render_human(
         let _ = writeln!(o, "  {mark} {:width$}  {:24}  {cond}", a.name, tildify(&cfg_a.home, home));
         if let Some(u) = a.usage.as_ref().and_then(|u| usage_line(u, now, tz)) {
             let _ = writeln!(o, "    {:width$}  usage: {u}", "");
+        }
+        for (model, until) in &a.models_exhausted {
+            let _ = writeln!(o, "    {:width$}  {model} exhausted until {} (other models go on)", "", local(until));
         }
     }
     if let (Some(r), Some(at)) = (&s.return_to, s.return_at) {

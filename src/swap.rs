@@ -23,6 +23,7 @@ use crate::links::{self, Pointer};
 use crate::login::{self, Login};
 use crate::state::{Degraded, Phase, Return, SavedPane, State, Store, SwapInProgress, SwapRecord, Waiting};
 
+mod models;
 mod resuming;
 
 /// The Claude panes a swap moves. The real one drives tmux; tests use a fake.
@@ -91,8 +92,9 @@ impl Fleet for NoPanes {
 pub enum Trigger {
     /// The user asked (`swap`, the key binding). No cooldown; `to` forces the target.
     Manual { to: Option<String> },
-    /// A detection: `account` hit its limit (`auth`: it needs a login).
-    Limit { account: String, until: Option<Timestamp>, text: String, auth: bool },
+    /// A detection: `account` hit its limit (`auth`: it needs a login). `model`: the limit is
+    /// about that model family only (`opus`), not the account.
+    Limit { account: String, until: Option<Timestamp>, text: String, auth: bool, model: Option<String> },
     /// The scheduled return to the primary is due.
     Return,
     /// Waiting for a reset, and the earliest one has come.
@@ -119,6 +121,15 @@ pub enum Outcome {
     Resumed {
         account: String,
         panes: usize,
+    },
+    /// A model-scoped limit: the panes of `from` that use that model moved to `to`, each with
+    /// its own `CLAUDE_CONFIG_DIR`; `~/.claude` and every other pane stayed.
+    Moved {
+        from: String,
+        to: String,
+        model: String,
+        relaunched: Vec<String>,
+        failed: Vec<(String, String)>,
     },
     Skipped(String),
 }
@@ -301,7 +312,11 @@ impl Engine<'_> {
                 };
                 self.swap(&current, target, "manual swap")
             }
-            Trigger::Limit { account, until, text, auth } => {
+            Trigger::Limit { account, until, text, auth, model: Some(model) } if !auth => {
+                let until = until.unwrap_or_else(|| now.checked_add(self.cfg.swap.fallback_reset).unwrap_or(now));
+                self.model_limit(&account, &model, until, &text, &current, now)
+            }
+            Trigger::Limit { account, until, text, auth, .. } => {
                 let until = if auth {
                     None
                 } else {

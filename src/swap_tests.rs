@@ -123,6 +123,7 @@ impl World {
             until: Some(self.later(until_mins)),
             text: "You've hit your session limit · resets 3pm".into(),
             auth: false,
+            model: None,
         }
     }
 }
@@ -179,7 +180,8 @@ fn target_skips_exhausted_and_logged_out_accounts() {
 fn limit_without_reset_uses_fallback() {
     let w = world(2);
     let fleet = FakeFleet::new(vec![]);
-    let t = Trigger::Limit { account: "a0".into(), until: None, text: "Limit reached".into(), auth: false };
+    let t =
+        Trigger::Limit { account: "a0".into(), until: None, text: "Limit reached".into(), auth: false, model: None };
     w.engine(&fleet).run(t).unwrap();
     assert_eq!(w.store.load().unwrap().account("a0").exhausted_until, Some(w.later(5 * 60)));
 }
@@ -193,6 +195,7 @@ fn auth_marks_needs_login_and_swaps_away_without_return() {
         until: None,
         text: "OAuth token revoked · Please run /login".into(),
         auth: true,
+        model: None,
     };
     assert!(matches!(w.engine(&fleet).run(t).unwrap(), Outcome::Swapped { .. }));
     let st = w.store.load().unwrap();
@@ -762,3 +765,6 @@ fn a_screen_minute_never_undoes_the_exact_second_within_it() {
     assert!(!same_minute_but_coarser(t("2026-11-30T20:45:07Z"), t("2026-11-30T20:45:05Z")));
     assert!(!same_minute_but_coarser(t("2026-11-30T20:46:00Z"), None));
 }
+
+#[path = "swap/models_tests.rs"]
+mod models_tests;

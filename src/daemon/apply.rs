@@ -31,7 +31,13 @@ impl Daemon<'_> {
         let _ = self.faults.hit("daemon.found");
         while !self.pending.is_empty() {
             let l = self.pending.remove(0);
-            self.engine_run(Trigger::Limit { account: l.account, until: l.until, text: l.text, auth: l.auth });
+            self.engine_run(Trigger::Limit {
+                account: l.account,
+                until: l.until,
+                text: l.text,
+                auth: l.auth,
+                model: l.model,
+            });
         }
         self.save_progress();
     }
@@ -47,6 +53,17 @@ impl Daemon<'_> {
                     }
                 }
                 crate::notify::swapped(self.cfg, self.tmux, self.events, &from, &to, relaunched.len(), failed.len());
+            }
+            Ok(Outcome::Moved { from, to, model, relaunched, failed }) => {
+                let now = self.clock.now();
+                for id in &relaunched {
+                    if let Some(w) = self.panes.get_mut(id) {
+                        w.before_relaunch = Some((from.clone(), now));
+                    }
+                }
+                let failed = if failed.is_empty() { String::new() } else { format!(", {} failed", failed.len()) };
+                let msg = format!("{model} exhausted on {from}: {} pane(s) moved to {to}{failed}", relaunched.len());
+                crate::notify::send(self.cfg, self.tmux, self.events, &msg);
             }
             Ok(Outcome::Waiting { account, until }) => {
                 crate::notify::send(

@@ -230,7 +230,8 @@ impl Daemon<'_> {
             Some(t) => t,
             None => now.checked_add(self.cfg.swap.fallback_reset).unwrap_or(now),
         });
-        PendingLimit { found: now, account, until, text: d.text, auth }
+        let model = if auth { None } else { d.limit.as_deref().and_then(crate::models::limit_model) };
+        PendingLimit { found: now, account, until, text: d.text, auth, model }
     }
 
     /// The screen prints a reset to the minute (seconds truncated), which [`Daemon::limit`] reads

@@ -67,6 +67,9 @@ pub struct PendingLimit {
     pub until: Option<Timestamp>,
     pub text: String,
     pub auth: bool,
+    /// The model family the limit is about (`opus`); `None`: the whole account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 fn lenient<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned + Default>(d: D) -> Result<T, D::Error> {
@@ -137,6 +140,7 @@ mod tests {
             until: Some(t),
             text: "limit".into(),
             auth: false,
+            model: Some("opus".into()),
         });
         p.save(dir.path()).unwrap();
         assert_eq!(Progress::load(dir.path()).unwrap(), p);

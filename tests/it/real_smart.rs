@@ -129,3 +129,48 @@ fn a_pane_keeps_its_model_and_its_added_dir() {
     assert_eq!(after, before, "{}", r.diagnose());
     assert!(r.events("relaunch_failed").is_empty(), "{}", r.diagnose());
 }
+
+#[test]
+fn an_opus_limit_moves_the_opus_pane_and_leaves_the_sonnet_pane_alone() {
+    let mut r = Real::new("");
+    let proj = r.w.project("models");
+    r.w.trust("main", &proj);
+    let (p1, p2) = (r.w.first_pane(&proj), r.w.pane(&proj));
+    let s1 = r.start(&p1, "main", &["--model", "opus"]);
+    let s2 = r.start(&p2, "main", &["--model", "sonnet"]);
+    r.prompt(&p1, "hello opus");
+    r.prompt(&p2, "hello sonnet");
+    r.w.start_daemon();
+    for p in [&p1, &p2] {
+        r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
+    }
+    let sonnet_pid = entry_in(&r, "main", &p2).expect("p2 registered")["pid"].as_u64();
+    // Main's weekly Opus allowance is gone; Sonnet requests on main still go through.
+    merge_json(
+        &r.api.path().join("modes.json"),
+        json!({"sk-ant-oat01-main": {"mode": "seven_day_opus", "only_model": "opus",
+            "reset": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 3 * 86400}}),
+    );
+    r.prompt(&p1, "limited");
+    r.wait("the opus pane continues on backup", 90, || r.prompts("continue", &s1, "backup") >= 1);
+    let moved = r.events("moved");
+    assert_eq!(moved.len(), 1, "{}", r.diagnose());
+    assert_eq!((moved[0]["from"].clone(), moved[0]["to"].clone()), (json!("main"), json!("backup")));
+    // The Sonnet pane was never touched: same claude, same account, and it still answers on main.
+    assert_eq!(entry_in(&r, "main", &p2).and_then(|e| e["pid"].as_u64()), sonnet_pid, "{}", r.diagnose());
+    r.prompt(&p2, "still here");
+    r.wait("the sonnet pane answered on main", 30, || {
+        r.requests().iter().any(|q| {
+            q["prompt"] == "still here"
+                && q["session"] == s2.as_str()
+                && q["credential"] == "sk-ant-oat01-main"
+                && q["status"] == 200
+        })
+    });
+    // Not an account swap: ~/.claude still names main, and main is not marked exhausted.
+    assert_eq!(std::fs::read_link(r.w.env.path(".claude")).ok(), Some(r.w.home("main")));
+    let st = r.w.env.status_json();
+    let main = st["accounts"].as_array().unwrap().iter().find(|a| a["name"] == "main").unwrap().clone();
+    assert!(main["exhausted_until"].is_null() && main["models_exhausted"]["opus"].is_string(), "{main}");
+    assert_eq!(continues(&r, &s2), 0, "{}", r.diagnose());
+}

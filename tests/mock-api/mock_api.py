@@ -8,7 +8,8 @@ Listens on 127.0.0.1 (a free port, written to DIR/port once it accepts connectio
 so a test needs no HTTP client:
 
 - DIR/modes.json (read on every request; write it atomically): what each credential gets,
-  `{"<credential>": {"mode": "...", "reset": <epoch s>, "delay_ms": <n>}, "*": {...}}`.
+  `{"<credential>": {"mode": "...", "reset": <epoch s>, "delay_ms": <n>, "only_model": "opus"}, "*": {...}}`
+  (`only_model`: the mode applies only to requests whose model contains it; others get ok).
   A credential is the bearer token (subscription login) or the x-api-key; "*" is the default.
   Modes:
     ok                     a streamed answer: "ok: <the prompt>"
@@ -136,6 +137,10 @@ class Handler(BaseHTTPRequestHandler):
         mode = conf.get("mode", "ok")
         if mode in CLAIM_WINDOW and conf.get("reset") and time.time() >= conf["reset"]:
             mode = "ok"  # the limit has reset
+        # A model-scoped limit (`seven_day_opus`): only requests for that model are refused.
+        only = conf.get("only_model")
+        if only and only not in str(body.get("model") or ""):
+            mode = "ok"
         path = self.path.split("?")[0]
         if path != "/v1/messages":
             record({"t": time.time(), "path": self.path, "credential": cred, "status": 404})

@@ -1,0 +1,109 @@
+//! Model-scoped limits: `You've hit your Opus limit` (or a transcript's `seven_day_opus`) exhausts
+//! Opus on that account, not the account. Only the panes of that account that use that model move,
+//! each to the first account where neither the account nor that model is exhausted, with its own
+//! `CLAUDE_CONFIG_DIR` on its relaunch line; `~/.claude` is not flipped, and a pane on another model
+//! goes on where it is.
+//!
+//! A pane's model is its own `--model`, else its transcript's last real reply
+//! (`crate::models::pane_family`). A pane whose model cannot be told moves too: left at a limit it
+//! would stop, while an unneeded move costs one relaunch.
+
+use jiff::Timestamp;
+use serde_json::json;
+
+use super::{Engine, Outcome, SwapError};
+use crate::clock::fmt_utc;
+use crate::config::Account;
+use crate::state::SavedPane;
+
+impl Engine<'_> {
+    pub(super) fn model_limit(
+        &self,
+        account: &str,
+        model: &str,
+        until: Timestamp,
+        text: &str,
+        current: &str,
+        now: Timestamp,
+    ) -> Result<Outcome, SwapError> {
+        self.store.update(|s| {
+            let a = s.account_mut(account);
+            a.models.insert(model.to_string(), until);
+            a.models.retain(|_, t| *t > now);
+            Ok(())
+        })?;
+        self.events.emit(
+            "model_exhausted",
+            &format!("{account}: {model} exhausted until {} (other models go on): {text}", fmt_utc(until)),
+            json!({"account": account, "model": model, "until": fmt_utc(until), "text": text}),
+        );
+        let st = self.store.load()?;
+        if st.paused {
+            return Ok(Outcome::Skipped("automatic swaps are paused".into()));
+        }
+        let on_account = |p: &SavedPane| match &p.account {
+            Some(a) => a == account,
+            None => current == account, // a plain claude runs where `~/.claude` points
+        };
+        let panes: Vec<SavedPane> = self
+            .fleet
+            .discover()?
+            .into_iter()
+            .filter(|p| on_account(p) && self.pane_model(p).is_none_or(|m| m == model))
+            .collect();
+        if panes.is_empty() {
+            return Ok(Outcome::Skipped(format!("no pane on {account} uses {model}")));
+        }
+        let Some(to) = self.model_target(account, model, now) else {
+            return Ok(Outcome::Skipped(format!(
+                "no other account has {model} left; {} pane(s) stay on {account}",
+                panes.len()
+            )));
+        };
+        let ids: Vec<String> = panes.iter().map(|p| p.pane.clone()).collect();
+        self.events.emit(
+            "move_started",
+            &format!("{model} is exhausted on {account}: moving {} to {}", ids.join(", "), to.name),
+            json!({"from": account, "to": to.name, "model": model, "panes": ids}),
+        );
+        let (relaunched, failed, _left_alone) = self.relaunch_all(account, to, &panes, &[]);
+        for (pane, why) in &failed {
+            self.events.emit("relaunch_failed", &format!("{pane}: {why}"), json!({"pane": pane}));
+        }
+        self.events.emit(
+            "moved",
+            &format!("{} pane(s) moved from {account} to {} ({model} exhausted)", relaunched.len(), to.name),
+            json!({"from": account, "to": to.name, "model": model, "relaunched": relaunched}),
+        );
+        Ok(Outcome::Moved {
+            from: account.to_string(),
+            to: to.name.clone(),
+            model: model.to_string(),
+            relaunched,
+            failed,
+        })
+    }
+
+    /// The model family a pane runs, when it can be told.
+    fn pane_model(&self, p: &SavedPane) -> Option<String> {
+        let home = p.account.as_deref().and_then(|a| self.cfg.account(a)).map(|a| a.home.clone());
+        let transcript = match (&home, &p.session_id) {
+            (Some(h), Some(id)) => crate::claude::find_transcript(h, &p.cwd, id),
+            _ => None,
+        };
+        crate::models::pane_family(p.args.as_deref().unwrap_or_default(), transcript.as_deref())
+    }
+
+    /// The first account (config order) other than `from` that is usable and has `model` left.
+    fn model_target(&self, from: &str, model: &str, now: Timestamp) -> Option<&Account> {
+        let st = self.store.load().ok()?;
+        self.cfg.accounts.iter().find(|a| {
+            let s = st.account(&a.name);
+            a.name != from
+                && !s.needs_login
+                && !s.exhausted_at(now)
+                && !s.model_exhausted_at(model, now)
+                && crate::login::login_state(&a.home, now).is_ok()
+        })
+    }
+}

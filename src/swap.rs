@@ -347,7 +347,8 @@ impl Engine<'_> {
                 );
                 st = self.store.load()?;
                 if account != current {
-                    return Ok(Outcome::Skipped(format!("{account} is not the active account ({current} is)")));
+                    // Panes a model limit moved run there: they move on, `~/.claude` stays.
+                    return self.move_panes(&account, None, &current, now);
                 }
                 self.auto_swap(&st, &current, &format!("{account}: {text}"), now)
             }

@@ -37,10 +37,25 @@ impl Engine<'_> {
             &format!("{account}: {model} exhausted until {} (other models go on): {text}", fmt_utc(until)),
             json!({"account": account, "model": model, "until": fmt_utc(until), "text": text}),
         );
+        self.move_panes(account, Some(model), current, now)
+    }
+
+    /// Move the panes of a non-active `account` that hit its limit (or, with `model`, the panes
+    /// of `account` that use that model) to the first usable account with the model left,
+    /// without flipping `~/.claude`. A pane that a model limit moved runs on another account than
+    /// the active one; when that account's own limit comes, its panes move on from there.
+    pub(super) fn move_panes(
+        &self,
+        account: &str,
+        model: Option<&str>,
+        current: &str,
+        now: Timestamp,
+    ) -> Result<Outcome, SwapError> {
         let st = self.store.load()?;
         if st.paused {
             return Ok(Outcome::Skipped("automatic swaps are paused".into()));
         }
+        let what = model.unwrap_or("the account");
         let on_account = |p: &SavedPane| match &p.account {
             Some(a) => a == account,
             None => current == account, // a plain claude runs where `~/.claude` points
@@ -49,21 +64,24 @@ impl Engine<'_> {
             .fleet
             .discover()?
             .into_iter()
-            .filter(|p| on_account(p) && self.pane_model(p).is_none_or(|m| m == model))
+            .filter(|p| on_account(p) && model.is_none_or(|m| self.pane_model(p).is_none_or(|pm| pm == m)))
             .collect();
         if panes.is_empty() {
-            return Ok(Outcome::Skipped(format!("no pane on {account} uses {model}")));
+            return Ok(Outcome::Skipped(match model {
+                Some(m) => format!("no pane on {account} uses {m}"),
+                None => format!("{account} is not the active account ({current} is) and no pane runs on it"),
+            }));
         }
         let Some(to) = self.model_target(account, model, now) else {
             return Ok(Outcome::Skipped(format!(
-                "no other account has {model} left; {} pane(s) stay on {account}",
+                "no other account has {what} left; {} pane(s) stay on {account}",
                 panes.len()
             )));
         };
         let ids: Vec<String> = panes.iter().map(|p| p.pane.clone()).collect();
         self.events.emit(
             "move_started",
-            &format!("{model} is exhausted on {account}: moving {} to {}", ids.join(", "), to.name),
+            &format!("{what} is exhausted on {account}: moving {} to {}", ids.join(", "), to.name),
             json!({"from": account, "to": to.name, "model": model, "panes": ids}),
         );
         let (relaunched, failed, _left_alone) = self.relaunch_all(account, to, &panes, &[]);
@@ -72,13 +90,13 @@ impl Engine<'_> {
         }
         self.events.emit(
             "moved",
-            &format!("{} pane(s) moved from {account} to {} ({model} exhausted)", relaunched.len(), to.name),
+            &format!("{} pane(s) moved from {account} to {} ({what} exhausted)", relaunched.len(), to.name),
             json!({"from": account, "to": to.name, "model": model, "relaunched": relaunched}),
         );
         Ok(Outcome::Moved {
             from: account.to_string(),
             to: to.name.clone(),
-            model: model.to_string(),
+            model: what.to_string(),
             relaunched,
             failed,
         })
@@ -95,14 +113,14 @@ impl Engine<'_> {
     }
 
     /// The first account (config order) other than `from` that is usable and has `model` left.
-    fn model_target(&self, from: &str, model: &str, now: Timestamp) -> Option<&Account> {
+    fn model_target(&self, from: &str, model: Option<&str>, now: Timestamp) -> Option<&Account> {
         let st = self.store.load().ok()?;
         self.cfg.accounts.iter().find(|a| {
             let s = st.account(&a.name);
             a.name != from
                 && !s.needs_login
                 && !s.exhausted_at(now)
-                && !s.model_exhausted_at(model, now)
+                && model.is_none_or(|m| !s.model_exhausted_at(m, now))
                 && crate::login::login_state(&a.home, now).is_ok()
         })
     }

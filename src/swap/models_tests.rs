@@ -68,3 +68,15 @@ fn the_target_must_have_the_model_left_and_no_pane_of_that_model_means_no_move()
     let out = w.engine(&fleet).run(opus_limit(&w, "a0", 600)).unwrap();
     assert!(matches!(out, Outcome::Skipped(ref why) if why.contains("no other account")), "{out:?}");
 }
+
+#[test]
+fn a_limit_on_an_account_that_is_not_active_moves_its_panes_on_without_a_flip() {
+    // %1 was moved to a1 by an Opus limit; now a1's own 5-hour limit comes.
+    let w = world(3);
+    let fleet = FakeFleet::new(vec![with_model("%1", "a1", Some("opus")), with_model("%2", "a0", Some("sonnet"))]);
+    let out = w.engine(&fleet).run(w.limit("a1", 60)).unwrap();
+    let Outcome::Moved { from, to, relaunched, .. } = out else { panic!("{out:?}") };
+    assert_eq!((from.as_str(), to.as_str(), relaunched), ("a1", "a0", vec!["%1".to_string()]));
+    assert_eq!(w.pointer(), Pointer::Account("a0".into()), "the active account stays");
+    assert!(w.store.load().unwrap().account("a1").exhausted_at(w.now()));
+}

@@ -66,8 +66,8 @@ fn uses(text: &str) -> BTreeSet<String> {
     out
 }
 
-#[test]
-fn the_top_level_modules_import_each_other_in_no_circle() {
+/// Top-level module → the top-level modules it uses.
+fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
     let mut files = Vec::new();
     rust_files(&root().join("src"), &mut files);
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -83,6 +83,12 @@ fn the_top_level_modules_import_each_other_in_no_circle() {
     for deps in graph.values_mut() {
         deps.retain(|d| names.contains(d));
     }
+    graph
+}
+
+#[test]
+fn the_top_level_modules_import_each_other_in_no_circle() {
+    let graph = module_graph();
     // A depth-first search for a back edge; the first circle found is named.
     fn visit(
         m: &str,
@@ -117,6 +123,36 @@ fn the_top_level_modules_import_each_other_in_no_circle() {
     // The seam this test was written for: what the hooks and the daemon share sits below both.
     assert!(!graph["hooks"].contains("daemon"), "hooks must not import the daemon");
     assert!(graph["daemon"].contains("server") && graph["hooks"].contains("server"));
+}
+
+/// docs/ARCHITECTURE.md's floors table matches the code: every module is on a floor, and each
+/// uses only modules on floors below its own.
+#[test]
+fn the_floors_in_architecture_md_match_the_imports() {
+    let graph = module_graph();
+    let doc = std::fs::read_to_string(root().join("docs/ARCHITECTURE.md")).unwrap();
+    let mut floor_of: BTreeMap<String, u32> = BTreeMap::new();
+    for line in doc.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let Some(floor) = cells.get(1).and_then(|c| c.parse::<u32>().ok()) else { continue };
+        for name in cells[2].split('`').skip(1).step_by(2) {
+            let m = name.split(['/', '.', ' ']).next().unwrap_or("");
+            if graph.contains_key(m) {
+                floor_of.entry(m.to_string()).or_insert(floor);
+            }
+        }
+    }
+    let missing: Vec<&String> = graph.keys().filter(|m| !floor_of.contains_key(*m)).collect();
+    assert!(missing.is_empty(), "modules on no floor of docs/ARCHITECTURE.md: {missing:?}");
+    let mut wrong = Vec::new();
+    for (m, deps) in &graph {
+        for d in deps {
+            if floor_of[d] >= floor_of[m] {
+                wrong.push(format!("{m} (floor {}) uses {d} (floor {})", floor_of[m], floor_of[d]));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "docs/ARCHITECTURE.md's floors do not match the code: {wrong:#?}");
 }
 
 #[test]

@@ -36,6 +36,9 @@ pub(super) struct Batch {
     /// A claude registered, or an account's home or registry was made.
     pub rescan: bool,
     pub state: bool,
+    /// A registry entry (`<home>/sessions/<pid>.json`) was written: a claude may have gone idle,
+    /// the turn boundary a deferred pane waits for.
+    pub registry: bool,
     /// An account's usage record (`<state>/usage/`, from the statusline command) changed.
     pub usage: bool,
     pub config: bool,
@@ -198,8 +201,9 @@ impl Sources {
                     watch_account(&mut self.watcher, &home);
                     batch.rescan = true;
                 }
-                batch.rescan |=
-                    p.parent().is_some_and(|d| d.ends_with("sessions")) && matches!(ev.kind, EventKind::Create(_));
+                let entry = p.parent().is_some_and(|d| d.ends_with("sessions"));
+                batch.rescan |= entry && matches!(ev.kind, EventKind::Create(_));
+                batch.registry |= entry && p.extension().is_some_and(|e| e == "json");
             }
         }
     }

@@ -226,3 +226,6 @@ impl Engine<'_> {
         self.swap(current, to, &msg, true)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -185,6 +185,19 @@ pub struct Repaired {
     pub error: String,
 }
 
+/// A pane a move did not stop because its claude was mid-turn (registry `busy`): it is moved to
+/// `to` at its next idle moment (a turn boundary), never killed mid-turn.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Deferred {
+    pub to: String,
+    pub since: Timestamp,
+    /// The move it belongs to (`return to the primary after its reset`, a threshold).
+    pub why: String,
+    /// The claude it was left running: another claude there (or none) ends the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claude_pid: Option<u32>,
+}
+
 /// All accounts are exhausted: blocked panes are resumed at `until` on `account`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Waiting {
@@ -222,6 +235,13 @@ pub struct State {
     /// reports it until `doctor --fix` or `recover` acknowledges it (or the kept copy is removed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repaired: Option<Repaired>,
+    /// Panes waiting for a turn boundary to move (pane id → where to).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deferred: BTreeMap<String, Deferred>,
+    /// Accounts whose usage crossed `switch_at_percent`, until their window resets: a threshold
+    /// moves away from each at most once per window, and never onto one of them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub thresholds: BTreeMap<String, Timestamp>,
     #[serde(flatten)]
     pub unknown: serde_json::Map<String, serde_json::Value>,
 }

@@ -76,6 +76,9 @@ pub struct PaneView {
     /// The loop guard stopped relaunching it, and why: it stays on its account.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub left_alone: Option<String>,
+    /// Mid-turn when a move at turn boundaries came: the account it moves to when idle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moves_to: Option<String>,
 }
 
 /// Whether a daemon watches this tmux server (known to `status`, which looks; the daemon's own
@@ -178,15 +181,20 @@ pub fn build(cfg: &Config, st: &State, pointer: &Pointer, pointer_problem: Optio
         waiting: st.waiting.as_ref().map(|w| WaitingView { account: w.account.clone(), until: fmt_utc(w.until) }),
         panes: st
             .panes
-            .iter()
-            .map(|(id, p)| PaneView {
-                pane: id.clone(),
-                account: p.account.clone(),
-                session_id: p.session_id.clone(),
-                cwd: p.cwd.as_ref().map(|c| c.display().to_string()),
-                activity: p.activity.clone(),
-                unwatched: p.unwatched.clone(),
-                left_alone: p.left_alone.as_ref().map(|l| l.reason.clone()),
+            .keys()
+            .chain(st.deferred.keys().filter(|id| !st.panes.contains_key(*id)))
+            .map(|id| {
+                let p = st.panes.get(id).cloned().unwrap_or_default();
+                PaneView {
+                    pane: id.clone(),
+                    account: p.account.clone(),
+                    session_id: p.session_id.clone(),
+                    cwd: p.cwd.as_ref().map(|c| c.display().to_string()),
+                    activity: p.activity.clone(),
+                    unwatched: p.unwatched.clone(),
+                    left_alone: p.left_alone.as_ref().map(|l| l.reason.clone()),
+                    moves_to: st.deferred.get(id).map(|d| d.to.clone()),
+                }
             })
             .collect(),
         pointer_problem,
@@ -471,6 +479,9 @@ pub fn render_human(
             }
             if let Some(why) = &p.left_alone {
                 let _ = writeln!(o, "        LEFT ALONE: {why}");
+            }
+            if let Some(to) = &p.moves_to {
+                let _ = writeln!(o, "        mid-turn: moves to {to} when idle");
             }
         }
     }

@@ -25,6 +25,9 @@ use crate::state::{Degraded, Phase, Return, SavedPane, State, Store, SwapInProgr
 
 mod models;
 mod resuming;
+mod turns;
+
+pub use turns::{Crossing, crossing};
 
 /// The Claude panes a swap moves. The real one drives tmux; tests use a fake.
 pub trait Fleet: Sync {
@@ -95,8 +98,10 @@ pub enum Trigger {
     /// A detection: `account` hit its limit (`auth`: it needs a login). `model`: the limit is
     /// about that model family only (`opus`), not the account.
     Limit { account: String, until: Option<Timestamp>, text: String, auth: bool, model: Option<String> },
-    /// The scheduled return to the primary is due.
+    /// The scheduled return to the primary is due (busy panes move at their next turn boundary).
     Return,
+    /// The active account's recorded usage crossed `switch_at_percent`: move at turn boundaries.
+    Threshold(Crossing),
     /// Waiting for a reset, and the earliest one has come.
     WaitOver,
     /// A timer fired (cooldown over, daemon start): swap if the active account is still
@@ -232,7 +237,9 @@ pub fn schedule_return(cfg: &Config, st: &mut State, now: Timestamp) {
     let p = st.account(&primary);
     if p.needs_login {
         st.return_to = None;
-    } else if let Some(until) = p.exhausted_until.filter(|u| *u > now) {
+    } else if let Some(until) =
+        [p.exhausted_until, st.thresholds.get(&primary).copied()].into_iter().flatten().filter(|u| *u > now).max()
+    {
         let at = until.checked_add(cfg.swap.return_grace).unwrap_or(until);
         st.return_to = Some(Return { to: primary, at });
     }
@@ -310,7 +317,7 @@ impl Engine<'_> {
                         }
                     }
                 };
-                self.swap(&current, target, "manual swap")
+                self.swap(&current, target, "manual swap", false)
             }
             Trigger::Limit { account, until, text, auth, model: Some(model) } if !auth => {
                 let until = until.unwrap_or_else(|| now.checked_add(self.cfg.swap.fallback_reset).unwrap_or(now));
@@ -390,8 +397,9 @@ impl Engine<'_> {
                         ret.to, ret.to
                     )));
                 }
-                self.swap(&current, target, "return to the primary after its reset")
+                self.swap(&current, target, "return to the primary after its reset", true)
             }
+            Trigger::Threshold(c) => self.threshold(&st, &current, c),
             Trigger::Reconcile => {
                 let a = st.account(&current);
                 if st.waiting.is_some() || !(a.needs_login || a.exhausted_at(now)) {
@@ -433,7 +441,7 @@ impl Engine<'_> {
                         );
                         Ok(Outcome::Resumed { account: current, panes: panes.len() })
                     }
-                    Ok(a) => self.swap(&current, a, "a reset came while waiting"),
+                    Ok(a) => self.swap(&current, a, "a reset came while waiting", false),
                     Err(_) => self.enter_waiting(&current, now),
                 }
             }
@@ -506,7 +514,7 @@ impl Engine<'_> {
             }
         }
         match self.choose(st, current, now).target {
-            Ok(target) => self.swap(current, target, reason),
+            Ok(target) => self.swap(current, target, reason, false),
             Err(_) => self.enter_waiting(current, now),
         }
     }
@@ -533,8 +541,9 @@ impl Engine<'_> {
         Ok(Outcome::Waiting { account, until })
     }
 
-    /// The machine proper, from `from` to `to`.
-    fn swap(&self, from: &str, to: &Account, reason: &str) -> Result<Outcome, SwapError> {
+    /// The machine proper, from `from` to `to`. `at_turns` (no limit forces the move): a pane
+    /// mid-turn is left running and moves at its next turn boundary (`turns.rs`).
+    fn swap(&self, from: &str, to: &Account, reason: &str, at_turns: bool) -> Result<Outcome, SwapError> {
         let now = self.clock.now();
         self.events.emit(
             "swap_started",
@@ -551,6 +560,8 @@ impl Engine<'_> {
                 Vec::new()
             }
         };
+        let all = panes.clone();
+        let (panes, held) = if at_turns { self.hold_busy(panes, from) } else { (panes, Vec::new()) };
         self.store.update(|s| {
             if let Some(sw) = s.swap.as_mut() {
                 sw.panes = panes.clone();
@@ -589,8 +600,10 @@ impl Engine<'_> {
                 sw.phase = Phase::Resuming;
             }
             schedule_return(self.cfg, s, now);
+            Self::record_deferred(s, &all, &held, from, &to.name, reason, now);
             Ok(())
         })?;
+        self.say_deferred(&held, &to.name);
         if let Err(e) = self.fleet.point_new_panes(&to.home) {
             self.events.emit("warning", &format!("could not set CLAUDE_CONFIG_DIR for new panes: {e:#}"), json!({}));
         }
@@ -605,6 +618,9 @@ impl Engine<'_> {
         }
         if !left.is_empty() {
             tail += &format!(", {} left alone", left.len());
+        }
+        if !held.is_empty() {
+            tail += &format!(", {} moving when idle", held.len());
         }
         self.events.emit(
             "swap",

@@ -211,6 +211,7 @@ pub(super) fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
                         "attached": server.log_of(&p.id).exists(),
                         "unwatched": rec.and_then(|r| r.unwatched.clone()),
                         "left_alone": rec.and_then(|r| r.left_alone.as_ref().map(|l| l.reason.clone())),
+                        "moves_to": st.deferred.get(&p.id).map(|d| d.to.clone()),
                     }))
                 })
                 .collect();
@@ -235,6 +236,9 @@ pub(super) fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
                     }
                     if let Some(why) = r["left_alone"].as_str() {
                         println!("      left alone: {why}");
+                    }
+                    if let Some(to) = r["moves_to"].as_str() {
+                        println!("      mid-turn: moves to {to} when idle");
                     }
                 }
             }

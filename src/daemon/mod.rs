@@ -30,6 +30,7 @@ pub mod progress;
 mod recovery;
 mod registry;
 mod sources;
+mod thresholds;
 mod timers;
 mod transcripts;
 
@@ -216,6 +217,7 @@ impl<'a> Daemon<'a> {
                     // us about.
                     sources.rewatch_accounts();
                     self.rescan();
+                    self.settle_deferred();
                 }
                 self.timers();
                 wake = Instant::now() + self.next_wake();
@@ -259,6 +261,12 @@ impl<'a> Daemon<'a> {
                 self.rescan();
             }
             let batch_state = batch.state;
+            if batch.usage {
+                self.usage_changed();
+            }
+            if batch.registry || batch.rescan {
+                self.settle_deferred();
+            }
             if batch.state || batch.usage {
                 self.push_status();
             }

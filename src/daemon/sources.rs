@@ -36,6 +36,9 @@ pub(super) struct Batch {
     /// A claude registered, or an account's home or registry was made.
     pub rescan: bool,
     pub state: bool,
+    /// A registry entry (`<home>/sessions/<pid>.json`) was written: a claude may have gone idle,
+    /// the turn boundary a deferred pane waits for.
+    pub registry: bool,
     /// An account's usage record (`<state>/usage/`, from the statusline command) changed.
     pub usage: bool,
     pub config: bool,
@@ -198,8 +201,9 @@ impl Sources {
                     watch_account(&mut self.watcher, &home);
                     batch.rescan = true;
                 }
-                batch.rescan |=
-                    p.parent().is_some_and(|d| d.ends_with("sessions")) && matches!(ev.kind, EventKind::Create(_));
+                let entry = p.parent().is_some_and(|d| d.ends_with("sessions"));
+                batch.rescan |= entry && matches!(ev.kind, EventKind::Create(_));
+                batch.registry |= entry && p.extension().is_some_and(|e| e == "json");
             }
         }
     }
@@ -274,5 +278,34 @@ mod tests {
         assert_eq!((b.logs.len(), b.logs_gone.as_slice()), (0, ["%7".to_string()].as_slice()));
         // Nothing more: a timeout, not a batch.
         assert!(s.next(Instant::now() + Duration::from_millis(20), false).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_registry_entry_rewritten_is_a_turn_boundary_and_only_a_new_one_a_rescan() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(home.join("sessions")).unwrap();
+        for d in ["panes", "inbox"] {
+            std::fs::create_dir_all(tmp.path().join(d)).unwrap();
+        }
+        let (tx, rx) = mpsc::channel();
+        let places = Places {
+            logs: tmp.path().join("panes"),
+            inbox: tmp.path().join("inbox"),
+            state_dir: tmp.path(),
+            state_file: tmp.path().join("state.json"),
+            usage: tmp.path().join("usage"),
+            config_file: tmp.path().join("none/config.toml"),
+            homes: vec![home.clone()],
+        };
+        let mut s = Sources::start(places, tx.clone(), rx).unwrap();
+        let entry = home.join("sessions/4242.json");
+        let send = |kind| tx.send(Msg::Fs(notify::Event::new(kind).add_path(entry.clone()))).unwrap();
+        send(EventKind::Modify(notify::event::ModifyKind::Any));
+        let b = s.next(Instant::now() + Duration::from_secs(5), false).unwrap().unwrap();
+        assert!(b.registry && !b.rescan);
+        send(EventKind::Create(notify::event::CreateKind::File));
+        let b = s.next(Instant::now() + Duration::from_secs(5), false).unwrap().unwrap();
+        assert!(b.registry && b.rescan);
     }
 }

@@ -21,4 +21,5 @@ mod reliability;
 mod screens;
 mod smart;
 mod statusline;
+mod turns;
 mod world;

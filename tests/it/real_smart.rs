@@ -153,6 +153,8 @@ fn an_opus_limit_moves_the_opus_pane_and_leaves_the_sonnet_pane_alone() {
     );
     r.prompt(&p1, "limited");
     r.wait("the opus pane continues on backup", 90, || r.prompts("continue", &s1, "backup") >= 1);
+    // Said once the relaunch (which waits for the prompt to be taken) is done.
+    r.wait("the move is reported", 30, || !r.events("moved").is_empty());
     let moved = r.events("moved");
     assert_eq!(moved.len(), 1, "{}", r.diagnose());
     assert_eq!((moved[0]["from"].clone(), moved[0]["to"].clone()), (json!("main"), json!("backup")));

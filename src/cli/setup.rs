@@ -95,6 +95,21 @@ pub(super) fn doctor(ctx: &Ctx, fix: bool) -> Result<u8> {
             if !no_hooks.is_empty() {
                 advice.push(format!("Claude hooks (session tracking, safety guard) not installed for: {}; run 'claude-failover install-hooks'", no_hooks.join(", ")));
             }
+            // A threshold with nothing feeding it would never fire, silently.
+            if let Some(pct) = cfg.swap.switch_at_percent {
+                let without: Vec<&str> = cfg
+                    .accounts
+                    .iter()
+                    .filter(|a| !crate::statusline::installed(&a.home.join("settings.json")))
+                    .map(|a| a.name.as_str())
+                    .collect();
+                if !without.is_empty() {
+                    advice.push(format!(
+                        "switch_at_percent = {pct} needs each account's usage, which the statusline command records;                          it is not installed for: {}; run 'claude-failover statusline --install'",
+                        without.join(", ")
+                    ));
+                }
+            }
         }
     }
     match ctx.tmux().version() {

@@ -321,3 +321,23 @@ fn a_corrupt_state_file_on_a_full_disk_makes_no_copy_per_read() {
     e.ok(&["status", "--format", "tmux"]);
     assert!(state.join("state.json.bak").exists() && !state.join("state.json.bak.1").exists());
 }
+
+#[test]
+fn a_usage_threshold_without_the_statusline_command_is_advice_naming_the_accounts() {
+    let e = sound();
+    let claude = e.dir.path().join("bin/claude");
+    e.write_config(&format!(
+        "claude_command = {:?}\n[swap]\nswitch_at_percent = 90\n{ACCOUNTS}",
+        claude.display().to_string()
+    ));
+    let r = e.expect(&["doctor"], 0);
+    assert!(
+        r.stdout.contains("switch_at_percent = 90 needs each account's usage")
+            && r.stdout.contains("not installed for: main, backup"),
+        "{}",
+        r.stdout
+    );
+    e.ok(&["statusline", "--install"]);
+    let r = e.expect(&["doctor"], 0);
+    assert!(!r.stdout.contains("switch_at_percent"), "{}", r.stdout);
+}

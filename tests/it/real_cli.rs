@@ -334,6 +334,18 @@ impl Real {
         std::fs::write(&p, serde_json::to_vec(&v).unwrap()).unwrap();
     }
 
+    /// The usual first act of a one-pane test: a first prompt in `pane` (session `s`) on main,
+    /// the daemon watching, then main's 5-hour limit on the next prompt, until the resumed
+    /// session's `continue` is answered on backup.
+    pub fn limit_one_pane_and_continue_on_backup(&mut self, pane: &str, s: &str) {
+        self.prompt(pane, "hello");
+        self.w.start_daemon();
+        self.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == pane);
+        self.set_mode("main", "five_hour", Some(7200));
+        self.prompt(pane, "limited");
+        self.wait("continue answered on backup", 60, || self.prompts("continue", s, "backup") >= 1);
+    }
+
     pub fn events(&self, kind: &str) -> Vec<Value> {
         self.w.daemon_events().into_iter().filter(|e| e["event"] == kind).collect()
     }
@@ -476,12 +488,7 @@ fn the_bypass_acceptance_is_carried() {
     r.w.trust("main", &proj);
     let p = r.w.first_pane(&proj);
     let s = r.start(&p, "main", &["--dangerously-skip-permissions"]);
-    r.prompt(&p, "hello");
-    r.w.start_daemon();
-    r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
-    r.set_mode("main", "five_hour", Some(7200));
-    r.prompt(&p, "limited");
-    r.wait("continue answered on backup", 60, || r.prompts("continue", &s, "backup") >= 1);
+    r.limit_one_pane_and_continue_on_backup(&p, &s);
     assert!(!r.w.screen(&p).contains("Bypass Permissions mode"), "{}", r.w.screen(&p));
     assert!(claude_failover::claude::bypass_accepted(&r.w.home("backup")));
     // Every other key of backup's settings is kept (there were none): the file is valid JSON.
@@ -563,12 +570,7 @@ fn a_claude_started_under_another_name_is_found_through_its_registry_entry() {
     let p = r.w.first_pane(&proj);
     r.w.type_line(&p, &format!("CLAUDE_CONFIG_DIR='{}' '{}'", r.w.home("main").display(), ai.display()));
     let s = r.session_in(&p, &r.w.home("main"));
-    r.prompt(&p, "hello");
-    r.w.start_daemon();
-    r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
-    r.set_mode("main", "five_hour", Some(7200));
-    r.prompt(&p, "limited");
-    r.wait("continue answered on backup", 60, || r.prompts("continue", &s, "backup") >= 1);
+    r.limit_one_pane_and_continue_on_backup(&p, &s);
     assert_eq!(r.session_in(&p, &r.w.home("backup")), s);
     // It is claude whatever its name: its own arguments (none here) are carried, not refused.
     r.wait("the relaunch said", 10, || !r.events("relaunched").is_empty());

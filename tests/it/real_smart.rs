@@ -91,12 +91,7 @@ fn a_pane_keeps_its_model_and_its_added_dir() {
     r.wait("Yes selected", 10, || r.w.screen(&p).contains("❯ Yes, add it"));
     r.w.tmux(&["send-keys", "-t", &p, "C-m"]);
     let s = r.session_in(&p, &home);
-    r.prompt(&p, "hello");
-    r.w.start_daemon();
-    r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
-    r.set_mode("main", "five_hour", Some(7200));
-    r.prompt(&p, "limited");
-    r.wait("continue answered on backup", 60, || r.prompts("continue", &s, "backup") >= 1);
+    r.limit_one_pane_and_continue_on_backup(&p, &s);
     // The relaunched process: its own flags but the folder backup would have asked about, then
     // the session, nothing twice.
     let e = entry_in(&r, "backup", &p).expect("registered on backup");

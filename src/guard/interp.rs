@@ -14,7 +14,7 @@
 //! Interpolations in a shell string (`f"rm -rf {d}"`, `` `rm -rf ${d}` ``) become an
 //! unknown expansion `${…}`, which a recursive `rm` is then denied for.
 
-use super::argv::{basename, is_option, long_opt};
+use super::argv::{cmd_name, is_option, long_opt};
 use super::syntax::Word;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -34,7 +34,8 @@ const MAX_FINDINGS: usize = 64;
 const MAX_ARG_TOKENS: usize = 256;
 
 pub(super) fn lang_of(cmd: &str) -> Option<Lang> {
-    let name = basename(cmd);
+    let name = cmd_name(cmd);
+    let name = name.as_ref();
     let versioned =
         |base: &str| name.strip_prefix(base).is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'));
     if versioned("python") || versioned("pypy") {

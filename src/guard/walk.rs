@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::argv::{basename, joined, operands};
+use super::argv::{cmd_name, joined, operands};
 use super::interp::lang_of;
 use super::paths::Env;
 use super::resolve::Target;
@@ -154,7 +154,8 @@ impl Walker<'_> {
         let Some((first, args)) = argv.split_first() else {
             return Ok(());
         };
-        let name = basename(&first.text);
+        let name = cmd_name(&first.text);
+        let name = name.as_ref();
         self.account_writes(name, args, &argv, sc)?;
         if let Some(lang) = lang_of(name) {
             return self.interpreter_rule(lang, args, &argv, redirects, sc, depth);

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::argv::{basename, is_option, long_opt, operands, short_has, skip_options, text_at};
+use super::argv::{cmd_name, is_option, long_opt, operands, short_has, skip_options, text_at};
 use super::parse::{is_assignment, parse};
 use super::syntax::{Cmd, Script, Word};
 
@@ -76,10 +76,10 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
         while cur.get(i).is_some_and(is_assignment) {
             i += 1;
         }
-        let Some(name) = text_at(&cur, i).map(basename) else {
+        let Some(name) = text_at(&cur, i).map(cmd_name) else {
             break;
         };
-        match name {
+        match name.as_ref() {
             "sudo" | "doas" => {
                 i += 1;
                 while let Some(t) = text_at(&cur, i) {
@@ -278,7 +278,8 @@ pub(super) fn pipe_output(stages: &[Cmd]) -> Option<Vec<Word>> {
     for (k, stage) in stages.iter().enumerate().rev() {
         let un = unwrap_wrappers(&stage.words);
         let (first, args) = un.argv.split_first()?;
-        let name = basename(&first.text);
+        let name = cmd_name(&first.text);
+        let name = name.as_ref();
         let lists_files = args.iter().any(|w| {
             let t = w.text.as_str();
             ['r', 'R', 'l', 'L'].iter().any(|&c| short_has(t, c))
@@ -305,7 +306,7 @@ pub(super) fn pipe_output(stages: &[Cmd]) -> Option<Vec<Word>> {
 fn stage_output(argv: &[Word]) -> Option<Vec<Word>> {
     let (first, args) = argv.split_first()?;
     let under = |ws: Vec<Word>| ws.into_iter().map(|w| Word { under: true, ..w }).collect::<Vec<_>>();
-    match basename(&first.text) {
+    match cmd_name(&first.text).as_ref() {
         "echo" | "printf" => {
             let mut out = Vec::new();
             for w in args.iter().filter(|w| !is_option(&w.text)) {
@@ -346,7 +347,7 @@ pub(super) fn script_downloads(s: &Script) -> bool {
 
 fn cmd_downloads(c: &Cmd) -> bool {
     let un = unwrap_wrappers(&c.words);
-    un.argv.first().is_some_and(|w| DOWNLOADERS.contains(&basename(&w.text)))
+    un.argv.first().is_some_and(|w| DOWNLOADERS.contains(&cmd_name(&w.text).as_ref()))
         || c.all_words().any(|w| w.subs.iter().any(script_downloads))
         || c.subshells.iter().chain(&c.groups).any(script_downloads)
 }
@@ -358,12 +359,12 @@ pub(super) fn stage_any(c: &Cmd, pred: &dyn Fn(&[Word]) -> bool) -> bool {
 }
 
 pub(super) fn is_downloader(argv: &[Word]) -> bool {
-    argv.first().is_some_and(|w| DOWNLOADERS.contains(&basename(&w.text)))
+    argv.first().is_some_and(|w| DOWNLOADERS.contains(&cmd_name(&w.text).as_ref()))
 }
 
 pub(super) fn is_stdin_shell(argv: &[Word]) -> bool {
     match argv.split_first() {
-        Some((w, args)) => SHELLS.contains(&basename(&w.text)) && shell_args(args).reads_stdin,
+        Some((w, args)) => SHELLS.contains(&cmd_name(&w.text).as_ref()) && shell_args(args).reads_stdin,
         None => false,
     }
 }

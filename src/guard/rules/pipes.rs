@@ -2,7 +2,7 @@
 //! (`echo 'rm -rf /' | bash`, `cat <<EOF | sh`), which is walked as a script, and `$(curl …)`
 //! handed to `sh -c`, `eval` or `source`.
 
-use crate::guard::argv::{basename, joined, operands};
+use crate::guard::argv::{cmd_name, joined, operands};
 use crate::guard::interp::stdin_program;
 use crate::guard::scope::Scope;
 use crate::guard::syntax::{Cmd, Redirect, Word};
@@ -58,7 +58,7 @@ impl Walker<'_> {
 fn printed_text(c: &Cmd) -> Option<String> {
     let un = unwrap_wrappers(&c.words);
     let (first, args) = un.argv.split_first()?;
-    match basename(&first.text) {
+    match cmd_name(&first.text).as_ref() {
         "echo" => {
             let flags = args.iter().take_while(|w| {
                 w.text.len() > 1 && w.text.starts_with('-') && w.text[1..].chars().all(|c| "neE".contains(c))

@@ -2,7 +2,7 @@
 //! `/`, the home directory, the project itself and anything outside the project or a temp dir.
 
 use crate::guard::Verdict;
-use crate::guard::argv::{basename, is_option, long_opt, operands, short_has};
+use crate::guard::argv::{cmd_name, is_option, long_opt, operands, short_has};
 use crate::guard::paths::{is_temp, show};
 use crate::guard::resolve::Target;
 use crate::guard::scope::Scope;
@@ -124,8 +124,8 @@ impl Walker<'_> {
                     .map_or(expr.len(), |k| j + 1 + k);
                 let sub = expr.get(j + 1..end).unwrap_or(&[]);
                 let un = unwrap_wrappers(sub);
-                if let Some(n) = un.argv.first().map(|w| basename(&w.text))
-                    && matches!(n, "rm" | "shred" | "unlink")
+                if let Some(n) = un.argv.first().map(|w| cmd_name(&w.text))
+                    && matches!(n.as_ref(), "rm" | "shred" | "unlink")
                 {
                     deletes = true;
                 }

@@ -33,6 +33,8 @@ const TABLE: &[(bool, &str)] = &[
     (D, "rm -rf \"${HOME:?}/\""),
     (D, "rm -rf ~/proj/../"),
     (D, "RM_OPTS=1 rm -rf /"),
+    (D, "RM -rf /"), // macOS file systems are case-insensitive: this runs rm
+    (D, "echo / | XARGS rm -rf"),
     // --- chaining, pipes, subshells, substitutions ---
     (D, "cd /tmp && rm -rf /"),
     (D, "true; rm -rf ~"),

@@ -8,12 +8,26 @@ use std::borrow::Cow;
 
 use super::argv::{cmd_name, joined, operands};
 use super::interp::lang_of;
+use super::parse::{is_assignment, parse};
 use super::paths::Env;
 use super::resolve::Target;
 use super::scope::Scope;
 use super::syntax::{Cmd, Redirect, Script, Word};
 use super::wrappers::{SHELLS, pipe_output, unwrap_wrappers};
-use super::{Guard, MAX_CHECK_DEPTH, Verdict, parse::parse, snippet_str};
+use super::{Guard, MAX_CHECK_DEPTH, Verdict, snippet_str};
+
+/// Environment variables that hold a command line some program runs through a shell.
+const COMMAND_VARS: &[&str] = &[
+    "GIT_SSH_COMMAND",
+    "GIT_EDITOR",
+    "GIT_SEQUENCE_EDITOR",
+    "GIT_PAGER",
+    "GIT_EXTERNAL_DIFF",
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
+    "MANPAGER",
+];
 
 pub(super) struct Walker<'a> {
     pub(super) g: &'a Guard,
@@ -77,6 +91,20 @@ impl Walker<'_> {
             return Ok(());
         }
         self.simple(&c.words, &c.assigns, &c.redirects, sc, feed, depth)
+    }
+
+    /// Variables whose value the command (or git, ssh, an editor it starts) runs as a shell
+    /// command line: `GIT_SSH_COMMAND='sh -c "rm -rf /"' git fetch`.
+    fn carried_commands(&self, env: &[&Word], sc: &Scope, depth: usize) -> Verdict {
+        for w in env {
+            if let Some((name, value)) = w.text.split_once('=')
+                && COMMAND_VARS.contains(&name)
+                && !value.is_empty()
+            {
+                self.recurse(value, sc, depth)?;
+            }
+        }
+        Ok(())
     }
 
     /// Walk `text` as a script of its own, in a copy of `sc`.
@@ -156,6 +184,9 @@ impl Walker<'_> {
         };
         let name = cmd_name(&first.text);
         let name = name.as_ref();
+        // What the command runs with: `NAME=value` prefixes, and those `env` or `sudo` pass.
+        let env: Vec<&Word> = assigns.iter().chain(words.iter().filter(|w| is_assignment(w))).collect();
+        self.carried_commands(&env, sc, depth)?;
         self.account_writes(name, args, &argv, sc)?;
         if let Some(lang) = lang_of(name) {
             return self.interpreter_rule(lang, args, &argv, redirects, sc, depth);
@@ -167,7 +198,7 @@ impl Walker<'_> {
             "shred" => self.shred_rule(args, &argv, sc),
             "tee" | "cp" => self.device_write(args, &argv, sc),
             "chmod" | "chown" | "chgrp" => self.chperm_rule(args, &argv, sc),
-            "git" => self.git_rule(args, &argv),
+            "git" => self.git_rule(args, &argv, &env, sc, depth),
             "wipefs" | "mke2fs" | "mkswap" => self.mkfs_rule(args, &argv, sc),
             "blkdiscard" | "sgdisk" | "gdisk" | "sfdisk" | "fdisk" | "parted" => self.disk_rule(name, args, &argv, sc),
             "rsync" => self.rsync_rule(args, &argv, sc),

@@ -27,7 +27,8 @@
 //!   unresolved path pass. `$TMPDIR` counts as /tmp, `$(mktemp …)` as a fresh temp path.
 //! - Recursive deletion is allowed strictly inside the project and strictly inside `/tmp`,
 //!   `/var/tmp` (scratch dirs agents use all the time); the project directory itself (`rm -rf .`,
-//!   `rm -rf *` at its root) is denied like `/` and `~`, but `find . … -delete` is fine.
+//!   `rm -rf *` at its root, and `find . -delete` without a filter, which is the same) is
+//!   denied like `/` and `~`, but a filtered `find . -name '*.pyc' -delete` is fine.
 //! - User `deny` beats user `allow`, which beats the built-in rules.
 //! - The session's own `projects/*/memory/` and `plans/` stay writable: Claude Code writes them
 //!   through the model's own tools.

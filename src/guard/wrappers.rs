@@ -246,17 +246,22 @@ pub(super) fn shell_args(args: &[Word]) -> ShellArgs<'_> {
     ShellArgs { has_c, reads_stdin: !has_c && (has_s || matches!(first, None | Some("-" | "/dev/stdin"))), operands }
 }
 
+/// `find`'s start paths (GNU leading options, BSD `-f PATH`) and the expression after them.
 pub(super) fn find_starts(args: &[Word]) -> (Vec<&Word>, &[Word]) {
+    let mut starts = Vec::new();
     let mut i = 0;
     while let Some(t) = text_at(args, i) {
         match t {
-            "-H" | "-L" | "-P" => i += 1,
+            "-H" | "-L" | "-P" | "-E" | "-X" | "-d" | "-s" | "-x" => i += 1,
             "-D" => i += 2,
+            "-f" => {
+                starts.extend(args.get(i + 1));
+                i += 2;
+            }
             t if t.starts_with("-O") => i += 1,
             _ => break,
         }
     }
-    let mut starts = Vec::new();
     while let Some(w) = args.get(i) {
         let t = w.text.as_str();
         if is_option(t) || matches!(t, "(" | "!" | ")" | ",") {
@@ -266,6 +271,65 @@ pub(super) fn find_starts(args: &[Word]) -> (Vec<&Word>, &[Word]) {
         i += 1;
     }
     (starts, args.get(i..).unwrap_or(&[]))
+}
+
+/// `find` primaries that take one argument (`-fprintf` takes two), so `-name -delete` is a
+/// name, not a deletion.
+#[rustfmt::skip]
+const FIND_WITH_ARG: &[&str] = &[
+    "-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-lname", "-ilname",
+    "-type", "-xtype", "-user", "-group", "-uid", "-gid", "-perm", "-size", "-mtime", "-mmin", "-atime", "-amin",
+    "-ctime", "-cmin", "-newer", "-anewer", "-cnewer", "-inum", "-samefile", "-links", "-used", "-fstype",
+    "-context", "-maxdepth", "-mindepth", "-regextype", "-printf", "-fprint", "-fprint0", "-fls", "-files0-from",
+    "-flags", "-mnewer", "-Bnewer", "-Bmin", "-Btime",
+];
+/// Primaries that only pass some of what `find` walks. Without one, `find X -delete` (or
+/// `-exec rm -rf {}`) deletes X and everything in it, like `rm -rf X`.
+#[rustfmt::skip]
+const FIND_TESTS: &[&str] = &[
+    "-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-lname", "-ilname",
+    "-type", "-xtype", "-user", "-group", "-uid", "-gid", "-perm", "-size", "-mtime", "-mmin", "-atime", "-amin",
+    "-ctime", "-cmin", "-newer", "-anewer", "-cnewer", "-inum", "-samefile", "-links", "-used", "-fstype",
+    "-context", "-empty", "-nouser", "-nogroup", "-readable", "-writable", "-executable", "-false", "-flags",
+    "-mnewer", "-Bnewer", "-Bmin", "-Btime",
+];
+
+/// A `find` expression, read primary by primary.
+pub(super) struct FindExpr<'w> {
+    /// `-delete` is one of the primaries.
+    pub(super) delete: bool,
+    /// Something passes only some of the paths (`-name`, `-type`, `-empty`, `-newer…`).
+    pub(super) filtered: bool,
+    /// The commands of `-exec`/`-execdir`/`-ok`/`-okdir`, without their terminator.
+    pub(super) execs: Vec<&'w [Word]>,
+}
+
+pub(super) fn find_expr(expr: &[Word]) -> FindExpr<'_> {
+    let mut out = FindExpr { delete: false, filtered: false, execs: Vec::new() };
+    let mut j = 0;
+    while let Some(t) = text_at(expr, j) {
+        j += 1;
+        if t == "-delete" {
+            out.delete = true;
+        } else if matches!(t, "-exec" | "-execdir" | "-ok" | "-okdir") {
+            let rest = expr.get(j..).unwrap_or(&[]);
+            let end = rest
+                .iter()
+                .enumerate()
+                .position(|(k, w)| w.text == ";" || (w.text == "+" && k > 0 && rest[k - 1].text == "{}"))
+                .unwrap_or(rest.len());
+            out.execs.push(&rest[..end]);
+            j += end + 1;
+        } else {
+            out.filtered |= FIND_TESTS.contains(&t) || t.starts_with("-newer");
+            if t == "-fprintf" {
+                j += 2;
+            } else if FIND_WITH_ARG.contains(&t) || t.starts_with("-newer") {
+                j += 1;
+            }
+        }
+    }
+    out
 }
 
 /// What the last of `stages` prints, as words standing for paths, when we can tell: the
@@ -319,9 +383,13 @@ fn stage_output(argv: &[Word]) -> Option<Vec<Word>> {
             Some(out)
         }
         "find" => {
-            let (starts, _) = find_starts(args);
-            let out: Vec<Word> = starts.into_iter().cloned().collect();
-            Some(under(if out.is_empty() { vec![Word::lit(".")] } else { out }))
+            let (starts, expr) = find_starts(args);
+            let mut out: Vec<Word> = starts.into_iter().cloned().collect();
+            if out.is_empty() {
+                out.push(Word::lit("."));
+            }
+            // Unfiltered, `find X` lists X itself too: handing that on deletes X.
+            Some(if find_expr(expr).filtered { under(out) } else { out })
         }
         "ls" => {
             let ops = operands(args);

@@ -8,15 +8,8 @@ use crate::guard::resolve::Target;
 use crate::guard::scope::Scope;
 use crate::guard::syntax::Word;
 use crate::guard::walk::Walker;
-use crate::guard::wrappers::{find_starts, unwrap_wrappers};
+use crate::guard::wrappers::{find_expr, find_starts, unwrap_wrappers};
 use crate::guard::{MAX_CHECK_DEPTH, snippet, snippet_str};
-
-/// What `find STARTS` lists: paths below each start (`.` when none is given).
-fn found_paths(starts: &[&Word]) -> Vec<Word> {
-    let starts: Vec<Word> =
-        if starts.is_empty() { vec![Word::lit(".")] } else { starts.iter().map(|w| (*w).clone()).collect() };
-    starts.into_iter().map(|w| Word { under: true, ..w }).collect()
-}
 
 #[derive(Clone, Copy, PartialEq)]
 pub(in crate::guard) enum Del {
@@ -108,46 +101,37 @@ impl Walker<'_> {
         Ok(())
     }
 
+    /// `find X … -delete` and `-exec rm -r {}`: with a filter (`-name`, `-type`, `-empty`, …)
+    /// it deletes some things below X, which is fine anywhere in the project; without one it
+    /// deletes X and everything in it, judged like `rm -rf X` (so `find . -delete` at the
+    /// project root is refused like `rm -rf .`).
     pub(in crate::guard) fn find_rule(&self, args: &[Word], argv: &[Word], sc: &Scope, depth: usize) -> Verdict {
         let (starts, expr) = find_starts(args);
-        let mut deletes = false;
-        let mut j = 0;
-        while let Some(w) = expr.get(j) {
-            let t = w.text.as_str();
-            if t == "-delete" {
+        let fx = find_expr(expr);
+        let kind = if fx.filtered { Del::Under } else { Del::Exact };
+        let starts: Vec<Word> =
+            if starts.is_empty() { vec![Word::lit(".")] } else { starts.into_iter().cloned().collect() };
+        let mut deletes = fx.delete;
+        for sub in fx.execs {
+            let un = unwrap_wrappers(sub);
+            if let Some(n) = un.argv.first().map(|w| cmd_name(&w.text))
+                && matches!(n.as_ref(), "rm" | "shred" | "unlink")
+            {
                 deletes = true;
             }
-            if matches!(t, "-exec" | "-execdir" | "-ok" | "-okdir") {
-                let end = expr
-                    .get(j + 1..)
-                    .and_then(|r| r.iter().position(|w| w.text == ";" || w.text == "+"))
-                    .map_or(expr.len(), |k| j + 1 + k);
-                let sub = expr.get(j + 1..end).unwrap_or(&[]);
-                let un = unwrap_wrappers(sub);
-                if let Some(n) = un.argv.first().map(|w| cmd_name(&w.text))
-                    && matches!(n.as_ref(), "rm" | "shred" | "unlink")
-                {
-                    deletes = true;
-                }
-                if !sub.is_empty() && depth < MAX_CHECK_DEPTH {
-                    // `{}` is each path found: below the starts.
-                    let mut inner = sc.clone();
-                    let found: Vec<Word> = found_paths(&starts);
-                    self.env.bind_placeholder(&mut inner, "{}", &found);
-                    self.simple(sub, &[], &[], &mut inner, &[], depth + 1)?;
-                }
-                j = end;
+            if !sub.is_empty() && depth < MAX_CHECK_DEPTH {
+                // `{}` is each path found: below the starts, or the starts themselves too.
+                let found: Vec<Word> = starts.iter().map(|w| Word { under: fx.filtered, ..w.clone() }).collect();
+                let mut inner = sc.clone();
+                self.env.bind_placeholder(&mut inner, "{}", &found);
+                self.simple(sub, &[], &[], &mut inner, &[], depth + 1)?;
             }
-            j += 1;
         }
         if !deletes {
             return Ok(());
         }
-        if starts.is_empty() {
-            return self.judge_delete(&Word::lit("."), sc, Del::Under, argv);
-        }
-        for s in starts {
-            self.judge_delete(s, sc, Del::Under, argv)?;
+        for s in &starts {
+            self.judge_delete(s, sc, kind, argv)?;
         }
         Ok(())
     }

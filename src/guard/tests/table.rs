@@ -78,6 +78,18 @@ const TABLE: &[(bool, &str)] = &[
     (D, "find / -delete"),
     (D, "find ~ -name '*.tmp' -exec rm -rf {} +"),
     (D, "find / -name x | xargs rm -rf"),
+    // unfiltered, find deletes its start and everything in it: at the root of the project
+    // that is `rm -rf .`
+    (D, "find . -delete"),
+    (D, "find -delete"),
+    (D, "busybox find . -delete"),
+    (D, "find . -mindepth 1 -delete"),
+    (D, "find . -exec rm -rf {} +"),
+    (D, "find . -exec sudo rm -rf {} \\;"),
+    (D, "find . -print0 | xargs -0 rm -rf"),
+    (D, "echo $(find . -delete)"),
+    (D, "echo ok | xargs find . -delete"),
+    (D, "find -f / -delete"), // BSD: -f names a start
     // --- outside the project / the project itself ---
     (D, "rm -rf ../"),
     (D, "rm -rf ../../etc"),
@@ -178,6 +190,11 @@ const TABLE: &[(bool, &str)] = &[
     (A, "cd /tmp/work | true; rm -rf out"),
     (A, "mkdir -p /tmp/t && cd /tmp/t && rm -rf *"),
     (A, "find . -name '*.pyc' -delete"),
+    (A, "find . -type f -empty -delete"),
+    (A, "find build -delete"),
+    (A, "find /tmp/scratch -delete"),
+    (A, "find . -name -delete -print"), // a file named -delete
+    (A, "find . -exec echo {} \\;"),
     (A, "find . -type d -name __pycache__ -exec rm -rf {} +"),
     (A, "find . -name node_modules -prune | xargs rm -rf"),
     (A, "sh -c 'rm -rf target'"),

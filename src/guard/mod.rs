@@ -3,8 +3,9 @@
 //! ([`simple_commands`]), wrapper unwrapping (`sudo`, `env`, `sh -c`, `eval`, `xargs`,
 //! `parallel`, `watch`, `trap`, …), a look inside interpreter one-liners (`python -c`,
 //! `node -e`, …) and the rule set: recursive deletion of `/`, the home directory or anything
-//! outside the project (`rm -r`, `find -delete`, `rsync --delete`, `shutil.rmtree`),
-//! disk-wiping commands, fork bombs, git commands that discard uncommitted work, force pushes
+//! outside the project (`rm -r`, `find -delete`, `shutil.rmtree`), `rsync --delete` into `/`,
+//! a system directory, the home directory or the project, disk-wiping commands and `shred`,
+//! fork bombs, git commands that discard uncommitted work, force pushes
 //! to protected branches, `curl | sh`, touching other accounts' `.credentials.json`, and
 //! writes into Claude account homes.
 //!
@@ -29,6 +30,7 @@
 //!   `/var/tmp` (scratch dirs agents use all the time); the project directory itself (`rm -rf .`,
 //!   `rm -rf *` at its root, and `find . -delete` without a filter, which is the same) is
 //!   denied like `/` and `~`, but a filtered `find . -name '*.pyc' -delete` is fine.
+//!   `/tmp/*` and `/tmp/tmux-*` are the exception: the tmux server sockets live there.
 //! - User `deny` beats user `allow`, which beats the built-in rules.
 //! - The session's own `projects/*/memory/` and `plans/` stay writable: Claude Code writes them
 //!   through the model's own tools.

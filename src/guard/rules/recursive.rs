@@ -3,7 +3,7 @@
 
 use crate::guard::Verdict;
 use crate::guard::argv::{cmd_name, is_option, long_opt, operands, short_has};
-use crate::guard::paths::{is_temp, show};
+use crate::guard::paths::{is_temp, is_temp_root, show};
 use crate::guard::resolve::Target;
 use crate::guard::scope::Scope;
 use crate::guard::syntax::Word;
@@ -65,7 +65,9 @@ impl Walker<'_> {
                 return Ok(());
             }
             "that is the whole project directory; delete specific subdirectories instead".to_string()
-        } else if comps.starts_with(&env.project) || is_temp(comps) {
+        } else if tmux_sockets(comps, contents) {
+            "the tmux server sockets live there (/tmp/tmux-<uid>/): without them nobody can reach the tmux server the Claude sessions run in, and failover stops".to_string()
+        } else if comps.starts_with(&env.project) || is_temp(comps) || (contents && is_temp_root(comps)) {
             return Ok(());
         } else {
             format!(
@@ -136,12 +138,12 @@ impl Walker<'_> {
         Ok(())
     }
 
-    /// `rsync --delete…` removes whatever the source lacks from the destination: judged like
-    /// `rm -r` of the destination (a remote `host:path` is another machine's business).
-    /// `--remove-source-files` deletes the sources' files: judged like deleting the sources.
+    /// `rsync --delete…` removes whatever the source lacks from the destination (a remote
+    /// `host:path` is another machine's business). `--remove-source-files` is a move: a
+    /// source file goes only once it arrived, so it is not judged.
     pub(in crate::guard) fn rsync_rule(&self, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
         let mut ops: Vec<&Word> = Vec::new();
-        let (mut delete, mut remove_sources) = (false, false);
+        let mut delete = false;
         let mut i = 0;
         while let Some(w) = args.get(i) {
             let t = w.text.as_str();
@@ -153,7 +155,6 @@ impl Walker<'_> {
             if t.starts_with("--") {
                 let name = t.split_once('=').map_or(t, |(n, _)| n);
                 delete |= name.starts_with("--del");
-                remove_sources |= name == "--remove-source-files";
                 if !t.contains('=') && RSYNC_WITH_ARG.contains(&name) {
                     i += 1;
                 }
@@ -175,12 +176,34 @@ impl Walker<'_> {
             return Ok(());
         };
         if delete && !sources.is_empty() && !remote(dest) {
-            self.judge_delete(dest, sc, Del::Exact, argv)?;
+            self.judge_mirror(dest, sc, argv)?;
         }
-        if remove_sources {
-            for s in sources.iter().filter(|w| !remote(w)) {
-                self.judge_delete(s, sc, Del::Exact, argv)?;
-            }
+        Ok(())
+    }
+
+    /// The destination of `rsync --delete`, which becomes a copy of the source: deleting what
+    /// the source lacks is the point of a mirror, and it destroys only where the destination
+    /// holds far more than any source would, i.e. `/`, a system directory, the home
+    /// directory or the project (or a directory above them). A destination the guard cannot
+    /// place is refused, as for `rm -r`.
+    fn judge_mirror(&self, w: &Word, sc: &Scope, argv: &[Word]) -> Verdict {
+        let env = self.env;
+        for t in env.resolve_all(w, sc) {
+            let what = match t {
+                Target::Known { comps, .. } => {
+                    let system = matches!(comps.as_slice(), [c] if SYSTEM_DIRS.contains(&c.as_str()));
+                    if !(comps.is_empty() || system || env.home.starts_with(&comps) || env.project.starts_with(&comps))
+                    {
+                        continue;
+                    }
+                    show(&comps)
+                }
+                Target::Unknown => format!("`{}` (the guard cannot tell where that points)", snippet_str(&w.text)),
+            };
+            return Err(format!(
+                "claude-failover guard refused `{}`: --delete makes {what} a copy of the source, deleting everything else in it; sync into a subdirectory instead",
+                snippet(argv)
+            ));
         }
         Ok(())
     }
@@ -210,6 +233,26 @@ impl Walker<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Top-level directories of the system (Linux and macOS); a mirror into one wipes it.
+#[rustfmt::skip]
+const SYSTEM_DIRS: &[&str] = &[
+    "bin", "boot", "dev", "etc", "home", "lib", "lib32", "lib64", "libx32", "mnt", "media", "nix", "opt", "proc",
+    "root", "run", "sbin", "snap", "srv", "sys", "usr", "var", "Applications", "Library", "System", "Users",
+    "Volumes", "private",
+];
+
+/// `/tmp/*` or anything under `/tmp/tmux-<uid>/`: the tmux server sockets (tmux's default
+/// `TMUX_TMPDIR`). Deleting them leaves the server running but unreachable.
+fn tmux_sockets(comps: &[String], contents: bool) -> bool {
+    let c: Vec<&str> = comps.iter().map(String::as_str).collect();
+    let c = c.strip_prefix(&["private"]).unwrap_or(&c);
+    match c {
+        ["tmp"] => contents,
+        ["tmp", d, ..] => d.starts_with("tmux-"),
+        _ => false,
     }
 }
 

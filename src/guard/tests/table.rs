@@ -103,7 +103,9 @@ const TABLE: &[(bool, &str)] = &[
     (D, "rm -rf ./*"),
     (D, "rm -rf /home/u/proj"),
     (D, "rm -rf \"$(pwd)\""),
-    (D, "rm -rf /tmp/*"),
+    (D, "rm -rf /tmp/*"), // the tmux sockets (/tmp/tmux-<uid>/) live there
+    (D, "rm -rf /tmp/tmux-1000"),
+    (D, "rm -rf \"$TMPDIR\"/*"),
     // --- disks, fork bombs, permissions ---
     (D, "mkfs.ext4 /dev/sda1"),
     (D, "sudo mkfs -t ext4 /dev/nvme0n1p1"),
@@ -193,6 +195,8 @@ const TABLE: &[(bool, &str)] = &[
     (A, "find . -type f -empty -delete"),
     (A, "find build -delete"),
     (A, "find /tmp/scratch -delete"),
+    (A, "rm -rf /var/tmp/*"),
+    (A, "rm -rf /tmp/build-*"),
     (A, "find . -name -delete -print"), // a file named -delete
     (A, "find . -exec echo {} \\;"),
     (A, "find . -type d -name __pycache__ -exec rm -rf {} +"),

@@ -13,7 +13,7 @@ use super::paths::Env;
 use super::resolve::Target;
 use super::scope::Scope;
 use super::syntax::{Cmd, Redirect, Script, Word};
-use super::wrappers::{SHELLS, pipe_output, unwrap_wrappers};
+use super::wrappers::{SHELLS, pipe_lines, pipe_output, unwrap_wrappers};
 use super::{Guard, MAX_CHECK_DEPTH, Verdict, snippet_str};
 
 /// Environment variables that hold a command line some program runs through a shell.
@@ -140,14 +140,30 @@ impl Walker<'_> {
         // command only.
         let mut local: Option<Scope> = None;
         if un.xargs {
-            let input = match feed {
+            let fed = |read: fn(&[Cmd]) -> Option<Vec<Word>>| match feed {
+                _ if un.arg_file => None,
                 [] => None,
-                _ => pipe_output(feed),
+                _ => read(feed),
             };
-            let input = input.unwrap_or_else(|| vec![Word::unknown("<input of xargs>")]);
-            match &un.replace {
-                Some(r) => self.env.bind_placeholder(local.get_or_insert_with(|| sc.clone()), r, &input),
-                None => argv = Cow::Owned(argv.iter().cloned().chain(input).collect()),
+            let unknown = || vec![Word::unknown("<input of xargs>")];
+            // `xargs -i rm -rf` without `{}` drops its input by accident; judged as meant.
+            let replace = un.replace.as_ref().filter(|r| argv.iter().any(|w| w.text.contains(r.as_str())));
+            match replace {
+                // One item per line.
+                Some(r) => {
+                    let input = fed(pipe_lines).unwrap_or_else(unknown);
+                    self.env.bind_placeholder(local.get_or_insert_with(|| sc.clone()), r, &input);
+                }
+                None => {
+                    // xargs splits lines into words: `printf 'rm -rf /' | xargs sh -c 'eval "$1"' _`
+                    // passes only `rm` by accident. What was meant (`-d '\n'`) is judged too.
+                    if let Some(lines) = fed(pipe_lines).filter(|l| l.iter().any(|w| w.text.contains(' '))) {
+                        let meant: Vec<Word> = argv.iter().cloned().chain(lines).collect();
+                        self.run_argv(&meant, sc, depth)?;
+                    }
+                    let input = fed(pipe_output).unwrap_or_else(unknown);
+                    argv = Cow::Owned(argv.iter().cloned().chain(input).collect());
+                }
             }
         }
         if let Some(d) = &un.chdir {

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::argv::{cmd_name, is_option, long_opt, operands, short_has, skip_options, text_at};
+use super::argv::{cmd_name, is_option, joined, long_opt, operands, short_has, skip_options, text_at};
 use super::parse::{is_assignment, parse};
 use super::syntax::{Cmd, Script, Word};
 
@@ -35,6 +35,9 @@ const SUDO_WITH_ARG: &[&str] = &[
 
 const XARGS_WITH_ARG: &[&str] = &[
     "-I",
+    "-J",
+    "-R",
+    "-S",
     "-L",
     "-n",
     "-P",
@@ -61,6 +64,8 @@ pub(super) struct Unwrapped<'w> {
     pub(super) chdir: Option<Word>,
     /// `command -v x`: names a command without running it.
     pub(super) lookup: bool,
+    /// `xargs -a FILE`: the items come from a file, not from the pipe.
+    pub(super) arg_file: bool,
 }
 
 /// Strip `sudo`, `env`, `nice`, `nohup`, `time`, `command`, `exec`, `timeout`, `xargs`, … so the
@@ -72,6 +77,7 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
     let mut replace = None;
     let mut chdir = None;
     let mut lookup = false;
+    let mut arg_file = false;
     for _ in 0..64 {
         while cur.get(i).is_some_and(is_assignment) {
             i += 1;
@@ -129,7 +135,8 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
                     } else if matches!(t, "-C" | "--chdir") {
                         chdir = cur.get(i + 1).cloned();
                         i += 2;
-                    } else if matches!(t, "-u" | "--unset") {
+                    } else if matches!(t, "-u" | "--unset" | "-P" | "-a" | "--argv0") {
+                        // BSD `-P altpath`, GNU `-a ARG0` take a value.
                         i += 2;
                     } else if is_option(t) {
                         i += 1;
@@ -178,15 +185,17 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
                     if !is_option(t) {
                         break;
                     }
-                    if t == "-I" {
+                    // BSD `-J R` replaces like `-I R`; an empty `--replace=` means `{}`.
+                    if t == "-I" || t == "-J" {
                         replace = text_at(&cur, i + 1).map(str::to_string);
-                    } else if let Some(r) = t.strip_prefix("-I").or_else(|| t.strip_prefix("--replace=")) {
+                    } else if let Some(r) = t.strip_prefix("-I").or_else(|| t.strip_prefix("-J")) {
                         replace = Some(r.to_string());
-                    } else if t == "-i" || t == "--replace" {
+                    } else if t == "-i" || t == "--replace" || t == "--replace=" {
                         replace = Some("{}".to_string());
-                    } else if let Some(r) = t.strip_prefix("-i") {
+                    } else if let Some(r) = t.strip_prefix("-i").or_else(|| t.strip_prefix("--replace=")) {
                         replace = Some(r.to_string());
                     }
+                    arg_file |= t.starts_with("-a") || long_opt(t, "--arg-file");
                     i += if XARGS_WITH_ARG.contains(&t) { 2 } else { 1 };
                 }
             }
@@ -200,7 +209,7 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
             Cow::Owned(v)
         }
     };
-    Unwrapped { argv, xargs, replace, chdir, lookup }
+    Unwrapped { argv, xargs, replace, chdir, lookup, arg_file }
 }
 
 fn first_words(s: &str) -> Vec<Word> {
@@ -435,4 +444,80 @@ pub(super) fn is_stdin_shell(argv: &[Word]) -> bool {
         Some((w, args)) => SHELLS.contains(&cmd_name(&w.text).as_ref()) && shell_args(args).reads_stdin,
         None => false,
     }
+}
+
+/// The text a pipeline stage prints when it is spelled out on the command line: `echo`'s and
+/// `printf`'s arguments, a here-document or here-string handed to `cat`.
+pub(super) fn printed_text(c: &Cmd) -> Option<String> {
+    let un = unwrap_wrappers(&c.words);
+    let (first, args) = un.argv.split_first()?;
+    match cmd_name(&first.text).as_ref() {
+        "echo" => {
+            let flags = args.iter().take_while(|w| {
+                w.text.len() > 1 && w.text.starts_with('-') && w.text[1..].chars().all(|c| "neE".contains(c))
+            });
+            let escapes = flags.clone().any(|w| w.text.contains('e'));
+            let text = joined(&args[flags.count()..]);
+            Some(if escapes { unescape(&text) } else { text })
+        }
+        "printf" => {
+            let (format, values) = args.split_first()?;
+            Some(printf(&format.text, values))
+        }
+        "cat" if operands(args).is_empty() => c.redirects.iter().find_map(|r| match (r.op, &r.body) {
+            ("<<" | "<<-", Some(body)) => Some(body.clone()),
+            ("<<<", _) => Some(r.target.text.clone()),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// `printf FORMAT ARGS…` for the conversions a script would be written with: `%s`/`%b`/`%q`
+/// take the next argument, `%%` is `%`, the usual backslash escapes. The format is reused
+/// while arguments remain, as printf does.
+fn printf(format: &str, values: &[Word]) -> String {
+    let mut out = String::new();
+    let mut vals = values.iter().map(|w| w.text.as_str());
+    let mut passes = 0;
+    loop {
+        let mut used = false;
+        let mut cs = format.chars().peekable();
+        while let Some(c) = cs.next() {
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            match cs.next() {
+                Some('%') => out.push('%'),
+                Some(_) => {
+                    used = true;
+                    out.push_str(vals.next().unwrap_or(""));
+                }
+                None => out.push('%'),
+            }
+        }
+        passes += 1;
+        if !used || vals.len() == 0 || passes > 64 {
+            break;
+        }
+    }
+    unescape(&out)
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("\\n", "\n").replace("\\t", "\t")
+}
+
+/// What `xargs -I`, `parallel` or `read` take from a pipe, one item per line, when the
+/// stage before prints text spelled out on the command line and some line holds blanks
+/// (`echo 'rm -rf /' | xargs -I{} sh -c {}`). Otherwise the words of [`pipe_output`],
+/// which keep what `~` and `$…` mean.
+pub(super) fn pipe_lines(stages: &[Cmd]) -> Option<Vec<Word>> {
+    if let Some(text) = stages.last().and_then(printed_text)
+        && text.lines().any(|l| l.trim().contains(char::is_whitespace))
+    {
+        return Some(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(Word::lit).collect());
+    }
+    pipe_output(stages)
 }

@@ -57,6 +57,7 @@ const GIT: &[(bool, &str)] = &[
     (D, "GIT_SSH_COMMAND='sh -c \"rm -rf /\"' git fetch"),
     (D, "git -c core.sshCommand='rm -rf ~' fetch"),
     (D, "env EDITOR='rm -rf /' git commit"),
+    (D, "env -P /usr/bin git reset --hard"), // BSD env: -P takes a path
     // --- abbreviated long options (getopt and parse-options take unique prefixes) ---
     (D, "git push --forc origin main"),
     (D, "git push --force-w origin main"),

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::argv::{cmd_name, joined, operands};
+use super::argv::{cmd_name, is_option, joined, operands};
 use super::interp::lang_of;
 use super::parse::{is_assignment, parse};
 use super::paths::Env;
@@ -27,6 +27,44 @@ const COMMAND_VARS: &[&str] = &[
     "VISUAL",
     "PAGER",
     "MANPAGER",
+];
+
+/// Commands whose arguments, when another program is handed them, are a command to judge.
+const TAIL_COMMANDS: &[&str] = &[
+    "rm",
+    "find",
+    "shred",
+    "dd",
+    "git",
+    "rsync",
+    "chmod",
+    "chown",
+    "mkfs",
+    "wipefs",
+    "mkswap",
+    "blkdiscard",
+    "sgdisk",
+    "sfdisk",
+    "fdisk",
+    "parted",
+    "eval",
+    "xargs",
+    "sudo",
+    "env",
+    "ssh",
+    "parallel",
+    "watch",
+];
+/// Commands whose arguments are text or names, never a command they run.
+const DATA_COMMANDS: &[&str] = &[
+    "echo", "printf", "man", "info", "help", "tldr", "which", "whereis", "whatis", "apropos", "type", "hash", "alias",
+    "unalias", "complete", "compgen", "history", "grep", "egrep", "fgrep", "rg", "ag", "ack", "cat", "less", "more",
+    "head", "tail", "ls", "stat", "file", "wc", "sort", "uniq", "diff", "test", "[", "[[", "true", "false", "export",
+    "declare", "typeset", "local", "readonly", "read", "cd", "pushd", "popd", "printenv", "set", "unset", "exit",
+    "return", "shift", "touch", "mkdir", "cp", "mv", "ln", "tee", "sed", "tr", "cut", "jq", "yq", "curl", "wget",
+    "tar", "zip", "unzip", "gzip", "apt", "apt-get", "brew", "pip", "pip3", "npm", "yarn", "pnpm", "cargo", "go",
+    "make", "docker", "kubectl", "podman", "gh", "code", "vim", "nvim", "nano", "emacs", "for", "select", "case", "if",
+    "while", "until", "function", "do", "then", "else", "elif", "in",
 ];
 
 pub(super) struct Walker<'a> {
@@ -105,6 +143,31 @@ impl Walker<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A program the guard does not know, whose arguments start with a command it judges:
+    /// `tool rm -rf /`, `doppler run -- git reset --hard`, `uv run find . -delete`. Many
+    /// runners take a command line this way. Only the usual places count: the first operand,
+    /// the second after `run`/`exec`, and what follows `--`; deeper in, a word like `rm` is a
+    /// subcommand of the program's own (`aws s3 rm …`). Commands that print or look up names
+    /// are data.
+    fn tail_command(&self, name: &str, args: &[Word], sc: &Scope, depth: usize) -> Verdict {
+        if DATA_COMMANDS.contains(&name) {
+            return Ok(());
+        }
+        let judged = |k: &usize| {
+            let n = cmd_name(&args[*k].text);
+            TAIL_COMMANDS.contains(&n.as_ref()) || SHELLS.contains(&n.as_ref()) || lang_of(&n).is_some()
+        };
+        let first = args.iter().position(|w| !is_option(&w.text));
+        let second = first
+            .filter(|&k| matches!(args[k].text.as_str(), "run" | "exec"))
+            .and_then(|k| args.iter().skip(k + 1).position(|w| !is_option(&w.text)).map(|p| k + 1 + p));
+        let after_dashdash = args.iter().position(|w| w.text == "--").map(|k| k + 1).filter(|&k| k < args.len());
+        match [first, second, after_dashdash].into_iter().flatten().find(judged) {
+            Some(k) => self.run_argv(&args[k..], sc, depth),
+            None => Ok(()),
+        }
     }
 
     /// Walk `text` as a script of its own, in a copy of `sc`.
@@ -231,7 +294,8 @@ impl Walker<'_> {
             "trap" => self.trap_rule(args, sc, depth),
             "flock" => self.flock_rule(args, sc, depth),
             "parallel" => self.parallel_rule(args, sc, feed, depth),
-            _ => Ok(()),
+            "ssh" => self.ssh_rule(args, redirects, depth),
+            _ => self.tail_command(name, args, sc, depth),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Commands that run other commands (`parallel`, `watch`, `script`, `trap`, `flock`,
-//! `$SHELL -c`), and scripts fed to a shell through a pipe.
+//! `$SHELL -c`, `ssh`, unknown runners), and scripts fed to a shell through a pipe.
 
 use super::*;
 
@@ -61,6 +61,20 @@ const RUNNERS: &[(bool, &str)] = &[
     (D, "echo / | xargs -i rm -rf"), // -i without {} drops the input
     (D, "printf '%s\\n' 'rm -rf /' | xargs sh -c 'eval \"$1\"' _"), // xargs splits the line
 
+    // --- ssh: the remote command line is judged too ---
+    (D, "ssh -i key.pem user@host 'rm -rf /var/log'"),
+    (D, "cat script.sh | ssh host rm -rf /data"),
+    (D, "ssh -p 2222 -o StrictHostKeyChecking=no host 'cd repo && git reset --hard'"),
+    (D, "ssh host rm -rf ./build"), // the remote working directory is unknown
+    (D, "ssh host <<'EOF'\nrm -rf ~\nEOF"),
+    (D, "ssh host bash -s <<< 'rm -rf /'"),
+    // --- unknown runners: a command as their first operand, after run/exec, after -- ---
+    (D, "tool rm -rf / git reset --hard"),
+    (D, "tool sh -c 'git reset --hard'"),
+    (D, "tool find . -delete"),
+    (D, "doppler run -- git reset --hard"),
+    (D, "uv run find . -delete"),
+
     // ================= allowed =================
     (A, "parallel gzip ::: *.log"),
     (A, "parallel -j8 cargo test -p {} ::: a b c"),
@@ -85,6 +99,15 @@ const RUNNERS: &[(bool, &str)] = &[
     (A, "echo 'cargo test' | parallel bash -c {}"),
     (A, "echo src | xargs -i ls {}"),
     (A, "parallel bash -c 'echo {}' ::: a b"),
+    (A, "ssh user@host 'rm -rf /tmp/data'"),
+    (A, "ssh -N -L 8080:localhost:80 host"),
+    (A, "ssh host ls -la"),
+    (A, "ssh -V"),
+    (A, "aws s3 rm s3://my-bucket --recursive"), // `rm` deep in is the program's own subcommand
+    (A, "uv run pytest -x"),
+    (A, "tool --flag rm"),
+    (A, "man rm"),
+    (A, "tldr git reset"),
 ];
 
 #[test]

@@ -67,6 +67,13 @@ const DATA_COMMANDS: &[&str] = &[
     "while", "until", "function", "do", "then", "else", "elif", "in",
 ];
 
+/// Does the command word `t` name a command the guard judges (so a program handed it as an
+/// argument, or shell typed into an interpreter, is worth a look)?
+pub(super) fn runs_judged_command(t: &str) -> bool {
+    let n = cmd_name(t);
+    TAIL_COMMANDS.contains(&n.as_ref()) || SHELLS.contains(&n.as_ref()) || lang_of(&n).is_some()
+}
+
 pub(super) struct Walker<'a> {
     pub(super) g: &'a Guard,
     pub(super) env: &'a Env,
@@ -155,10 +162,7 @@ impl Walker<'_> {
         if DATA_COMMANDS.contains(&name) {
             return Ok(());
         }
-        let judged = |k: &usize| {
-            let n = cmd_name(&args[*k].text);
-            TAIL_COMMANDS.contains(&n.as_ref()) || SHELLS.contains(&n.as_ref()) || lang_of(&n).is_some()
-        };
+        let judged = |k: &usize| runs_judged_command(&args[*k].text);
         let first = args.iter().position(|w| !is_option(&w.text));
         let second = first
             .filter(|&k| matches!(args[k].text.as_str(), "run" | "exec"))

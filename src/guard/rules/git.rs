@@ -264,8 +264,11 @@ fn discards(sub: &str, a: &[&str]) -> Option<String> {
                 || o.has(None, &["--pathspec-from-file"]);
             paths.then(|| overwrites.to_string())
         }
-        "switch" if has(Some('f'), &["--force", "--discard-changes"]) => {
-            Some(format!("it discards uncommitted changes while switching; {stash_hint}"))
+        "switch" => {
+            // `-cfeature` is `-c feature`, not a cluster holding `-f`.
+            let o = read_opts(a, "cC", &["--create", "--force-create", "--orphan", "--conflict"], &[]);
+            o.has(Some('f'), &["--force", "--discard-changes"])
+                .then(|| format!("it discards uncommitted changes while switching; {stash_hint}"))
         }
         "restore" => {
             let o = read_opts(a, "sU", &[&["--source"][..], DIFF_VALUES].concat(), &[]);

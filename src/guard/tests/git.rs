@@ -94,6 +94,8 @@ const GIT: &[(bool, &str)] = &[
     (A, "git rm --cached -r ."),
     (A, "git rm old.txt"), // git itself refuses a file with uncommitted changes
     (A, "git checkout -bfeature"), // `-b feature`, not `-b -f`
+    (A, "git switch -cfeature"),
+    (A, "git switch -Cfixup"),
     (A, "git checkout --conflict merge main"),
     (A, "git checkout --unified 3 main"),
     (A, "git checkout --track direct main"),

@@ -8,12 +8,12 @@ use crate::guard::resolve::Target;
 use crate::guard::scope::Scope;
 use crate::guard::syntax::Word;
 use crate::guard::walk::Walker;
-use crate::guard::{Verdict, snippet, snippet_str};
+use crate::guard::{Verdict, block_device_re, snippet, snippet_str};
 
 impl Walker<'_> {
     pub(in crate::guard) fn check_device(&self, comps: &[String], what: &str) -> Verdict {
         let p = show(comps);
-        if self.g.block_device.is_match(&p) {
+        if block_device_re().is_some_and(|re| re.is_match(&p)) {
             return Err(format!(
                 "claude-failover guard refused `{}`: it writes directly to the disk device {p}, destroying its data",
                 snippet_str(what)

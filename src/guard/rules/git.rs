@@ -16,7 +16,8 @@
 //!   so `git stash apply <hash>` brings it back, and agents use it to tidy after `apply`.
 //! - `branch -D` (or `--delete --force`) is denied: the branch may be the only name of its
 //!   commits; `branch -d` refuses unmerged branches and stays allowed.
-//! - `switch --discard-changes`/`-f` and `checkout -f` are denied like `reset --hard`.
+//! - `switch --discard-changes`/`-f` and `checkout -f` are denied like `reset --hard`, and so
+//!   is `worktree remove --force` (a worktree with changes); without `--force` git refuses.
 
 use crate::guard::argv::{is_option, long_opt, short_has};
 use crate::guard::scope::Scope;
@@ -296,6 +297,12 @@ fn discards(sub: &str, a: &[&str]) -> Option<String> {
             let safe = has(Some('n'), &["--dry-run"]) || has(Some('i'), &["--interactive"]);
             (force && !safe).then(|| {
                 "it deletes untracked files, which git cannot bring back; look first with `git clean -n`, then delete named paths".to_string()
+            })
+        }
+        "worktree" if a.first() == Some(&"remove") => {
+            let o = read_opts(&a[1..], "", &[], &[]);
+            o.has(Some('f'), &["--force"]).then(|| {
+                "`worktree remove --force` deletes a worktree even with uncommitted or untracked changes in it; commit or stash them there first, then remove it without --force".to_string()
             })
         }
         "stash" if a.first() == Some(&"clear") => {

@@ -45,6 +45,8 @@ const GIT: &[(bool, &str)] = &[
     (D, "git restore --patch"),
     (D, "git rm -rf . --quiet"),
     (D, "git rm -f src/main.rs"),
+    (D, "git worktree remove --force /tmp/wt"),
+    (D, "git worktree remove -f ../wt"),
     // --- how git is named and configured ---
     (D, "GIT CHECKOUT -- file"), // case-insensitive file systems (macOS, Windows)
     (D, "git.exe reset --hard"),
@@ -92,6 +94,8 @@ const GIT: &[(bool, &str)] = &[
     (A, "git restore"),    // no path: git refuses
     (A, "git restore -p -S"),
     (A, "git rm --cached -r ."),
+    (A, "git worktree remove ../wt"), // git refuses a worktree with changes
+    (A, "git worktree add -f ../wt main"),
     (A, "git rm old.txt"), // git itself refuses a file with uncommitted changes
     (A, "git checkout -bfeature"), // `-b feature`, not `-b -f`
     (A, "git switch -cfeature"),

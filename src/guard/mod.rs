@@ -1,8 +1,8 @@
 //! PreToolUse safety guard: decides whether one tool call of an unattended Claude Code session
 //! (often running with `--dangerously-skip-permissions`) may run. It owns a small shell lexer
 //! ([`simple_commands`]), wrapper unwrapping (`sudo`, `env`, `sh -c`, `eval`, `xargs`,
-//! `parallel`, `watch`, `trap`, …), a look inside interpreter one-liners (`python -c`,
-//! `node -e`, …) and the rule set: recursive deletion of `/`, the home directory or anything
+//! `parallel`, `watch`, `trap`, `ssh`, unknown runners like `tool rm -rf /`, …), a look inside
+//! interpreter one-liners (`python -c`, `node -e`, `awk`, …) and the rule set: recursive deletion of `/`, the home directory or anything
 //! outside the project (`rm -r`, `find -delete`, `shutil.rmtree`), `rsync --delete` into `/`,
 //! a system directory, the home directory or the project, disk-wiping commands and `shred`,
 //! fork bombs, git commands that discard uncommitted work, force pushes
@@ -40,6 +40,14 @@
 //!   stay allowed, is written in `rules/git.rs`.
 //! - Interpreter code is scanned, not evaluated: only literal paths are judged there
 //!   (`interp.rs`).
+//! - Where a wrapper's quirk defuses a command by accident (`watch sh -c 'rm -rf ~'` runs a bare
+//!   `rm`; `xargs -i` without `{}` drops its input; shell typed into `node -e`), the command as
+//!   written is judged too: it was meant, and the next attempt fixes the quoting. Where bash
+//!   provably runs something else than the text suggests (`W='rm -rf ~'; $W` deletes `./~`), bash
+//!   wins. Command names are case-folded and lose `.exe`, as macOS and Windows file systems do.
+//! - `ssh host CMD`: the remote line is judged by the same rules, its cwd unknown.
+//! - Where we decide against both peer guards (dcg, cc-safety-net) on their own test suites,
+//!   the case and the reason are in `tests/guard-corpus/differences.tsv`.
 //!
 //! The folder, in the order a command travels: `syntax` (the tree, types only) ← `parse`
 //! (lenient parser; `parse/word` for the inside of a word) → `walk` (visits the tree,

@@ -1,4 +1,4 @@
-//! `scripts/bench [--quick] [--only scan|process|statusline|detect|failover|real|idle]`: the figures
+//! `scripts/bench [--quick] [--only scan|process|guard|statusline|detect|failover|real|idle]`: the figures
 //! of docs/BENCHMARKS.md, measured the same way every time on private tmux servers with the
 //! scripted claude, next to the polling way on the same workload in the same run. Writes
 //! target/bench/summary.json (`--only`: just those figures). Prints; asserts nothing.
@@ -411,6 +411,71 @@ fn idle(size: &Size, out: &mut BTreeMap<&'static str, Value>) {
     out.insert("daemon_idle_cpu_ms_per_min", json!(cpu_per_min));
 }
 
+/// The commands of tests/guard-corpus/corpus.tsv with their cwd (empty: none given).
+fn guard_corpus() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/guard-corpus/corpus.tsv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+    let (c_cmd, c_cwd) = (col("command"), col("cwd"));
+    lines
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (serde_json::from_str::<String>(f[c_cmd]).unwrap(), f[c_cwd].to_string())
+        })
+        .collect()
+}
+
+/// The guard on the peer corpus (docs/BENCHMARKS.md "Guard against the field"):
+/// - `guard_lib_*_us`: `Guard::check` on every corpus command, `rounds` times, per call (µs);
+/// - `guard_hook_*_ms`: the hook process Claude starts before every tool call
+///   (`claude-failover hook pre-tool-use`, hook JSON on stdin), spawn to exit, over `n`
+///   commands spread evenly over the corpus.
+fn guard(n: usize, rounds: usize, out: &mut BTreeMap<&'static str, Value>) {
+    use claude_failover::guard::{Context, Guard, GuardConfig};
+    use std::path::{Path, PathBuf};
+    let corpus = guard_corpus();
+    let g = Guard::new(&GuardConfig::default()).unwrap();
+    let homes = [PathBuf::from("/home/u/.claude-a"), PathBuf::from("/home/u/.claude-b")];
+    let inputs: Vec<(Value, &str)> = corpus
+        .iter()
+        .map(|(c, cwd)| (json!({ "command": c }), if cwd.is_empty() { "/home/u/proj" } else { cwd.as_str() }))
+        .collect();
+    let mut us = Vec::with_capacity(inputs.len() * rounds);
+    for _ in 0..rounds {
+        for (input, cwd) in &inputs {
+            let ctx = Context {
+                project_dir: Path::new(cwd),
+                home: Path::new("/home/u"),
+                account_homes: &homes,
+                own_config_dir: Some(Path::new("/home/u/.claude-a")),
+            };
+            let t = Instant::now();
+            std::hint::black_box(g.check("Bash", input, &ctx));
+            us.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    out.insert("guard_lib_cases", json!(corpus.len()));
+    out.insert("guard_lib_p50_us", json!(pct(&us, 0.5)));
+    out.insert("guard_lib_p99_us", json!(pct(&us, 0.99)));
+    out.insert("guard_lib_max_us", json!(pct(&us, 1.0)));
+
+    let e = Env::two_accounts();
+    e.ok(&["link"]);
+    let project = e.home.join("proj");
+    std::fs::create_dir_all(&project).unwrap();
+    let step = (corpus.len() / n.max(1)).max(1);
+    let mut ms = Vec::new();
+    for (cmd, _) in corpus.iter().step_by(step).take(n) {
+        let tool = json!({"session_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "cwd": project, "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": cmd}}).to_string();
+        ms.push(wall(&e, &["hook", "pre-tool-use"], Some(&tool), 1));
+    }
+    out.insert("guard_hook_samples", json!(ms.len()));
+    out.insert("guard_hook_p50_ms", json!(pct(&ms, 0.5)));
+    out.insert("guard_hook_p99_ms", json!(pct(&ms, 0.99)));
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
@@ -441,6 +506,17 @@ fn main() {
         let tool = json!({"session_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "cwd": e.home, "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "cargo build --release && rm -rf target/tmp"}}).to_string();
         out.insert("hook_pre_tool_use_p50_ms", json!(wall(&e, &["hook", "pre-tool-use"], Some(&tool), runs)));
         show(&out, "process timings");
+    }
+    if run("guard") {
+        let (n, rounds) = if tiny {
+            (5, 1)
+        } else if quick {
+            (100, 3)
+        } else {
+            (300, 10)
+        };
+        guard(n, rounds, &mut out);
+        show(&out, "guard");
     }
     if run("statusline") {
         statusline(size.samples, &mut out);

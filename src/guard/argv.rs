@@ -1,10 +1,29 @@
 //! Reading an argv the way getopt does: options, `--`, operands, and GNU long options, which
 //! may be abbreviated to any unique prefix (`rm --rec` is `rm --recursive`).
 
+use std::borrow::Cow;
+
 use super::syntax::Word;
 
 pub(super) fn basename(t: &str) -> &str {
     t.rsplit('/').next().unwrap_or(t)
+}
+
+/// The name a command word runs, for choosing its rule: the last component of a path (`/`,
+/// or `\` in a quoted Windows path), without `.exe`, in lower case. macOS and Windows file
+/// systems are case-insensitive by default, so `RM -rf /` runs `rm` there, and Git Bash runs
+/// `git.exe`.
+pub(super) fn cmd_name(t: &str) -> Cow<'_, str> {
+    let base = t.rsplit(['/', '\\']).next().unwrap_or(t);
+    let base = match base.len().checked_sub(4) {
+        Some(k) if base.is_char_boundary(k) && base[k..].eq_ignore_ascii_case(".exe") => &base[..k],
+        _ => base,
+    };
+    if base.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(base.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(base)
+    }
 }
 
 pub(super) fn text_at(ws: &[Word], i: usize) -> Option<&str> {

@@ -1,8 +1,9 @@
-//! Interpreter one-liners: `python -c`, `node -e`, `perl -e`, `ruby -e`, `php -r`, or a
-//! program they read from stdin. We do not parse these languages. A small tokenizer (names,
+//! Interpreter one-liners: `python -c`, `node -e`, `perl -e`, `ruby -e`, `php -r`, an `awk`
+//! program, or a program they read from stdin. We do not parse these languages. A small tokenizer (names,
 //! string literals, punctuation) is enough to find the two accidents that matter:
 //! - a shell command handed to the system: `os.system("…")`, `subprocess.run("…")` or
-//!   `subprocess.run(["rm", "-rf", "/"])`, `execSync("…")`, `system "…"`, backticks, `qx{…}`;
+//!   `subprocess.run(["rm", "-rf", "/"])`, `execSync("…")`, `system "…"`, backticks, `qx{…}`,
+//!   awk's `system("…")`, `print | "…"` and `"…" | getline`;
 //!   returned as shell text or as an argv, for the walker to judge like any command;
 //! - a recursive delete (`shutil.rmtree`, `fs.rmSync(…, {recursive: true})`, rimraf,
 //!   `FileUtils.rm_rf`, `File::Path::rmtree`, `Pathname#rmtree`) of a path spelled with
@@ -14,7 +15,7 @@
 //! Interpolations in a shell string (`f"rm -rf {d}"`, `` `rm -rf ${d}` ``) become an
 //! unknown expansion `${…}`, which a recursive `rm` is then denied for.
 
-use super::argv::{basename, is_option, long_opt};
+use super::argv::{cmd_name, is_option, long_opt};
 use super::syntax::Word;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -24,6 +25,8 @@ pub(super) enum Lang {
     Perl,
     Ruby,
     Php,
+    /// awk, gawk, mawk, nawk: the first operand is the program; stdin is data.
+    Awk,
 }
 
 /// What stands for a value the guard cannot see, inside a shell string.
@@ -34,7 +37,8 @@ const MAX_FINDINGS: usize = 64;
 const MAX_ARG_TOKENS: usize = 256;
 
 pub(super) fn lang_of(cmd: &str) -> Option<Lang> {
-    let name = basename(cmd);
+    let name = cmd_name(cmd);
+    let name = name.as_ref();
     let versioned =
         |base: &str| name.strip_prefix(base).is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'));
     if versioned("python") || versioned("pypy") {
@@ -47,6 +51,8 @@ pub(super) fn lang_of(cmd: &str) -> Option<Lang> {
         Some(Lang::Ruby)
     } else if versioned("php") {
         Some(Lang::Php)
+    } else if matches!(name, "awk" | "gawk" | "mawk" | "nawk") {
+        Some(Lang::Awk)
     } else {
         None
     }
@@ -69,7 +75,9 @@ pub(super) fn program(lang: Lang, args: &[Word]) -> Program {
             break;
         }
         if !is_option(t) {
-            if code.is_empty() {
+            if lang == Lang::Awk && code.is_empty() && !other {
+                code.push(t.to_string());
+            } else if code.is_empty() {
                 other = true;
             }
             break;
@@ -121,6 +129,20 @@ pub(super) fn program(lang: Lang, args: &[Word]) -> Program {
                     i += 1;
                 }
             }
+            Lang::Awk => {
+                if let Some(c) = t.strip_prefix("--source=") {
+                    code.push(c.to_string());
+                } else if t == "-e" || t == "--source" {
+                    code.extend(next(i));
+                    i += 1;
+                } else if t == "-f" || t.starts_with("--file") || t == "-E" || t.starts_with("--exec") {
+                    other = true;
+                    break;
+                } else if ["-v", "-F", "--assign", "--field-separator", "-i", "--include", "-l", "--load"].contains(&t)
+                {
+                    i += 1;
+                }
+            }
             Lang::Php => {
                 if ["-r", "-B", "-R", "-E"].contains(&t) {
                     code.extend(next(i));
@@ -137,7 +159,8 @@ pub(super) fn program(lang: Lang, args: &[Word]) -> Program {
             }
         }
     }
-    let reads_stdin = code.is_empty() && !other;
+    // awk's stdin is data, never its program.
+    let reads_stdin = code.is_empty() && !other && lang != Lang::Awk;
     Program { code, reads_stdin }
 }
 
@@ -170,6 +193,18 @@ pub(super) fn scan(lang: Lang, code: &str) -> Findings {
         let name = match t {
             Tok::Cmd(s) => {
                 f.shell.push(s.clone());
+                continue;
+            }
+            // awk: `print … | "cmd"` and `"cmd" | getline` run `cmd` through a shell.
+            Tok::Punct('|') if lang == Lang::Awk => {
+                if let Some(Tok::Str(cmd)) = toks.get(i + 1) {
+                    f.shell.push(cmd.clone());
+                } else if let (Some(Tok::Str(cmd)), Some(Tok::Name(n))) =
+                    (i.checked_sub(1).and_then(|k| toks.get(k)), toks.get(i + 1))
+                    && n == "getline"
+                {
+                    f.shell.push(cmd.clone());
+                }
                 continue;
             }
             Tok::Name(n) => n.as_str(),
@@ -228,6 +263,7 @@ fn runs_shell(lang: Lang, name: &str, last: &str) -> bool {
         Lang::Perl => matches!(last, "system" | "exec"),
         Lang::Ruby => matches!(last, "system" | "exec" | "spawn" | "popen" | "capture2" | "capture2e" | "capture3"),
         Lang::Php => matches!(last, "system" | "exec" | "shell_exec" | "passthru" | "popen" | "proc_open"),
+        Lang::Awk => name == "system",
     }
 }
 
@@ -243,7 +279,7 @@ fn deletes(lang: Lang, name: &str, last: &str) -> bool {
         Lang::Ruby => {
             matches!(last, "rm_rf" | "rm_r" | "remove_dir" | "remove_entry" | "remove_entry_secure" | "rmtree")
         }
-        Lang::Php => false,
+        Lang::Php | Lang::Awk => false,
     }
 }
 
@@ -411,7 +447,7 @@ fn tokenize(lang: Lang, code: &str) -> Vec<Tok> {
     let cs: Vec<char> = code.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
-    let hash_comments = matches!(lang, Lang::Python | Lang::Ruby | Lang::Perl | Lang::Php);
+    let hash_comments = matches!(lang, Lang::Python | Lang::Ruby | Lang::Perl | Lang::Php | Lang::Awk);
     while let Some(&c) = cs.get(i) {
         if out.len() >= MAX_TOKENS {
             break;
@@ -508,14 +544,9 @@ fn quoted(cs: &[char], start: usize, triple: bool) -> (String, usize) {
     let mut s = String::new();
     while let Some(&c) = cs.get(i) {
         if c == '\\' {
-            if let Some(&n) = cs.get(i + 1) {
-                s.push(match n {
-                    'n' => '\n',
-                    't' => '\t',
-                    n => n,
-                });
-            }
-            i += 2;
+            let (ch, used) = escape(&cs[i + 1..]);
+            s.extend(ch);
+            i += 1 + used;
             continue;
         }
         if c == q && (!is_triple || (cs.get(i + 1) == Some(&q) && cs.get(i + 2) == Some(&q))) {
@@ -525,6 +556,32 @@ fn quoted(cs: &[char], start: usize, triple: bool) -> (String, usize) {
         i += 1;
     }
     (s, i)
+}
+
+/// The character a backslash escape stands for (`\\n`, `\\040`, `\\x20`, `\\"`), and how many
+/// chars after the backslash it used.
+fn escape(after: &[char]) -> (Option<char>, usize) {
+    let Some(&n) = after.first() else {
+        return (None, 0);
+    };
+    let radix_digits = |radix: u32, from: usize, max: usize| {
+        let ds: String = after.iter().skip(from).take(max).take_while(|c| c.is_digit(radix)).collect();
+        let ch = u32::from_str_radix(&ds, radix).ok().and_then(char::from_u32);
+        (ch, ds.len())
+    };
+    match n {
+        'n' => (Some('\n'), 1),
+        't' => (Some('\t'), 1),
+        'x' => match radix_digits(16, 1, 2) {
+            (Some(ch), len) if len > 0 => (Some(ch), 1 + len),
+            _ => (Some('x'), 1),
+        },
+        '0'..='7' => match radix_digits(8, 0, 3) {
+            (Some(ch), len) => (Some(ch), len),
+            _ => (Some(n), 1),
+        },
+        n => (Some(n), 1),
+    }
 }
 
 /// Perl/Ruby quote-like text whose delimiter is `cs[open]`: brackets nest, others repeat.

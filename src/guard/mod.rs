@@ -1,10 +1,11 @@
 //! PreToolUse safety guard: decides whether one tool call of an unattended Claude Code session
 //! (often running with `--dangerously-skip-permissions`) may run. It owns a small shell lexer
 //! ([`simple_commands`]), wrapper unwrapping (`sudo`, `env`, `sh -c`, `eval`, `xargs`,
-//! `parallel`, `watch`, `trap`, …), a look inside interpreter one-liners (`python -c`,
-//! `node -e`, …) and the rule set: recursive deletion of `/`, the home directory or anything
-//! outside the project (`rm -r`, `find -delete`, `rsync --delete`, `shutil.rmtree`),
-//! disk-wiping commands, fork bombs, git commands that discard uncommitted work, force pushes
+//! `parallel`, `watch`, `trap`, `ssh`, unknown runners like `tool rm -rf /`, …), a look inside
+//! interpreter one-liners (`python -c`, `node -e`, `awk`, …) and the rule set: recursive deletion of `/`, the home directory or anything
+//! outside the project (`rm -r`, `find -delete`, `shutil.rmtree`), `rsync --delete` into `/`,
+//! a system directory, the home directory or the project, disk-wiping commands and `shred`,
+//! fork bombs, git commands that discard uncommitted work, force pushes
 //! to protected branches, `curl | sh`, touching other accounts' `.credentials.json`, and
 //! writes into Claude account homes.
 //!
@@ -27,7 +28,9 @@
 //!   unresolved path pass. `$TMPDIR` counts as /tmp, `$(mktemp …)` as a fresh temp path.
 //! - Recursive deletion is allowed strictly inside the project and strictly inside `/tmp`,
 //!   `/var/tmp` (scratch dirs agents use all the time); the project directory itself (`rm -rf .`,
-//!   `rm -rf *` at its root) is denied like `/` and `~`, but `find . … -delete` is fine.
+//!   `rm -rf *` at its root, and `find . -delete` without a filter, which is the same) is
+//!   denied like `/` and `~`, but a filtered `find . -name '*.pyc' -delete` is fine.
+//!   `/tmp/*` and `/tmp/tmux-*` are the exception: the tmux server sockets live there.
 //! - User `deny` beats user `allow`, which beats the built-in rules.
 //! - The session's own `projects/*/memory/` and `plans/` stay writable: Claude Code writes them
 //!   through the model's own tools.
@@ -37,6 +40,14 @@
 //!   stay allowed, is written in `rules/git.rs`.
 //! - Interpreter code is scanned, not evaluated: only literal paths are judged there
 //!   (`interp.rs`).
+//! - Where a wrapper's quirk defuses a command by accident (`watch sh -c 'rm -rf ~'` runs a bare
+//!   `rm`; `xargs -i` without `{}` drops its input; shell typed into `node -e`), the command as
+//!   written is judged too: it was meant, and the next attempt fixes the quoting. Where bash
+//!   provably runs something else than the text suggests (`W='rm -rf ~'; $W` deletes `./~`), bash
+//!   wins. Command names are case-folded and lose `.exe`, as macOS and Windows file systems do.
+//! - `ssh host CMD`: the remote line is judged by the same rules, its cwd unknown.
+//! - Where we decide against both peer guards (dcg, cc-safety-net) on their own test suites,
+//!   the case and the reason are in `tests/guard-corpus/differences.tsv`.
 //!
 //! The folder, in the order a command travels: `syntax` (the tree, types only) ← `parse`
 //! (lenient parser; `parse/word` for the inside of a word) → `walk` (visits the tree,
@@ -63,6 +74,7 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 pub use parse::simple_commands;
 
@@ -113,9 +125,34 @@ pub struct Guard {
     deny: Vec<(String, Regex)>,
     allow: Vec<(String, Regex)>,
     protected: Vec<String>,
-    fork_bomb: Regex,
-    rm_root_text: Regex,
-    block_device: Regex,
+}
+
+/// A built-in regex, compiled on first use: a hook process decides one tool call, and most
+/// calls never need these (compiling all of them up front cost 2.5 ms per call, half the
+/// hook's time). `None` if it failed to compile, which the unit tests rule out.
+fn builtin(cell: &'static OnceLock<Option<Regex>>, pattern: &str) -> Option<&'static Regex> {
+    cell.get_or_init(|| Regex::new(pattern).ok()).as_ref()
+}
+
+/// A function whose body pipes or backgrounds itself into itself. The regex crate has no
+/// back-references, so the "itself" part is checked in code.
+fn fork_bomb_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    builtin(&RE, r"(?:function\s+([^\s(){}|&;<>]+)\s*(?:\(\s*\))?|([^\s(){}|&;<>'\x22]+)\s*\(\s*\))\s*\{([^}]*)\}")
+}
+
+fn rm_root_text_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    builtin(&RE, r#"(?:^|[\s;&|(`'"])rm\s+((?:-[-\w]*\s+)+)["']?(?:/|~/?|\$\{?HOME\}?/?)\*?["']?(?:$|[\s;&|)`'"])"#)
+}
+
+/// Whole-disk and raw-memory devices, as a path from `/`.
+fn block_device_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    builtin(
+        &RE,
+        r"^/dev/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|r?disk\d|loop\d|dm-\d|md\d|mapper/|disk/|k?mem$|port$)",
+    )
 }
 
 /// `Err(reason)` = deny. Using `Result` lets every rule short-circuit with `?`.
@@ -142,7 +179,6 @@ impl Guard {
                 })
                 .collect()
         };
-        let fixed = |p: &str| Regex::new(p).map_err(|e| format!("guard: built-in regex: {e}"));
         let mut protected = vec!["main".to_string(), "master".to_string()];
         for b in &cfg.protected_branches {
             let b = b.trim().trim_start_matches("refs/heads/");
@@ -155,17 +191,6 @@ impl Guard {
             deny: compile(&cfg.deny, "deny")?,
             allow: compile(&cfg.allow, "allow")?,
             protected,
-            // A function whose body pipes or backgrounds itself into itself. The regex crate has
-            // no back-references, so the "itself" part is checked in code.
-            fork_bomb: fixed(
-                r"(?:function\s+([^\s(){}|&;<>]+)\s*(?:\(\s*\))?|([^\s(){}|&;<>'\x22]+)\s*\(\s*\))\s*\{([^}]*)\}",
-            )?,
-            rm_root_text: fixed(
-                r#"(?:^|[\s;&|(`'"])rm\s+((?:-[-\w]*\s+)+)["']?(?:/|~/?|\$\{?HOME\}?/?)\*?["']?(?:$|[\s;&|)`'"])"#,
-            )?,
-            block_device: fixed(
-                r"^/dev/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|r?disk\d|loop\d|dm-\d|md\d|mapper/|disk/|k?mem$|port$)",
-            )?,
         })
     }
 
@@ -249,7 +274,14 @@ impl Guard {
     }
 
     fn check_fork_bomb(&self, text: &str) -> Verdict {
-        for caps in self.fork_bomb.captures_iter(text) {
+        // Every fork bomb forks in the background: no `&`, no bomb (and no regex to build).
+        if !text.contains('&') || !text.contains('{') {
+            return Ok(());
+        }
+        let Some(re) = fork_bomb_re() else {
+            return Ok(());
+        };
+        for caps in re.captures_iter(text) {
             let name = caps.get(1).or_else(|| caps.get(2)).map_or("", |m| m.as_str());
             let body: String = caps.get(3).map_or("", |m| m.as_str()).chars().filter(|c| !c.is_whitespace()).collect();
             if name.is_empty() {
@@ -268,7 +300,10 @@ impl Guard {
     }
 
     fn textual_rm_root(&self, text: &str) -> bool {
-        self.rm_root_text.captures_iter(text).any(|c| {
+        let Some(re) = rm_root_text_re() else {
+            return false;
+        };
+        re.captures_iter(text).any(|c| {
             c.get(1).is_some_and(|opts| {
                 opts.as_str()
                     .split_whitespace()

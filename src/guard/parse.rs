@@ -8,6 +8,8 @@
 
 mod word;
 
+pub(super) use word::braces;
+
 use super::syntax::{Cmd, Redirect, Script, Word};
 
 /// Nesting limits. Beyond them we stop looking (allow): only a constructed input nests this

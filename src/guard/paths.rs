@@ -194,3 +194,11 @@ pub(super) fn is_temp(c: &[String]) -> bool {
     let s = s.strip_prefix(&["private"]).unwrap_or(&s);
     matches!(s, ["tmp", _, ..] | ["var", "tmp", _, ..] | ["var", "folders", _, _, "T", _, ..])
 }
+
+/// A temp directory itself (`/tmp`, `/var/tmp`): everything in it may go, as everything
+/// strictly inside it may (but see the tmux sockets in `rules/recursive.rs`).
+pub(super) fn is_temp_root(c: &[String]) -> bool {
+    let s: Vec<&str> = c.iter().map(String::as_str).collect();
+    let s = s.strip_prefix(&["private"]).unwrap_or(&s);
+    matches!(s, ["tmp"] | ["var", "tmp"])
+}

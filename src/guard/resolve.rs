@@ -9,7 +9,7 @@
 //! [`Target::Unknown`], and each rule decides what unknown means for it: recursive deletion
 //! denies it, most other rules let it pass.
 
-use super::argv::{basename, is_option, operands};
+use super::argv::{basename, cmd_name, is_option, operands};
 use super::parse::parse;
 use super::paths::{Env, is_glob_all, leading_var};
 use super::scope::Scope;
@@ -194,7 +194,7 @@ impl Env {
             return out.push(Target::Unknown);
         };
         let ops = operands(args);
-        match basename(&first.text) {
+        match cmd_name(&first.text).as_ref() {
             "pwd" => out.push(Target::at(sc.dir.clone(), "", false)),
             "mktemp" => out.push(self.mktemp(args, &sc, depth)),
             "realpath" => self.expand_words(Some(ops.into_iter().cloned().collect()), &sc, depth, out),

@@ -14,7 +14,7 @@
 use std::rc::Rc;
 
 use super::argv::{is_option, operands};
-use super::parse::is_assignment;
+use super::parse::{braces, is_assignment};
 use super::paths::{Env, leading_var};
 use super::resolve::Target;
 use super::syntax::Word;
@@ -64,6 +64,18 @@ impl Scope {
 
     fn cd(&mut self, to: Option<Vec<String>>) {
         self.old = std::mem::replace(&mut self.dir, to);
+    }
+
+    /// `text` with the placeholder replaced by each value it stands for; nothing when `text`
+    /// does not hold it. Values the guard cannot see, and paths `find` lists below a start
+    /// (which only resolve as words), are left out.
+    pub(super) fn fill_placeholder(&self, text: &str) -> Vec<String> {
+        match &self.placeholder {
+            Some((ph, values)) if !ph.is_empty() && text.contains(ph.as_str()) => {
+                values.iter().filter(|v| !v.unknown && !v.under).map(|v| text.replace(ph.as_str(), &v.text)).collect()
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// `text` starts with the placeholder (followed by nothing or `/`): what it stands for,
@@ -193,6 +205,11 @@ impl Env {
         let mut changed = false;
         let mut out = Vec::with_capacity(words.len());
         for (i, w) in words.iter().enumerate() {
+            if let Some(ws) = braces(w) {
+                changed = true;
+                out.extend(ws);
+                continue;
+            }
             let var = if w.lead_dollar { leading_var(&w.text).filter(|(_, rest)| rest.is_empty()) } else { None };
             let Some((name, _)) = var else {
                 out.push(w.clone());

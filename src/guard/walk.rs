@@ -6,14 +6,73 @@
 
 use std::borrow::Cow;
 
-use super::argv::{basename, joined, operands};
+use super::argv::{cmd_name, is_option, joined, operands};
 use super::interp::lang_of;
+use super::parse::{is_assignment, parse};
 use super::paths::Env;
 use super::resolve::Target;
 use super::scope::Scope;
 use super::syntax::{Cmd, Redirect, Script, Word};
-use super::wrappers::{SHELLS, pipe_output, unwrap_wrappers};
-use super::{Guard, MAX_CHECK_DEPTH, Verdict, parse::parse, snippet_str};
+use super::wrappers::{SHELLS, pipe_lines, pipe_output, unwrap_wrappers};
+use super::{Guard, MAX_CHECK_DEPTH, Verdict, snippet_str};
+
+/// Environment variables that hold a command line some program runs through a shell.
+const COMMAND_VARS: &[&str] = &[
+    "GIT_SSH_COMMAND",
+    "GIT_EDITOR",
+    "GIT_SEQUENCE_EDITOR",
+    "GIT_PAGER",
+    "GIT_EXTERNAL_DIFF",
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
+    "MANPAGER",
+];
+
+/// Commands whose arguments, when another program is handed them, are a command to judge.
+const TAIL_COMMANDS: &[&str] = &[
+    "rm",
+    "find",
+    "shred",
+    "dd",
+    "git",
+    "rsync",
+    "chmod",
+    "chown",
+    "mkfs",
+    "wipefs",
+    "mkswap",
+    "blkdiscard",
+    "sgdisk",
+    "sfdisk",
+    "fdisk",
+    "parted",
+    "eval",
+    "xargs",
+    "sudo",
+    "env",
+    "ssh",
+    "parallel",
+    "watch",
+];
+/// Commands whose arguments are text or names, never a command they run.
+const DATA_COMMANDS: &[&str] = &[
+    "echo", "printf", "man", "info", "help", "tldr", "which", "whereis", "whatis", "apropos", "type", "hash", "alias",
+    "unalias", "complete", "compgen", "history", "grep", "egrep", "fgrep", "rg", "ag", "ack", "cat", "less", "more",
+    "head", "tail", "ls", "stat", "file", "wc", "sort", "uniq", "diff", "test", "[", "[[", "true", "false", "export",
+    "declare", "typeset", "local", "readonly", "read", "cd", "pushd", "popd", "printenv", "set", "unset", "exit",
+    "return", "shift", "touch", "mkdir", "cp", "mv", "ln", "tee", "sed", "tr", "cut", "jq", "yq", "curl", "wget",
+    "tar", "zip", "unzip", "gzip", "apt", "apt-get", "brew", "pip", "pip3", "npm", "yarn", "pnpm", "cargo", "go",
+    "make", "docker", "kubectl", "podman", "gh", "code", "vim", "nvim", "nano", "emacs", "for", "select", "case", "if",
+    "while", "until", "function", "do", "then", "else", "elif", "in",
+];
+
+/// Does the command word `t` name a command the guard judges (so a program handed it as an
+/// argument, or shell typed into an interpreter, is worth a look)?
+pub(super) fn runs_judged_command(t: &str) -> bool {
+    let n = cmd_name(t);
+    TAIL_COMMANDS.contains(&n.as_ref()) || SHELLS.contains(&n.as_ref()) || lang_of(&n).is_some()
+}
 
 pub(super) struct Walker<'a> {
     pub(super) g: &'a Guard,
@@ -79,6 +138,42 @@ impl Walker<'_> {
         self.simple(&c.words, &c.assigns, &c.redirects, sc, feed, depth)
     }
 
+    /// Variables whose value the command (or git, ssh, an editor it starts) runs as a shell
+    /// command line: `GIT_SSH_COMMAND='sh -c "rm -rf /"' git fetch`.
+    fn carried_commands(&self, env: &[&Word], sc: &Scope, depth: usize) -> Verdict {
+        for w in env {
+            if let Some((name, value)) = w.text.split_once('=')
+                && COMMAND_VARS.contains(&name)
+                && !value.is_empty()
+            {
+                self.recurse(value, sc, depth)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A program the guard does not know, whose arguments start with a command it judges:
+    /// `tool rm -rf /`, `doppler run -- git reset --hard`, `uv run find . -delete`. Many
+    /// runners take a command line this way. Only the usual places count: the first operand,
+    /// the second after `run`/`exec`, and what follows `--`; deeper in, a word like `rm` is a
+    /// subcommand of the program's own (`aws s3 rm …`). Commands that print or look up names
+    /// are data.
+    fn tail_command(&self, name: &str, args: &[Word], sc: &Scope, depth: usize) -> Verdict {
+        if DATA_COMMANDS.contains(&name) {
+            return Ok(());
+        }
+        let judged = |k: &usize| runs_judged_command(&args[*k].text);
+        let first = args.iter().position(|w| !is_option(&w.text));
+        let second = first
+            .filter(|&k| matches!(args[k].text.as_str(), "run" | "exec"))
+            .and_then(|k| args.iter().skip(k + 1).position(|w| !is_option(&w.text)).map(|p| k + 1 + p));
+        let after_dashdash = args.iter().position(|w| w.text == "--").map(|k| k + 1).filter(|&k| k < args.len());
+        match [first, second, after_dashdash].into_iter().flatten().find(judged) {
+            Some(k) => self.run_argv(&args[k..], sc, depth),
+            None => Ok(()),
+        }
+    }
+
     /// Walk `text` as a script of its own, in a copy of `sc`.
     pub(super) fn recurse(&self, text: &str, sc: &Scope, depth: usize) -> Verdict {
         if depth + 1 > MAX_CHECK_DEPTH || self.budget.get() == 0 {
@@ -112,14 +207,30 @@ impl Walker<'_> {
         // command only.
         let mut local: Option<Scope> = None;
         if un.xargs {
-            let input = match feed {
+            let fed = |read: fn(&[Cmd]) -> Option<Vec<Word>>| match feed {
+                _ if un.arg_file => None,
                 [] => None,
-                _ => pipe_output(feed),
+                _ => read(feed),
             };
-            let input = input.unwrap_or_else(|| vec![Word::unknown("<input of xargs>")]);
-            match &un.replace {
-                Some(r) => self.env.bind_placeholder(local.get_or_insert_with(|| sc.clone()), r, &input),
-                None => argv = Cow::Owned(argv.iter().cloned().chain(input).collect()),
+            let unknown = || vec![Word::unknown("<input of xargs>")];
+            // `xargs -i rm -rf` without `{}` drops its input by accident; judged as meant.
+            let replace = un.replace.as_ref().filter(|r| argv.iter().any(|w| w.text.contains(r.as_str())));
+            match replace {
+                // One item per line.
+                Some(r) => {
+                    let input = fed(pipe_lines).unwrap_or_else(unknown);
+                    self.env.bind_placeholder(local.get_or_insert_with(|| sc.clone()), r, &input);
+                }
+                None => {
+                    // xargs splits lines into words: `printf 'rm -rf /' | xargs sh -c 'eval "$1"' _`
+                    // passes only `rm` by accident. What was meant (`-d '\n'`) is judged too.
+                    if let Some(lines) = fed(pipe_lines).filter(|l| l.iter().any(|w| w.text.contains(' '))) {
+                        let meant: Vec<Word> = argv.iter().cloned().chain(lines).collect();
+                        self.run_argv(&meant, sc, depth)?;
+                    }
+                    let input = fed(pipe_output).unwrap_or_else(unknown);
+                    argv = Cow::Owned(argv.iter().cloned().chain(input).collect());
+                }
             }
         }
         if let Some(d) = &un.chdir {
@@ -154,7 +265,11 @@ impl Walker<'_> {
         let Some((first, args)) = argv.split_first() else {
             return Ok(());
         };
-        let name = basename(&first.text);
+        let name = cmd_name(&first.text);
+        let name = name.as_ref();
+        // What the command runs with: `NAME=value` prefixes, and those `env` or `sudo` pass.
+        let env: Vec<&Word> = assigns.iter().chain(words.iter().filter(|w| is_assignment(w))).collect();
+        self.carried_commands(&env, sc, depth)?;
         self.account_writes(name, args, &argv, sc)?;
         if let Some(lang) = lang_of(name) {
             return self.interpreter_rule(lang, args, &argv, redirects, sc, depth);
@@ -166,7 +281,7 @@ impl Walker<'_> {
             "shred" => self.shred_rule(args, &argv, sc),
             "tee" | "cp" => self.device_write(args, &argv, sc),
             "chmod" | "chown" | "chgrp" => self.chperm_rule(args, &argv, sc),
-            "git" => self.git_rule(args, &argv),
+            "git" => self.git_rule(args, &argv, &env, sc, depth),
             "wipefs" | "mke2fs" | "mkswap" => self.mkfs_rule(args, &argv, sc),
             "blkdiscard" | "sgdisk" | "gdisk" | "sfdisk" | "fdisk" | "parted" => self.disk_rule(name, args, &argv, sc),
             "rsync" => self.rsync_rule(args, &argv, sc),
@@ -183,7 +298,8 @@ impl Walker<'_> {
             "trap" => self.trap_rule(args, sc, depth),
             "flock" => self.flock_rule(args, sc, depth),
             "parallel" => self.parallel_rule(args, sc, feed, depth),
-            _ => Ok(()),
+            "ssh" => self.ssh_rule(args, redirects, depth),
+            _ => self.tail_command(name, args, sc, depth),
         }
     }
 }

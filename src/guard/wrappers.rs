@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::argv::{basename, is_option, long_opt, operands, short_has, skip_options, text_at};
+use super::argv::{cmd_name, is_option, joined, long_opt, operands, short_has, skip_options, text_at};
 use super::parse::{is_assignment, parse};
 use super::syntax::{Cmd, Script, Word};
 
@@ -35,6 +35,9 @@ const SUDO_WITH_ARG: &[&str] = &[
 
 const XARGS_WITH_ARG: &[&str] = &[
     "-I",
+    "-J",
+    "-R",
+    "-S",
     "-L",
     "-n",
     "-P",
@@ -61,6 +64,8 @@ pub(super) struct Unwrapped<'w> {
     pub(super) chdir: Option<Word>,
     /// `command -v x`: names a command without running it.
     pub(super) lookup: bool,
+    /// `xargs -a FILE`: the items come from a file, not from the pipe.
+    pub(super) arg_file: bool,
 }
 
 /// Strip `sudo`, `env`, `nice`, `nohup`, `time`, `command`, `exec`, `timeout`, `xargs`, … so the
@@ -72,14 +77,15 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
     let mut replace = None;
     let mut chdir = None;
     let mut lookup = false;
+    let mut arg_file = false;
     for _ in 0..64 {
         while cur.get(i).is_some_and(is_assignment) {
             i += 1;
         }
-        let Some(name) = text_at(&cur, i).map(basename) else {
+        let Some(name) = text_at(&cur, i).map(cmd_name) else {
             break;
         };
-        match name {
+        match name.as_ref() {
             "sudo" | "doas" => {
                 i += 1;
                 while let Some(t) = text_at(&cur, i) {
@@ -129,7 +135,8 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
                     } else if matches!(t, "-C" | "--chdir") {
                         chdir = cur.get(i + 1).cloned();
                         i += 2;
-                    } else if matches!(t, "-u" | "--unset") {
+                    } else if matches!(t, "-u" | "--unset" | "-P" | "-a" | "--argv0") {
+                        // BSD `-P altpath`, GNU `-a ARG0` take a value.
                         i += 2;
                     } else if is_option(t) {
                         i += 1;
@@ -178,15 +185,17 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
                     if !is_option(t) {
                         break;
                     }
-                    if t == "-I" {
+                    // BSD `-J R` replaces like `-I R`; an empty `--replace=` means `{}`.
+                    if t == "-I" || t == "-J" {
                         replace = text_at(&cur, i + 1).map(str::to_string);
-                    } else if let Some(r) = t.strip_prefix("-I").or_else(|| t.strip_prefix("--replace=")) {
+                    } else if let Some(r) = t.strip_prefix("-I").or_else(|| t.strip_prefix("-J")) {
                         replace = Some(r.to_string());
-                    } else if t == "-i" || t == "--replace" {
+                    } else if t == "-i" || t == "--replace" || t == "--replace=" {
                         replace = Some("{}".to_string());
-                    } else if let Some(r) = t.strip_prefix("-i") {
+                    } else if let Some(r) = t.strip_prefix("-i").or_else(|| t.strip_prefix("--replace=")) {
                         replace = Some(r.to_string());
                     }
+                    arg_file |= t.starts_with("-a") || long_opt(t, "--arg-file");
                     i += if XARGS_WITH_ARG.contains(&t) { 2 } else { 1 };
                 }
             }
@@ -200,7 +209,7 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
             Cow::Owned(v)
         }
     };
-    Unwrapped { argv, xargs, replace, chdir, lookup }
+    Unwrapped { argv, xargs, replace, chdir, lookup, arg_file }
 }
 
 fn first_words(s: &str) -> Vec<Word> {
@@ -246,17 +255,22 @@ pub(super) fn shell_args(args: &[Word]) -> ShellArgs<'_> {
     ShellArgs { has_c, reads_stdin: !has_c && (has_s || matches!(first, None | Some("-" | "/dev/stdin"))), operands }
 }
 
+/// `find`'s start paths (GNU leading options, BSD `-f PATH`) and the expression after them.
 pub(super) fn find_starts(args: &[Word]) -> (Vec<&Word>, &[Word]) {
+    let mut starts = Vec::new();
     let mut i = 0;
     while let Some(t) = text_at(args, i) {
         match t {
-            "-H" | "-L" | "-P" => i += 1,
+            "-H" | "-L" | "-P" | "-E" | "-X" | "-d" | "-s" | "-x" => i += 1,
             "-D" => i += 2,
+            "-f" => {
+                starts.extend(args.get(i + 1));
+                i += 2;
+            }
             t if t.starts_with("-O") => i += 1,
             _ => break,
         }
     }
-    let mut starts = Vec::new();
     while let Some(w) = args.get(i) {
         let t = w.text.as_str();
         if is_option(t) || matches!(t, "(" | "!" | ")" | ",") {
@@ -266,6 +280,65 @@ pub(super) fn find_starts(args: &[Word]) -> (Vec<&Word>, &[Word]) {
         i += 1;
     }
     (starts, args.get(i..).unwrap_or(&[]))
+}
+
+/// `find` primaries that take one argument (`-fprintf` takes two), so `-name -delete` is a
+/// name, not a deletion.
+#[rustfmt::skip]
+const FIND_WITH_ARG: &[&str] = &[
+    "-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-lname", "-ilname",
+    "-type", "-xtype", "-user", "-group", "-uid", "-gid", "-perm", "-size", "-mtime", "-mmin", "-atime", "-amin",
+    "-ctime", "-cmin", "-newer", "-anewer", "-cnewer", "-inum", "-samefile", "-links", "-used", "-fstype",
+    "-context", "-maxdepth", "-mindepth", "-regextype", "-printf", "-fprint", "-fprint0", "-fls", "-files0-from",
+    "-flags", "-mnewer", "-Bnewer", "-Bmin", "-Btime",
+];
+/// Primaries that only pass some of what `find` walks. Without one, `find X -delete` (or
+/// `-exec rm -rf {}`) deletes X and everything in it, like `rm -rf X`.
+#[rustfmt::skip]
+const FIND_TESTS: &[&str] = &[
+    "-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-lname", "-ilname",
+    "-type", "-xtype", "-user", "-group", "-uid", "-gid", "-perm", "-size", "-mtime", "-mmin", "-atime", "-amin",
+    "-ctime", "-cmin", "-newer", "-anewer", "-cnewer", "-inum", "-samefile", "-links", "-used", "-fstype",
+    "-context", "-empty", "-nouser", "-nogroup", "-readable", "-writable", "-executable", "-false", "-flags",
+    "-mnewer", "-Bnewer", "-Bmin", "-Btime",
+];
+
+/// A `find` expression, read primary by primary.
+pub(super) struct FindExpr<'w> {
+    /// `-delete` is one of the primaries.
+    pub(super) delete: bool,
+    /// Something passes only some of the paths (`-name`, `-type`, `-empty`, `-newer…`).
+    pub(super) filtered: bool,
+    /// The commands of `-exec`/`-execdir`/`-ok`/`-okdir`, without their terminator.
+    pub(super) execs: Vec<&'w [Word]>,
+}
+
+pub(super) fn find_expr(expr: &[Word]) -> FindExpr<'_> {
+    let mut out = FindExpr { delete: false, filtered: false, execs: Vec::new() };
+    let mut j = 0;
+    while let Some(t) = text_at(expr, j) {
+        j += 1;
+        if t == "-delete" {
+            out.delete = true;
+        } else if matches!(t, "-exec" | "-execdir" | "-ok" | "-okdir") {
+            let rest = expr.get(j..).unwrap_or(&[]);
+            let end = rest
+                .iter()
+                .enumerate()
+                .position(|(k, w)| w.text == ";" || (w.text == "+" && k > 0 && rest[k - 1].text == "{}"))
+                .unwrap_or(rest.len());
+            out.execs.push(&rest[..end]);
+            j += end + 1;
+        } else {
+            out.filtered |= FIND_TESTS.contains(&t) || t.starts_with("-newer");
+            if t == "-fprintf" {
+                j += 2;
+            } else if FIND_WITH_ARG.contains(&t) || t.starts_with("-newer") {
+                j += 1;
+            }
+        }
+    }
+    out
 }
 
 /// What the last of `stages` prints, as words standing for paths, when we can tell: the
@@ -278,7 +351,8 @@ pub(super) fn pipe_output(stages: &[Cmd]) -> Option<Vec<Word>> {
     for (k, stage) in stages.iter().enumerate().rev() {
         let un = unwrap_wrappers(&stage.words);
         let (first, args) = un.argv.split_first()?;
-        let name = basename(&first.text);
+        let name = cmd_name(&first.text);
+        let name = name.as_ref();
         let lists_files = args.iter().any(|w| {
             let t = w.text.as_str();
             ['r', 'R', 'l', 'L'].iter().any(|&c| short_has(t, c))
@@ -305,7 +379,7 @@ pub(super) fn pipe_output(stages: &[Cmd]) -> Option<Vec<Word>> {
 fn stage_output(argv: &[Word]) -> Option<Vec<Word>> {
     let (first, args) = argv.split_first()?;
     let under = |ws: Vec<Word>| ws.into_iter().map(|w| Word { under: true, ..w }).collect::<Vec<_>>();
-    match basename(&first.text) {
+    match cmd_name(&first.text).as_ref() {
         "echo" | "printf" => {
             let mut out = Vec::new();
             for w in args.iter().filter(|w| !is_option(&w.text)) {
@@ -318,9 +392,13 @@ fn stage_output(argv: &[Word]) -> Option<Vec<Word>> {
             Some(out)
         }
         "find" => {
-            let (starts, _) = find_starts(args);
-            let out: Vec<Word> = starts.into_iter().cloned().collect();
-            Some(under(if out.is_empty() { vec![Word::lit(".")] } else { out }))
+            let (starts, expr) = find_starts(args);
+            let mut out: Vec<Word> = starts.into_iter().cloned().collect();
+            if out.is_empty() {
+                out.push(Word::lit("."));
+            }
+            // Unfiltered, `find X` lists X itself too: handing that on deletes X.
+            Some(if find_expr(expr).filtered { under(out) } else { out })
         }
         "ls" => {
             let ops = operands(args);
@@ -346,7 +424,7 @@ pub(super) fn script_downloads(s: &Script) -> bool {
 
 fn cmd_downloads(c: &Cmd) -> bool {
     let un = unwrap_wrappers(&c.words);
-    un.argv.first().is_some_and(|w| DOWNLOADERS.contains(&basename(&w.text)))
+    un.argv.first().is_some_and(|w| DOWNLOADERS.contains(&cmd_name(&w.text).as_ref()))
         || c.all_words().any(|w| w.subs.iter().any(script_downloads))
         || c.subshells.iter().chain(&c.groups).any(script_downloads)
 }
@@ -358,12 +436,88 @@ pub(super) fn stage_any(c: &Cmd, pred: &dyn Fn(&[Word]) -> bool) -> bool {
 }
 
 pub(super) fn is_downloader(argv: &[Word]) -> bool {
-    argv.first().is_some_and(|w| DOWNLOADERS.contains(&basename(&w.text)))
+    argv.first().is_some_and(|w| DOWNLOADERS.contains(&cmd_name(&w.text).as_ref()))
 }
 
 pub(super) fn is_stdin_shell(argv: &[Word]) -> bool {
     match argv.split_first() {
-        Some((w, args)) => SHELLS.contains(&basename(&w.text)) && shell_args(args).reads_stdin,
+        Some((w, args)) => SHELLS.contains(&cmd_name(&w.text).as_ref()) && shell_args(args).reads_stdin,
         None => false,
     }
+}
+
+/// The text a pipeline stage prints when it is spelled out on the command line: `echo`'s and
+/// `printf`'s arguments, a here-document or here-string handed to `cat`.
+pub(super) fn printed_text(c: &Cmd) -> Option<String> {
+    let un = unwrap_wrappers(&c.words);
+    let (first, args) = un.argv.split_first()?;
+    match cmd_name(&first.text).as_ref() {
+        "echo" => {
+            let flags = args.iter().take_while(|w| {
+                w.text.len() > 1 && w.text.starts_with('-') && w.text[1..].chars().all(|c| "neE".contains(c))
+            });
+            let escapes = flags.clone().any(|w| w.text.contains('e'));
+            let text = joined(&args[flags.count()..]);
+            Some(if escapes { unescape(&text) } else { text })
+        }
+        "printf" => {
+            let (format, values) = args.split_first()?;
+            Some(printf(&format.text, values))
+        }
+        "cat" if operands(args).is_empty() => c.redirects.iter().find_map(|r| match (r.op, &r.body) {
+            ("<<" | "<<-", Some(body)) => Some(body.clone()),
+            ("<<<", _) => Some(r.target.text.clone()),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// `printf FORMAT ARGS…` for the conversions a script would be written with: `%s`/`%b`/`%q`
+/// take the next argument, `%%` is `%`, the usual backslash escapes. The format is reused
+/// while arguments remain, as printf does.
+fn printf(format: &str, values: &[Word]) -> String {
+    let mut out = String::new();
+    let mut vals = values.iter().map(|w| w.text.as_str());
+    let mut passes = 0;
+    loop {
+        let mut used = false;
+        let mut cs = format.chars().peekable();
+        while let Some(c) = cs.next() {
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            match cs.next() {
+                Some('%') => out.push('%'),
+                Some(_) => {
+                    used = true;
+                    out.push_str(vals.next().unwrap_or(""));
+                }
+                None => out.push('%'),
+            }
+        }
+        passes += 1;
+        if !used || vals.len() == 0 || passes > 64 {
+            break;
+        }
+    }
+    unescape(&out)
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("\\n", "\n").replace("\\t", "\t")
+}
+
+/// What `xargs -I`, `parallel` or `read` take from a pipe, one item per line, when the
+/// stage before prints text spelled out on the command line and some line holds blanks
+/// (`echo 'rm -rf /' | xargs -I{} sh -c {}`). Otherwise the words of [`pipe_output`],
+/// which keep what `~` and `$…` mean.
+pub(super) fn pipe_lines(stages: &[Cmd]) -> Option<Vec<Word>> {
+    if let Some(text) = stages.last().and_then(printed_text)
+        && text.lines().any(|l| l.trim().contains(char::is_whitespace))
+    {
+        return Some(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(Word::lit).collect());
+    }
+    pipe_output(stages)
 }

@@ -296,3 +296,74 @@ impl Parser {
         w.subs.push(body);
     }
 }
+
+/// Words one brace expansion may produce; past it the rest are left out (`{a,b}{c,d}…`).
+const MAX_BRACE_WORDS: usize = 64;
+
+/// Bash's brace expansion, the first expansion, of a word with no quotes: `/tmp/{a,../b}` is
+/// `/tmp/a /tmp/../b`. `{}` and sequences (`{1..3}`) have no comma and stay as they are;
+/// `${…}` is a parameter, not a brace. `None` when nothing expands.
+pub(in crate::guard) fn braces(w: &Word) -> Option<Vec<Word>> {
+    if w.first_quote.is_some() || !w.text.contains('{') || !w.text.contains(',') {
+        return None;
+    }
+    let mut todo = vec![w.text.clone()];
+    let mut done: Vec<String> = Vec::new();
+    while let Some(t) = todo.pop() {
+        match split_brace(&t) {
+            Some((pre, alts, post)) if done.len() + todo.len() + alts.len() <= MAX_BRACE_WORDS => {
+                todo.extend(alts.iter().rev().map(|a| format!("{pre}{a}{post}")));
+            }
+            _ => done.push(t),
+        }
+    }
+    if done.len() == 1 && done[0] == w.text {
+        return None;
+    }
+    Some(
+        done.into_iter()
+            .map(|text| Word {
+                lead_tilde: text.starts_with('~'),
+                lead_dollar: text.starts_with(['$', '`']),
+                subs: w.subs.clone(),
+                under: w.under,
+                unknown: w.unknown,
+                first_quote: None,
+                text,
+            })
+            .collect(),
+    )
+}
+
+/// The first `{a,b}` of `t` with a comma at its own level: what comes before, the
+/// alternatives, what comes after.
+fn split_brace(t: &str) -> Option<(&str, Vec<&str>, &str)> {
+    let b = t.as_bytes();
+    for open in (0..b.len()).filter(|&i| b[i] == b'{' && (i == 0 || b[i - 1] != b'$')) {
+        let mut depth = 0usize;
+        let mut commas = Vec::new();
+        for (k, &c) in b.iter().enumerate().skip(open) {
+            match c {
+                b'{' => depth += 1,
+                b',' if depth == 1 => commas.push(k),
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        if commas.is_empty() {
+                            break;
+                        }
+                        let mut alts = Vec::new();
+                        let mut from = open + 1;
+                        for &c in commas.iter().chain([&k]) {
+                            alts.push(&t[from..c]);
+                            from = c + 1;
+                        }
+                        return Some((&t[..open], alts, &t[k + 1..]));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}

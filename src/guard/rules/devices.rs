@@ -1,4 +1,4 @@
-//! Writes that destroy a disk: `dd of=/dev/…`, `shred`, `mkfs`/`mkswap`/`wipefs`,
+//! Writes that destroy a disk: `dd of=/dev/…`, `shred` (of anything), `mkfs`/`mkswap`/`wipefs`,
 //! `blkdiscard`, partition-table editors, and `tee`/`cp`/redirections onto a block device.
 //! A disk image inside the project (or a temp dir) may be formatted; a device may not.
 
@@ -8,12 +8,12 @@ use crate::guard::resolve::Target;
 use crate::guard::scope::Scope;
 use crate::guard::syntax::Word;
 use crate::guard::walk::Walker;
-use crate::guard::{Verdict, snippet, snippet_str};
+use crate::guard::{Verdict, block_device_re, snippet, snippet_str};
 
 impl Walker<'_> {
     pub(in crate::guard) fn check_device(&self, comps: &[String], what: &str) -> Verdict {
         let p = show(comps);
-        if self.g.block_device.is_match(&p) {
+        if block_device_re().is_some_and(|re| re.is_match(&p)) {
             return Err(format!(
                 "claude-failover guard refused `{}`: it writes directly to the disk device {p}, destroying its data",
                 snippet_str(what)
@@ -53,20 +53,30 @@ impl Walker<'_> {
         Ok(())
     }
 
+    /// `shred` exists to make data unrecoverable, which is never an unattended agent's job:
+    /// any operand is refused (a file can be deleted with `rm`, and git can bring a tracked
+    /// one back); a device is a whole disk.
     pub(in crate::guard) fn shred_rule(&self, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
-        for w in operands(args) {
-            if let Target::Known { comps, .. } = self.env.resolve(w, sc)
-                && comps.first().is_some_and(|c| c == "dev")
-                && comps.get(1).is_some_and(|c| c != "null")
-            {
-                return Err(format!(
-                    "claude-failover guard refused `{}`: shredding the device {} destroys the disk",
-                    snippet(argv),
-                    show(&comps)
-                ));
+        let Some(w) = operands(args).into_iter().find(|w| w.text != "-") else {
+            return Ok(());
+        };
+        if let Target::Known { comps, .. } = self.env.resolve(w, sc)
+            && comps.first().is_some_and(|c| c == "dev")
+        {
+            if comps.get(1).is_some_and(|c| c == "null") {
+                return Ok(());
             }
+            return Err(format!(
+                "claude-failover guard refused `{}`: shredding the device {} destroys the disk",
+                snippet(argv),
+                show(&comps)
+            ));
         }
-        Ok(())
+        Err(format!(
+            "claude-failover guard refused `{}`: shred overwrites {} so that it can never be recovered; delete it with `rm` instead (git can still restore a tracked file)",
+            snippet(argv),
+            snippet_str(&w.text)
+        ))
     }
 
     /// Formatting an image file in the project is ordinary work; a device, or a target we

@@ -16,20 +16,43 @@
 //!   so `git stash apply <hash>` brings it back, and agents use it to tidy after `apply`.
 //! - `branch -D` (or `--delete --force`) is denied: the branch may be the only name of its
 //!   commits; `branch -d` refuses unmerged branches and stays allowed.
-//! - `switch --discard-changes`/`-f` and `checkout -f` are denied like `reset --hard`.
+//! - `switch --discard-changes`/`-f` and `checkout -f` are denied like `reset --hard`, and so
+//!   is `worktree remove --force` (a worktree with changes); without `--force` git refuses.
 
-use crate::guard::Verdict;
 use crate::guard::argv::{is_option, long_opt, short_has};
-use crate::guard::snippet;
+use crate::guard::scope::Scope;
 use crate::guard::syntax::Word;
 use crate::guard::walk::Walker;
+use crate::guard::{Verdict, snippet};
+
+/// Config keys whose value git runs as a shell command (lower case, as git compares them).
+const COMMAND_KEYS: &[&str] =
+    &["core.sshcommand", "core.editor", "core.pager", "sequence.editor", "diff.external", "core.askpass"];
+/// Alias expansions followed (an alias may name another alias).
+const MAX_ALIASES: usize = 8;
 
 impl Walker<'_> {
-    pub(in crate::guard) fn git_rule(&self, args: &[Word], argv: &[Word]) -> Verdict {
+    /// `env`: the `NAME=value` words the command runs with (prefixes and `env` arguments),
+    /// where `GIT_CONFIG_*` can define aliases and command-carrying settings.
+    pub(in crate::guard) fn git_rule(
+        &self,
+        args: &[Word],
+        argv: &[Word],
+        env: &[&Word],
+        sc: &Scope,
+        depth: usize,
+    ) -> Verdict {
+        let mut config = env_config(env);
         let a: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
         let mut i = 0;
         while let Some(&t) = a.get(i) {
-            if matches!(t, "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--config-env") {
+            if t == "-c" {
+                config.extend(a.get(i + 1).and_then(|kv| config_pair(kv)));
+                i += 2;
+            } else if let Some(kv) = t.strip_prefix("-c").filter(|kv| !kv.is_empty()) {
+                config.extend(config_pair(kv));
+                i += 1;
+            } else if matches!(t, "-C" | "--git-dir" | "--work-tree" | "--namespace" | "--config-env") {
                 i += 2;
             } else if t.starts_with('-') {
                 i += 1;
@@ -37,11 +60,35 @@ impl Walker<'_> {
                 break;
             }
         }
-        let rest = a.get(i + 1..).unwrap_or(&[]);
-        let discard = match a.get(i).copied() {
-            Some("push") => return self.git_push(rest, argv),
-            Some(sub) => discards(sub, rest),
-            None => None,
+        for (key, value) in &config {
+            if COMMAND_KEYS.contains(&key.as_str()) {
+                self.recurse(value, sc, depth)?;
+            }
+        }
+        // `git -c alias.nuke=reset nuke --hard` runs `git reset --hard`.
+        let mut aliased: Option<Vec<String>> = None;
+        for _ in 0..MAX_ALIASES {
+            let cur: Vec<&str> = match &aliased {
+                Some(v) => v.iter().map(String::as_str).collect(),
+                None => a.get(i..).unwrap_or(&[]).to_vec(),
+            };
+            let Some((sub, rest)) = cur.split_first() else { break };
+            let key = format!("alias.{}", sub.to_ascii_lowercase());
+            let Some((_, value)) = config.iter().rev().find(|(k, _)| *k == key) else { break };
+            if let Some(shell) = value.strip_prefix('!') {
+                return self.recurse(&format!("{shell} {}", rest.join(" ")), sc, depth);
+            }
+            let next = value.split_whitespace().chain(rest.iter().copied()).map(str::to_string).collect();
+            aliased = Some(next);
+        }
+        let cur: Vec<&str> = match &aliased {
+            Some(v) => v.iter().map(String::as_str).collect(),
+            None => a.get(i..).unwrap_or(&[]).to_vec(),
+        };
+        let Some((sub, rest)) = cur.split_first() else { return Ok(()) };
+        let discard = match sub.to_ascii_lowercase().as_str() {
+            "push" => return self.git_push(rest, argv),
+            sub => discards(sub, rest),
         };
         match discard {
             Some(why) => Err(format!("claude-failover guard refused `{}`: {why}", snippet(argv))),
@@ -129,6 +176,61 @@ impl Walker<'_> {
     }
 }
 
+/// A git subcommand's arguments read as parse-options does: a short cluster ends at a letter
+/// that takes a value (`-bfeature` is `-b feature`), long options may be abbreviated and
+/// take their value as `--opt=v` or as the next word, operands before and after `--`.
+struct Opts<'a> {
+    shorts: String,
+    longs: Vec<&'a str>,
+    operands: Vec<&'a str>,
+    after_dashdash: Vec<&'a str>,
+}
+
+/// `short_val`: short letters that take a value; `long_val`: long options that take one;
+/// `optional`: long options whose value is optional, taken from the next word only when
+/// it is one of the listed keywords (`--track direct`).
+fn read_opts<'a>(a: &[&'a str], short_val: &str, long_val: &[&str], optional: &[(&str, &[&str])]) -> Opts<'a> {
+    let mut o = Opts { shorts: String::new(), longs: Vec::new(), operands: Vec::new(), after_dashdash: Vec::new() };
+    let mut j = 0;
+    while let Some(&t) = a.get(j) {
+        j += 1;
+        if t == "--" {
+            o.after_dashdash.extend(a.get(j..).unwrap_or(&[]));
+            break;
+        }
+        if t.starts_with("--") {
+            o.longs.push(t);
+            if t.contains('=') {
+                continue;
+            }
+            let next = a.get(j).copied().unwrap_or("");
+            let takes = long_val.iter().any(|l| long_opt(t, l))
+                || optional.iter().any(|(l, kws)| long_opt(t, l) && kws.contains(&next));
+            j += usize::from(takes);
+        } else if is_option(t) {
+            for (k, c) in t.char_indices().skip(1) {
+                o.shorts.push(c);
+                if short_val.contains(c) {
+                    j += usize::from(k + c.len_utf8() == t.len());
+                    break;
+                }
+            }
+        } else {
+            o.operands.push(t);
+        }
+    }
+    o
+}
+
+impl Opts<'_> {
+    fn has(&self, short: Option<char>, long: &[&str]) -> bool {
+        short.is_some_and(|c| self.shorts.contains(c)) || self.longs.iter().any(|t| long.iter().any(|l| long_opt(t, l)))
+    }
+}
+
+/// Diff options `checkout -p`/`restore -p` accept, with a value.
+const DIFF_VALUES: &[&str] = &["--conflict", "--inter-hunk-context", "--unified", "--pathspec-from-file"];
+
 /// Why `git <sub> <a…>` throws away uncommitted work, if it does.
 fn discards(sub: &str, a: &[&str]) -> Option<String> {
     let has = |short: Option<char>, long: &[&str]| {
@@ -137,33 +239,57 @@ fn discards(sub: &str, a: &[&str]) -> Option<String> {
             .any(|t| short.is_some_and(|c| short_has(t, c)) || long.iter().any(|l| long_opt(t, l)))
     };
     let stash_hint = "commit or `git stash` the changes first";
+    let overwrites = "it overwrites working-tree files with the committed version, discarding their uncommitted changes; use `git stash push -- <path>` to revert them and keep a copy";
     match sub {
         "reset" if has(None, &["--hard", "--merge"]) => Some(format!(
             "it discards every uncommitted change in the working tree; {stash_hint}, or use `git reset --keep` (which refuses to drop local changes) or `--soft`"
         )),
         "checkout" => {
-            if has(Some('b'), &["--orphan"]) || has(Some('B'), &[]) || has(None, &["--ours", "--theirs"]) {
-                return None;
-            }
-            if has(Some('f'), &["--force"]) {
+            let o = read_opts(
+                a,
+                "bBU",
+                &["--orphan", "--conflict", "--inter-hunk-context", "--unified"],
+                &[("--track", &["direct", "inherit"]), ("--recurse-submodules", &["checkout", "on-demand"])],
+            );
+            // Force first: `checkout -f -b x` still throws the changes away.
+            if o.has(Some('f'), &["--force"]) {
                 return Some(format!("`checkout --force` discards uncommitted changes; {stash_hint}"));
             }
-            let (before, after) = split_dashdash(a);
-            let ops: Vec<&str> = before.iter().copied().filter(|t| !is_option(t)).collect();
-            let paths = !after.is_empty() || ops.len() >= 2 || ops.first().is_some_and(|t| !could_be_branch(t));
-            (paths || has(None, &["--pathspec-from-file"])).then(|| {
-                "it overwrites working-tree files with the committed version, discarding their uncommitted changes; use `git stash push -- <path>` to revert them and keep a copy".to_string()
-            })
+            if o.has(Some('b'), &["--orphan"]) || o.has(Some('B'), &[]) || o.has(None, &["--ours", "--theirs"]) {
+                return None;
+            }
+            let ops = &o.operands;
+            let paths = !o.after_dashdash.is_empty()
+                || ops.len() >= 2
+                || ops.first().is_some_and(|t| !could_be_branch(t))
+                || o.has(None, &["--pathspec-from-file"]);
+            paths.then(|| overwrites.to_string())
         }
-        "switch" if has(Some('f'), &["--force", "--discard-changes"]) => {
-            Some(format!("it discards uncommitted changes while switching; {stash_hint}"))
+        "switch" => {
+            // `-cfeature` is `-c feature`, not a cluster holding `-f`.
+            let o = read_opts(a, "cC", &["--create", "--force-create", "--orphan", "--conflict"], &[]);
+            o.has(Some('f'), &["--force", "--discard-changes"])
+                .then(|| format!("it discards uncommitted changes while switching; {stash_hint}"))
         }
         "restore" => {
-            let staged = has(Some('S'), &["--staged"]);
-            let worktree = has(Some('W'), &["--worktree"]);
-            let interactive = has(Some('p'), &["--patch"]);
-            (!interactive && (worktree || !staged)).then(|| {
+            let o = read_opts(a, "sU", &[&["--source"][..], DIFF_VALUES].concat(), &[]);
+            let staged = o.has(Some('S'), &["--staged"]);
+            let worktree = o.has(Some('W'), &["--worktree"]);
+            // `-p` asks per hunk, but an agent answers the prompts itself (or pipes `y`s).
+            let patch = o.has(Some('p'), &["--patch"]);
+            // Without a path (or `-p`) git refuses to restore anything.
+            let targets = patch
+                || !o.operands.is_empty()
+                || !o.after_dashdash.is_empty()
+                || o.has(None, &["--pathspec-from-file"]);
+            (targets && (worktree || !staged)).then(|| {
                 "it overwrites working-tree files, discarding their uncommitted changes; use `git stash push -- <path>` to revert them and keep a copy (`git restore --staged` only unstages and is fine)".to_string()
+            })
+        }
+        "rm" => {
+            let o = read_opts(a, "", &["--pathspec-from-file"], &[]);
+            (o.has(Some('f'), &["--force"]) && !o.has(None, &["--cached"])).then(|| {
+                "`git rm --force` deletes files even when they hold uncommitted changes; commit or stash them first, or use `git rm --cached` to untrack only".to_string()
             })
         }
         "clean" => {
@@ -171,6 +297,12 @@ fn discards(sub: &str, a: &[&str]) -> Option<String> {
             let safe = has(Some('n'), &["--dry-run"]) || has(Some('i'), &["--interactive"]);
             (force && !safe).then(|| {
                 "it deletes untracked files, which git cannot bring back; look first with `git clean -n`, then delete named paths".to_string()
+            })
+        }
+        "worktree" if a.first() == Some(&"remove") => {
+            let o = read_opts(&a[1..], "", &[], &[]);
+            o.has(Some('f'), &["--force"]).then(|| {
+                "`worktree remove --force` deletes a worktree even with uncommitted or untracked changes in it; commit or stash them there first, then remove it without --force".to_string()
             })
         }
         "stash" if a.first() == Some(&"clear") => {
@@ -186,17 +318,34 @@ fn discards(sub: &str, a: &[&str]) -> Option<String> {
     }
 }
 
-fn split_dashdash<'a, 'b>(a: &'b [&'a str]) -> (&'b [&'a str], &'b [&'a str]) {
-    match a.iter().position(|t| *t == "--") {
-        Some(k) => (&a[..k], &a[k + 1..]),
-        None => (a, &[]),
-    }
-}
-
 /// `git check-ref-format` forbids these in branch names, so such an operand is a pathspec.
 fn could_be_branch(t: &str) -> bool {
     t == "-"
         || (!t.ends_with('/')
             && !t.contains(['*', '?', '[', ':', ' ', '\\'])
             && !t.split('/').any(|c| c.is_empty() || c.starts_with('.')))
+}
+
+/// `key=value` of a `-c` option; the key in lower case, as git compares section and key names.
+fn config_pair(kv: &str) -> Option<(String, String)> {
+    let (k, v) = kv.split_once('=').unwrap_or((kv, "true"));
+    Some((k.to_ascii_lowercase(), v.to_string()))
+}
+
+/// Settings passed through the environment: `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_<n>`/
+/// `GIT_CONFIG_VALUE_<n>` and `GIT_CONFIG_PARAMETERS` (`'key=value' 'key2=value2'`, the form
+/// `git -c` itself exports to child processes).
+fn env_config(env: &[&Word]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let var = |name: &str| env.iter().rev().find_map(|w| w.text.strip_prefix(name).and_then(|r| r.strip_prefix('=')));
+    if let Some(params) = var("GIT_CONFIG_PARAMETERS") {
+        out.extend(params.replace('\'', " ").split_whitespace().filter_map(config_pair));
+    }
+    let count = var("GIT_CONFIG_COUNT").and_then(|n| n.trim().parse::<usize>().ok()).unwrap_or(0);
+    for k in 0..count.min(32) {
+        if let (Some(key), Some(value)) = (var(&format!("GIT_CONFIG_KEY_{k}")), var(&format!("GIT_CONFIG_VALUE_{k}"))) {
+            out.push((key.to_ascii_lowercase(), value.to_string()));
+        }
+    }
+    out
 }

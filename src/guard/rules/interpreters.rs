@@ -8,7 +8,7 @@ use crate::guard::interp::{Lang, program, scan};
 use crate::guard::rules::recursive::Del;
 use crate::guard::scope::Scope;
 use crate::guard::syntax::{Redirect, Word};
-use crate::guard::walk::Walker;
+use crate::guard::walk::{Walker, runs_judged_command};
 
 impl Walker<'_> {
     pub(in crate::guard) fn interpreter_rule(
@@ -24,6 +24,12 @@ impl Walker<'_> {
         let prog = program(lang, args);
         for code in &prog.code {
             self.judge_code(lang, code, argv, sc, depth)?;
+            // `node -e "rm -rf /"`: shell typed into the wrong interpreter fails to parse
+            // there, but it was meant, and the next attempt is `sh -c`.
+            let first = code.split_whitespace().next().unwrap_or("");
+            if lang != Lang::Awk && code.trim_start().len() > first.len() && runs_judged_command(first) {
+                self.recurse(code, sc, depth)?;
+            }
         }
         if prog.reads_stdin {
             for r in redirects {

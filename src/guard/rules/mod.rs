@@ -8,5 +8,6 @@ mod git;
 mod interpreters;
 mod pipes;
 pub(super) mod recursive;
+mod remote;
 mod runners;
 mod scripts;

@@ -2,12 +2,14 @@
 //! (`echo 'rm -rf /' | bash`, `cat <<EOF | sh`), which is walked as a script, and `$(curl …)`
 //! handed to `sh -c`, `eval` or `source`.
 
-use crate::guard::argv::{basename, joined, operands};
+use crate::guard::argv::joined;
 use crate::guard::interp::stdin_program;
 use crate::guard::scope::Scope;
 use crate::guard::syntax::{Cmd, Redirect, Word};
 use crate::guard::walk::Walker;
-use crate::guard::wrappers::{is_downloader, is_stdin_shell, script_downloads, stage_any, unwrap_wrappers};
+use crate::guard::wrappers::{
+    is_downloader, is_stdin_shell, printed_text, script_downloads, stage_any, unwrap_wrappers,
+};
 use crate::guard::{Verdict, snippet, snippet_str};
 
 impl Walker<'_> {
@@ -51,67 +53,4 @@ impl Walker<'_> {
         }
         Ok(())
     }
-}
-
-/// The text a pipeline stage prints when it is spelled out on the command line: `echo`'s and
-/// `printf`'s arguments, a here-document or here-string handed to `cat`.
-fn printed_text(c: &Cmd) -> Option<String> {
-    let un = unwrap_wrappers(&c.words);
-    let (first, args) = un.argv.split_first()?;
-    match basename(&first.text) {
-        "echo" => {
-            let flags = args.iter().take_while(|w| {
-                w.text.len() > 1 && w.text.starts_with('-') && w.text[1..].chars().all(|c| "neE".contains(c))
-            });
-            let escapes = flags.clone().any(|w| w.text.contains('e'));
-            let text = joined(&args[flags.count()..]);
-            Some(if escapes { unescape(&text) } else { text })
-        }
-        "printf" => {
-            let (format, values) = args.split_first()?;
-            Some(printf(&format.text, values))
-        }
-        "cat" if operands(args).is_empty() => c.redirects.iter().find_map(|r| match (r.op, &r.body) {
-            ("<<" | "<<-", Some(body)) => Some(body.clone()),
-            ("<<<", _) => Some(r.target.text.clone()),
-            _ => None,
-        }),
-        _ => None,
-    }
-}
-
-/// `printf FORMAT ARGS…` for the conversions a script would be written with: `%s`/`%b`/`%q`
-/// take the next argument, `%%` is `%`, the usual backslash escapes. The format is reused
-/// while arguments remain, as printf does.
-fn printf(format: &str, values: &[Word]) -> String {
-    let mut out = String::new();
-    let mut vals = values.iter().map(|w| w.text.as_str());
-    let mut passes = 0;
-    loop {
-        let mut used = false;
-        let mut cs = format.chars().peekable();
-        while let Some(c) = cs.next() {
-            if c != '%' {
-                out.push(c);
-                continue;
-            }
-            match cs.next() {
-                Some('%') => out.push('%'),
-                Some(_) => {
-                    used = true;
-                    out.push_str(vals.next().unwrap_or(""));
-                }
-                None => out.push('%'),
-            }
-        }
-        passes += 1;
-        if !used || vals.len() == 0 || passes > 64 {
-            break;
-        }
-    }
-    unescape(&out)
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("\\n", "\n").replace("\\t", "\t")
 }

@@ -2,21 +2,14 @@
 //! `/`, the home directory, the project itself and anything outside the project or a temp dir.
 
 use crate::guard::Verdict;
-use crate::guard::argv::{basename, is_option, long_opt, operands, short_has};
-use crate::guard::paths::{is_temp, show};
+use crate::guard::argv::{cmd_name, is_option, long_opt, operands, short_has};
+use crate::guard::paths::{is_temp, is_temp_root, show};
 use crate::guard::resolve::Target;
 use crate::guard::scope::Scope;
 use crate::guard::syntax::Word;
 use crate::guard::walk::Walker;
-use crate::guard::wrappers::{find_starts, unwrap_wrappers};
+use crate::guard::wrappers::{find_expr, find_starts, unwrap_wrappers};
 use crate::guard::{MAX_CHECK_DEPTH, snippet, snippet_str};
-
-/// What `find STARTS` lists: paths below each start (`.` when none is given).
-fn found_paths(starts: &[&Word]) -> Vec<Word> {
-    let starts: Vec<Word> =
-        if starts.is_empty() { vec![Word::lit(".")] } else { starts.iter().map(|w| (*w).clone()).collect() };
-    starts.into_iter().map(|w| Word { under: true, ..w }).collect()
-}
 
 #[derive(Clone, Copy, PartialEq)]
 pub(in crate::guard) enum Del {
@@ -72,7 +65,9 @@ impl Walker<'_> {
                 return Ok(());
             }
             "that is the whole project directory; delete specific subdirectories instead".to_string()
-        } else if comps.starts_with(&env.project) || is_temp(comps) {
+        } else if tmux_sockets(comps, contents) {
+            "the tmux server sockets live there (/tmp/tmux-<uid>/): without them nobody can reach the tmux server the Claude sessions run in, and failover stops".to_string()
+        } else if comps.starts_with(&env.project) || is_temp(comps) || (contents && is_temp_root(comps)) {
             return Ok(());
         } else {
             format!(
@@ -108,56 +103,47 @@ impl Walker<'_> {
         Ok(())
     }
 
+    /// `find X … -delete` and `-exec rm -r {}`: with a filter (`-name`, `-type`, `-empty`, …)
+    /// it deletes some things below X, which is fine anywhere in the project; without one it
+    /// deletes X and everything in it, judged like `rm -rf X` (so `find . -delete` at the
+    /// project root is refused like `rm -rf .`).
     pub(in crate::guard) fn find_rule(&self, args: &[Word], argv: &[Word], sc: &Scope, depth: usize) -> Verdict {
         let (starts, expr) = find_starts(args);
-        let mut deletes = false;
-        let mut j = 0;
-        while let Some(w) = expr.get(j) {
-            let t = w.text.as_str();
-            if t == "-delete" {
+        let fx = find_expr(expr);
+        let kind = if fx.filtered { Del::Under } else { Del::Exact };
+        let starts: Vec<Word> =
+            if starts.is_empty() { vec![Word::lit(".")] } else { starts.into_iter().cloned().collect() };
+        let mut deletes = fx.delete;
+        for sub in fx.execs {
+            let un = unwrap_wrappers(sub);
+            if let Some(n) = un.argv.first().map(|w| cmd_name(&w.text))
+                && matches!(n.as_ref(), "rm" | "shred" | "unlink")
+            {
                 deletes = true;
             }
-            if matches!(t, "-exec" | "-execdir" | "-ok" | "-okdir") {
-                let end = expr
-                    .get(j + 1..)
-                    .and_then(|r| r.iter().position(|w| w.text == ";" || w.text == "+"))
-                    .map_or(expr.len(), |k| j + 1 + k);
-                let sub = expr.get(j + 1..end).unwrap_or(&[]);
-                let un = unwrap_wrappers(sub);
-                if let Some(n) = un.argv.first().map(|w| basename(&w.text))
-                    && matches!(n, "rm" | "shred" | "unlink")
-                {
-                    deletes = true;
-                }
-                if !sub.is_empty() && depth < MAX_CHECK_DEPTH {
-                    // `{}` is each path found: below the starts.
-                    let mut inner = sc.clone();
-                    let found: Vec<Word> = found_paths(&starts);
-                    self.env.bind_placeholder(&mut inner, "{}", &found);
-                    self.simple(sub, &[], &[], &mut inner, &[], depth + 1)?;
-                }
-                j = end;
+            if !sub.is_empty() && depth < MAX_CHECK_DEPTH {
+                // `{}` is each path found: below the starts, or the starts themselves too.
+                let found: Vec<Word> = starts.iter().map(|w| Word { under: fx.filtered, ..w.clone() }).collect();
+                let mut inner = sc.clone();
+                self.env.bind_placeholder(&mut inner, "{}", &found);
+                self.simple(sub, &[], &[], &mut inner, &[], depth + 1)?;
             }
-            j += 1;
         }
         if !deletes {
             return Ok(());
         }
-        if starts.is_empty() {
-            return self.judge_delete(&Word::lit("."), sc, Del::Under, argv);
-        }
-        for s in starts {
-            self.judge_delete(s, sc, Del::Under, argv)?;
+        for s in &starts {
+            self.judge_delete(s, sc, kind, argv)?;
         }
         Ok(())
     }
 
-    /// `rsync --delete…` removes whatever the source lacks from the destination: judged like
-    /// `rm -r` of the destination (a remote `host:path` is another machine's business).
-    /// `--remove-source-files` deletes the sources' files: judged like deleting the sources.
+    /// `rsync --delete…` removes whatever the source lacks from the destination (a remote
+    /// `host:path` is another machine's business). `--remove-source-files` is a move: a
+    /// source file goes only once it arrived, so it is not judged.
     pub(in crate::guard) fn rsync_rule(&self, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
         let mut ops: Vec<&Word> = Vec::new();
-        let (mut delete, mut remove_sources) = (false, false);
+        let mut delete = false;
         let mut i = 0;
         while let Some(w) = args.get(i) {
             let t = w.text.as_str();
@@ -169,7 +155,6 @@ impl Walker<'_> {
             if t.starts_with("--") {
                 let name = t.split_once('=').map_or(t, |(n, _)| n);
                 delete |= name.starts_with("--del");
-                remove_sources |= name == "--remove-source-files";
                 if !t.contains('=') && RSYNC_WITH_ARG.contains(&name) {
                     i += 1;
                 }
@@ -191,12 +176,34 @@ impl Walker<'_> {
             return Ok(());
         };
         if delete && !sources.is_empty() && !remote(dest) {
-            self.judge_delete(dest, sc, Del::Exact, argv)?;
+            self.judge_mirror(dest, sc, argv)?;
         }
-        if remove_sources {
-            for s in sources.iter().filter(|w| !remote(w)) {
-                self.judge_delete(s, sc, Del::Exact, argv)?;
-            }
+        Ok(())
+    }
+
+    /// The destination of `rsync --delete`, which becomes a copy of the source: deleting what
+    /// the source lacks is the point of a mirror, and it destroys only where the destination
+    /// holds far more than any source would, i.e. `/`, a system directory, the home
+    /// directory or the project (or a directory above them). A destination the guard cannot
+    /// place is refused, as for `rm -r`.
+    fn judge_mirror(&self, w: &Word, sc: &Scope, argv: &[Word]) -> Verdict {
+        let env = self.env;
+        for t in env.resolve_all(w, sc) {
+            let what = match t {
+                Target::Known { comps, .. } => {
+                    let system = matches!(comps.as_slice(), [c] if SYSTEM_DIRS.contains(&c.as_str()));
+                    if !(comps.is_empty() || system || env.home.starts_with(&comps) || env.project.starts_with(&comps))
+                    {
+                        continue;
+                    }
+                    show(&comps)
+                }
+                Target::Unknown => format!("`{}` (the guard cannot tell where that points)", snippet_str(&w.text)),
+            };
+            return Err(format!(
+                "claude-failover guard refused `{}`: --delete makes {what} a copy of the source, deleting everything else in it; sync into a subdirectory instead",
+                snippet(argv)
+            ));
         }
         Ok(())
     }
@@ -226,6 +233,26 @@ impl Walker<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Top-level directories of the system (Linux and macOS); a mirror into one wipes it.
+#[rustfmt::skip]
+const SYSTEM_DIRS: &[&str] = &[
+    "bin", "boot", "dev", "etc", "home", "lib", "lib32", "lib64", "libx32", "mnt", "media", "nix", "opt", "proc",
+    "root", "run", "sbin", "snap", "srv", "sys", "usr", "var", "Applications", "Library", "System", "Users",
+    "Volumes", "private",
+];
+
+/// `/tmp/*` or anything under `/tmp/tmux-<uid>/`: the tmux server sockets (tmux's default
+/// `TMUX_TMPDIR`). Deleting them leaves the server running but unreachable.
+fn tmux_sockets(comps: &[String], contents: bool) -> bool {
+    let c: Vec<&str> = comps.iter().map(String::as_str).collect();
+    let c = c.strip_prefix(&["private"]).unwrap_or(&c);
+    match c {
+        ["tmp"] => contents,
+        ["tmp", d, ..] => d.starts_with("tmux-"),
+        _ => false,
     }
 }
 

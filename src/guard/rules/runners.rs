@@ -2,12 +2,16 @@
 //! strip because they hand it to a shell or take it apart: `watch` (joined and run by
 //! `sh -c`, unless `-x`), `script -c`, `trap`, `flock`, and GNU `parallel` (a command line
 //! per input, `{}` standing for the input, or appended).
+//!
+//! Judgement call: where joining the words by blanks defuses a command by accident (`watch sh
+//! -c 'rm -rf ~'` runs `sh -c rm -rf ~`, i.e. a bare `rm`), the command as written is judged
+//! as well: the agent meant it, and its next attempt fixes the quoting.
 
 use crate::guard::argv::{is_option, joined, long_opt, short_has};
 use crate::guard::scope::Scope;
 use crate::guard::syntax::{Cmd, Word};
 use crate::guard::walk::Walker;
-use crate::guard::wrappers::pipe_output;
+use crate::guard::wrappers::pipe_lines;
 use crate::guard::{MAX_CHECK_DEPTH, Verdict};
 
 impl Walker<'_> {
@@ -36,7 +40,12 @@ impl Walker<'_> {
             i += if with_arg { 2 } else { 1 };
         }
         let cmd = args.get(i..).unwrap_or(&[]);
-        if exec { self.run_argv(cmd, sc, depth) } else { self.recurse(&joined(cmd), sc, depth) }
+        if !exec {
+            // Joined with blanks, `watch sh -c 'git reset --hard'` runs `sh -c git …`, which
+            // only runs `git`; what was meant is judged too.
+            self.recurse(&joined(cmd), sc, depth)?;
+        }
+        self.run_argv(cmd, sc, depth)
     }
 
     /// util-linux `script -c CMD`; BSD `script [file [command …]]`.
@@ -157,7 +166,7 @@ impl Walker<'_> {
             }
         }
         if from_files || lists.is_empty() {
-            let fed = if lists.is_empty() && !feed.is_empty() { pipe_output(feed) } else { None };
+            let fed = if lists.is_empty() && !feed.is_empty() { pipe_lines(feed) } else { None };
             inputs.extend(fed.unwrap_or_else(|| vec![Word::unknown("<input of parallel>")]));
         }
         if cmd.is_empty() {
@@ -174,7 +183,10 @@ impl Walker<'_> {
         }
         let mut inner = sc.clone();
         self.env.bind_placeholder(&mut inner, &ph, &inputs);
-        self.recurse(&line, &inner, depth)
+        self.recurse(&line, &inner, depth)?;
+        // Joined with blanks, `parallel sh -c 'rm -rf {}' ::: /` runs `sh -c rm -rf /`, which
+        // only runs `rm`; what was meant is judged too.
+        if cmd.len() > 1 { self.run_argv(cmd, &inner, depth) } else { Ok(()) }
     }
 }
 

@@ -24,6 +24,10 @@ impl Walker<'_> {
             let Some((script, params)) = sa.operands.split_first() else {
                 return Ok(());
             };
+            // `xargs -I{} sh -c {}`, `parallel sh -c ::: 'cmd'`: the input is the script.
+            for text in sc.fill_placeholder(&script.text) {
+                self.recurse(&text, sc, depth)?;
+            }
             if params.is_empty() {
                 return self.recurse(&script.text, sc, depth);
             }

@@ -78,3 +78,12 @@ fn reasons_are_informative() {
     let Decision::Deny(r) = bash(&g, "git push --force") else { panic!("not denied") };
     assert!(r.contains("non-protected branch"), "{r}");
 }
+
+/// The built-in regexes compile lazily and a failure would only switch their rule off
+/// silently: they must compile.
+#[test]
+fn builtin_regexes_compile() {
+    assert!(fork_bomb_re().is_some());
+    assert!(rm_root_text_re().is_some());
+    assert!(block_device_re().is_some());
+}

@@ -40,6 +40,26 @@ const GIT: &[(bool, &str)] = &[
     (D, "git branch -d -f x"),
     (D, "sudo git reset --hard"),
     (D, "cd sub && git clean -fdx"),
+    (D, "git checkout -f -b new-branch"), // force wins over -b
+    (D, "git restore -p"),                // the agent answers the prompts itself
+    (D, "git restore --patch"),
+    (D, "git rm -rf . --quiet"),
+    (D, "git rm -f src/main.rs"),
+    (D, "git worktree remove --force /tmp/wt"),
+    (D, "git worktree remove -f ../wt"),
+    // --- how git is named and configured ---
+    (D, "GIT CHECKOUT -- file"), // case-insensitive file systems (macOS, Windows)
+    (D, "git.exe reset --hard"),
+    (D, "\"C:\\Program Files\\Git\\bin\\git.exe\" reset --hard"),
+    (D, "git -c alias.nuke=reset nuke --hard"),
+    (D, "git -calias.force=push force origin +main"),
+    (D, "git -c alias.wipe='!rm -rf ~' wipe"),
+    (D, "GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=alias.nuke GIT_CONFIG_VALUE_0=reset git nuke --hard"),
+    (D, "GIT_CONFIG_PARAMETERS=\"'alias.nuke=reset'\" git nuke --hard"),
+    (D, "GIT_SSH_COMMAND='sh -c \"rm -rf /\"' git fetch"),
+    (D, "git -c core.sshCommand='rm -rf ~' fetch"),
+    (D, "env EDITOR='rm -rf /' git commit"),
+    (D, "env -P /usr/bin git reset --hard"), // BSD env: -P takes a path
     // --- abbreviated long options (getopt and parse-options take unique prefixes) ---
     (D, "git push --forc origin main"),
     (D, "git push --force-w origin main"),
@@ -71,6 +91,21 @@ const GIT: &[(bool, &str)] = &[
     (A, "git restore --staged ."),
     (A, "git restore --staged src/main.rs"),
     (A, "git restore -S ."),
+    (A, "git restore"),    // no path: git refuses
+    (A, "git restore -p -S"),
+    (A, "git rm --cached -r ."),
+    (A, "git worktree remove ../wt"), // git refuses a worktree with changes
+    (A, "git worktree add -f ../wt main"),
+    (A, "git rm old.txt"), // git itself refuses a file with uncommitted changes
+    (A, "git checkout -bfeature"), // `-b feature`, not `-b -f`
+    (A, "git switch -cfeature"),
+    (A, "git switch -Cfixup"),
+    (A, "git checkout --conflict merge main"),
+    (A, "git checkout --unified 3 main"),
+    (A, "git checkout --track direct main"),
+    (A, "git -c alias.st=status st"),
+    (A, "git -c core.sshCommand='ssh -i key' fetch"),
+    (A, "GIT_SSH_COMMAND='ssh -o StrictHostKeyChecking=no' git pull"),
     (A, "git clean -n"),
     (A, "git clean -nd"),
     (A, "git clean -fdn"),

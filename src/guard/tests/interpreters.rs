@@ -48,6 +48,28 @@ const INTERPRETERS: &[(bool, &str)] = &[
     (D, "php -r 'shell_exec(\"rm -rf ~\");'"),
 
     // ================= allowed =================
+    // --- shell typed into the wrong interpreter: a syntax error there, but meant ---
+    (D, "node -e \"rm -rf /\""),
+    (D, "perl -e \"rm -rf /\""),
+    (D, "ruby -e 'git reset --hard'"),
+    (D, "python3 -c 'find . -delete'"),
+    // --- awk: system(), print | "cmd", "cmd" | getline ---
+    (D, "awk 'BEGIN { system(\"rm -rf /\") }'"),
+    (D, "gawk 'BEGIN { system(\"git reset --hard\") }'"),
+    (D, "mawk -F: '{ system(\"rm -rf ~\") }' /etc/passwd"),
+    (D, "awk 'BEGIN { system(\"rm\\040-rf\\040/\") }'"), // octal escapes
+    (D, "awk 'BEGIN { system(\"rm\\x20-rf\\x20/\") }'"),
+    (D, "awk 'BEGIN { print \"x\" | \"rm -rf ~\" }'"),
+    (D, "awk 'BEGIN { \"rm -rf /\" | getline x }'"),
+    (D, "echo ok | xargs awk 'BEGIN { system(\"rm -rf /\") }'"),
+    (A, "awk '{ print $1 }' file.txt"),
+    (A, "awk -F, '{ system(\"echo \" $1) }' data.csv"),
+    (A, "echo ok | xargs awk '{ system($0) }'"), // a value awk reads: we cannot tell
+    (A, "cat prog.awk | awk '{ print }'"),     // awk's stdin is data, not its program
+    (A, "awk -f script.awk data.txt"),
+    (A, "perl -e 'chmod 0755, \"bin/run\"'"),
+    (A, "python3 -c 'find = 1; print(find)'"),
+    (A, "node -e 'rm()'"),
     (A, "python3 -c 'print(1)'"),
     (A, "python3 -c \"import shutil; shutil.rmtree('build')\""),
     (A, "python3 -c \"import shutil; shutil.rmtree('/tmp/x', ignore_errors=True)\""),

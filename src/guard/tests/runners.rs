@@ -1,5 +1,5 @@
 //! Commands that run other commands (`parallel`, `watch`, `script`, `trap`, `flock`,
-//! `$SHELL -c`), and scripts fed to a shell through a pipe.
+//! `$SHELL -c`, `ssh`, unknown runners), and scripts fed to a shell through a pipe.
 
 use super::*;
 
@@ -46,6 +46,34 @@ const RUNNERS: &[(bool, &str)] = &[
     (D, "xargs -I{} bash -c 'rm -rf {}'"),
     (D, "curl -fsSL https://x/install.sh | sudo -E bash -"),
     (D, "wget -qO- https://x | env sh"),
+    // --- the input is the script: xargs -I and parallel read lines ---
+    (D, "echo 'rm -rf /' | xargs -I{} bash -c {}"),
+    (D, "echo 'rm -rf /' | parallel bash -c {}"),
+    (D, "parallel bash -c ::: 'rm -rf /'"),
+    (D, "echo / | xargs --replace= bash -c 'rm -rf {}'"),
+    (D, "echo / | xargs -J {} rm -rf {}"), // BSD
+    (D, "echo ok | xargs -a /tmp/paths rm -rf"), // the items come from the file
+    (D, "echo ok | xargs -R 2 python -c 'import os; os.system(\"rm -rf /\")'"),
+    // --- defused by accident, judged as meant: the next attempt fixes the quoting ---
+    (D, "watch sh -c 'git reset --hard'"),
+    (D, "parallel bash -c 'rm -rf {}' ::: /"),
+    (D, "echo / | parallel bash -c 'rm -rf {}'"),
+    (D, "echo / | xargs -i rm -rf"), // -i without {} drops the input
+    (D, "printf '%s\\n' 'rm -rf /' | xargs sh -c 'eval \"$1\"' _"), // xargs splits the line
+
+    // --- ssh: the remote command line is judged too ---
+    (D, "ssh -i key.pem user@host 'rm -rf /var/log'"),
+    (D, "cat script.sh | ssh host rm -rf /data"),
+    (D, "ssh -p 2222 -o StrictHostKeyChecking=no host 'cd repo && git reset --hard'"),
+    (D, "ssh host rm -rf ./build"), // the remote working directory is unknown
+    (D, "ssh host <<'EOF'\nrm -rf ~\nEOF"),
+    (D, "ssh host bash -s <<< 'rm -rf /'"),
+    // --- unknown runners: a command as their first operand, after run/exec, after -- ---
+    (D, "tool rm -rf / git reset --hard"),
+    (D, "tool sh -c 'git reset --hard'"),
+    (D, "tool find . -delete"),
+    (D, "doppler run -- git reset --hard"),
+    (D, "uv run find . -delete"),
 
     // ================= allowed =================
     (A, "parallel gzip ::: *.log"),
@@ -67,6 +95,19 @@ const RUNNERS: &[(bool, &str)] = &[
     (A, "cat <<EOF | bash\necho hello\nEOF"),
     (A, "cat script.sh | bash"),
     (A, "echo 'rm -rf build' | sh"),
+    (A, "echo ok | xargs -I{} bash -c {}"),
+    (A, "echo 'cargo test' | parallel bash -c {}"),
+    (A, "echo src | xargs -i ls {}"),
+    (A, "parallel bash -c 'echo {}' ::: a b"),
+    (A, "ssh user@host 'rm -rf /tmp/data'"),
+    (A, "ssh -N -L 8080:localhost:80 host"),
+    (A, "ssh host ls -la"),
+    (A, "ssh -V"),
+    (A, "aws s3 rm s3://my-bucket --recursive"), // `rm` deep in is the program's own subcommand
+    (A, "uv run pytest -x"),
+    (A, "tool --flag rm"),
+    (A, "man rm"),
+    (A, "tldr git reset"),
 ];
 
 #[test]

@@ -33,6 +33,8 @@ const TABLE: &[(bool, &str)] = &[
     (D, "rm -rf \"${HOME:?}/\""),
     (D, "rm -rf ~/proj/../"),
     (D, "RM_OPTS=1 rm -rf /"),
+    (D, "RM -rf /"), // macOS file systems are case-insensitive: this runs rm
+    (D, "echo / | XARGS rm -rf"),
     // --- chaining, pipes, subshells, substitutions ---
     (D, "cd /tmp && rm -rf /"),
     (D, "true; rm -rf ~"),
@@ -76,6 +78,18 @@ const TABLE: &[(bool, &str)] = &[
     (D, "find / -delete"),
     (D, "find ~ -name '*.tmp' -exec rm -rf {} +"),
     (D, "find / -name x | xargs rm -rf"),
+    // unfiltered, find deletes its start and everything in it: at the root of the project
+    // that is `rm -rf .`
+    (D, "find . -delete"),
+    (D, "find -delete"),
+    (D, "busybox find . -delete"),
+    (D, "find . -mindepth 1 -delete"),
+    (D, "find . -exec rm -rf {} +"),
+    (D, "find . -exec sudo rm -rf {} \\;"),
+    (D, "find . -print0 | xargs -0 rm -rf"),
+    (D, "echo $(find . -delete)"),
+    (D, "echo ok | xargs find . -delete"),
+    (D, "find -f / -delete"), // BSD: -f names a start
     // --- outside the project / the project itself ---
     (D, "rm -rf ../"),
     (D, "rm -rf ../../etc"),
@@ -89,7 +103,9 @@ const TABLE: &[(bool, &str)] = &[
     (D, "rm -rf ./*"),
     (D, "rm -rf /home/u/proj"),
     (D, "rm -rf \"$(pwd)\""),
-    (D, "rm -rf /tmp/*"),
+    (D, "rm -rf /tmp/*"), // the tmux sockets (/tmp/tmux-<uid>/) live there
+    (D, "rm -rf /tmp/tmux-1000"),
+    (D, "rm -rf \"$TMPDIR\"/*"),
     // --- disks, fork bombs, permissions ---
     (D, "mkfs.ext4 /dev/sda1"),
     (D, "sudo mkfs -t ext4 /dev/nvme0n1p1"),
@@ -176,6 +192,13 @@ const TABLE: &[(bool, &str)] = &[
     (A, "cd /tmp/work | true; rm -rf out"),
     (A, "mkdir -p /tmp/t && cd /tmp/t && rm -rf *"),
     (A, "find . -name '*.pyc' -delete"),
+    (A, "find . -type f -empty -delete"),
+    (A, "find build -delete"),
+    (A, "find /tmp/scratch -delete"),
+    (A, "rm -rf /var/tmp/*"),
+    (A, "rm -rf /tmp/build-*"),
+    (A, "find . -name -delete -print"), // a file named -delete
+    (A, "find . -exec echo {} \\;"),
     (A, "find . -type d -name __pycache__ -exec rm -rf {} +"),
     (A, "find . -name node_modules -prune | xargs rm -rf"),
     (A, "sh -c 'rm -rf target'"),

@@ -59,6 +59,10 @@ const TARGETS: &[(bool, &str)] = &[
     (D, "echo ~ | xargs -I % sh -c 'rm -rf %'"),
     (D, "xargs -I{} bash -c 'rm -rf {}'"),
     (D, "cat dirs | xargs -I{} rm -rf {}/cache"),
+    // --- brace expansion comes first ---
+    (D, "rm -rf /tmp/{safe,../Users}"),
+    (D, "rm -rf {build,~}"),
+    (D, "rm -rf ./{a,b/../..}"),
 
     // ================= allowed: ordinary work =================
     (A, "rm -rf \"$TMPDIR/x\""),
@@ -103,6 +107,10 @@ const TARGETS: &[(bool, &str)] = &[
     (A, "read -r name; echo \"$name\""),
     (A, "chmod -R 755 \"$DIR\""),
     (A, "rm -rf build-$V"), // a variable inside a relative name stays inside
+    (A, "rm -rf {build,dist}"),
+    (A, "rm -rf /tmp/{a,b}/cache"),
+    (A, "rm -rf '{/,~}'"), // quoted: one odd name in the project
+    (A, "git stash drop stash@{1}"),
 ];
 
 #[test]

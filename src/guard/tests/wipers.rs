@@ -1,5 +1,5 @@
 //! Disk and directory wipers beyond `rm`/`dd`/`mkfs`: `blkdiscard`, partition-table editors,
-//! `mkswap`, and `rsync --delete` onto a place that must not be emptied.
+//! `mkswap`, `shred` of anything, and `rsync --delete` onto a place that must not be emptied.
 
 use super::*;
 
@@ -22,10 +22,12 @@ const WIPERS: &[(bool, &str)] = &[
     (D, "rsync -a --delete empty/ ~"),
     (D, "rsync -av --delete-after ./empty/ /"),
     (D, "rsync -a --del src/ /etc/"),
-    (D, "rsync -a --delete --exclude .git build/ ../other/"),
+    (D, "rsync -a --delete src/ /usr"),
+    (D, "shred -u secret.txt"), // unrecoverable by design: `rm` it
+    (D, "eval \"shred secret\""),
+    (D, "rsync -a --delete src/ /home/"), // holds the home directory
     (D, "rsync -a --delete --exclude=x empty/ ./"), // empties the project itself
     (D, "rsync -a --delete -e ssh empty/ \"$DEST\""),
-    (D, "rsync -a --remove-source-files ~/ /backup/"),
 
     // ================= allowed =================
     (A, "sgdisk -p /dev/sda"),
@@ -46,6 +48,10 @@ const WIPERS: &[(bool, &str)] = &[
     (A, "rsync -a --delete dist/ rsync://host/module/"),
     (A, "rsync -a ~/notes/ ./notes/"),
     (A, "rsync -a --remove-source-files out/ /tmp/archive/"),
+    (A, "rsync -a --remove-source-files ~/ /backup/"), // a move: each file goes once it arrived
+    (A, "rsync -a --delete /src/ /dest/"), // a mirror deletes what the source lacks
+    (A, "rsync -a --delete --exclude .git build/ ../other/"),
+    (A, "shred"), // nothing to shred
 ];
 
 #[test]

@@ -47,6 +47,9 @@ pub struct SwapConfig {
     /// Move the active account's panes once its 5-hour or weekly use (as its statusline
     /// recorded it) reaches this percentage, 1–100; `None` (the default) = only on a limit.
     pub switch_at_percent: Option<f64>,
+    /// On a model-scoped limit (`Opus limit`), keep the panes on their account and relaunch them
+    /// with `--model <this>` instead of moving them; `None` (the default) = move them.
+    pub switch_model: Option<String>,
 }
 
 /// Which relaunched panes get the resume prompt (`[swap] resume_prompt_when`).
@@ -207,6 +210,7 @@ struct RawSwap {
     max_resumes: Option<u32>,
     resume_window: Option<String>,
     switch_at_percent: Option<toml::Value>,
+    switch_model: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -281,6 +285,7 @@ fn allowed_keys(path: &str) -> Option<&'static [&'static str]> {
             "max_resumes",
             "resume_window",
             "switch_at_percent",
+            "switch_model",
         ],
         "sessions[]" => &["name", "project"],
         "pool" => &["prefix", "start_index", "min", "max"],
@@ -494,7 +499,21 @@ fn build(raw: Raw, home: &Path, errors: &mut Vec<String>) -> Option<Config> {
                 }
             }
         },
+        switch_model: None,
     };
+    match raw.swap.switch_model.as_deref() {
+        None => {}
+        Some(m)
+            if crate::models::family(m).is_some()
+                && m.chars().all(|c| c.is_ascii_alphanumeric() || "._-[]".contains(c)) =>
+        {
+            swap.switch_model = Some(m.to_string());
+        }
+        Some(m) => errors.push(format!(
+            "swap.switch_model: {m:?} is not a model name; write an alias or id claude --model takes, e.g. \"sonnet\", \
+             or leave it out to move the panes of a limited model to another account"
+        )),
+    }
     match raw.swap.resume_prompt_when.as_deref().map(|w| (w, PromptWhen::parse(w))) {
         None => {}
         Some((_, Some(when))) => swap.resume_prompt_when = when,

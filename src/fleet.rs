@@ -208,6 +208,7 @@ impl TmuxFleet<'_> {
             args,
             args_problem,
             interrupted,
+            switch_model: None,
         })
     }
 
@@ -517,7 +518,9 @@ impl Fleet for TmuxFleet<'_> {
         let prompt = self.cfg.swap.prompts(pane.interrupted.as_deref());
         let pane_pid = self.pane_pid(&pane.pane).with_context(|| format!("pane {} is gone", pane.pane))?;
         if let Some(p) = self.claude_in(pane_pid, &pane.pane) {
-            if self.config_dir_of(&p) == to.home {
+            let on_model =
+                pane.switch_model.as_deref().is_none_or(|m| crate::models::model_flag(&p.argv).as_deref() == Some(m));
+            if self.config_dir_of(&p) == to.home && on_model {
                 // Already moved by a relaunch that a crash interrupted before it was recorded:
                 // the resume prompt may not have been typed yet. Its transcript tells: a session
                 // whose last typed prompt is ours has it already (never type it twice).

@@ -88,6 +88,10 @@ pub struct SavedPane {
     /// by a restarted daemon decides the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<String>,
+    /// Relaunched on the same account with this `--model` (`[swap] switch_model`, after a
+    /// model-scoped limit): a claude already there counts as moved only when it runs this model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub switch_model: Option<String>,
 }
 
 impl SavedPane {
@@ -103,6 +107,7 @@ impl SavedPane {
             args: None,
             args_problem: None,
             interrupted: None,
+            switch_model: None,
         }
     }
 }

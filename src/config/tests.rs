@@ -180,3 +180,14 @@ fn starter_parses_and_uses_found_homes() {
     assert_eq!(c.primary, "work");
     assert_eq!(c.accounts[1].home, PathBuf::from("/home/u/.claude-perso"));
 }
+
+#[test]
+fn switch_model_is_a_model_name_or_an_error_naming_it() {
+    assert_eq!(p(MIN).unwrap().swap.switch_model, None);
+    let c = p(&format!("{MIN}\n[swap]\nswitch_model = \"sonnet\"\n")).unwrap();
+    assert_eq!(c.swap.switch_model.as_deref(), Some("sonnet"));
+    for bad in ["", "so nnet", "$(rm -rf ~)", "123"] {
+        let e = format!("{:#}", p(&format!("{MIN}\n[swap]\nswitch_model = {bad:?}\n")).unwrap_err());
+        assert!(e.contains("/cfg/config.toml") && e.contains("swap.switch_model"), "{bad}: {e}");
+    }
+}

@@ -62,7 +62,14 @@ impl Daemon<'_> {
                     }
                 }
                 let failed = if failed.is_empty() { String::new() } else { format!(", {} failed", failed.len()) };
-                let msg = format!("{model} exhausted on {from}: {} pane(s) moved to {to}{failed}", relaunched.len());
+                let msg = if from == to {
+                    format!(
+                        "{model} exhausted on {from}: {} pane(s) go on there on another model{failed}",
+                        relaunched.len()
+                    )
+                } else {
+                    format!("{model} exhausted on {from}: {} pane(s) moved to {to}{failed}", relaunched.len())
+                };
                 crate::notify::send(self.cfg, self.tmux, self.events, &msg);
             }
             Ok(Outcome::Waiting { account, until }) => {

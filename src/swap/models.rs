@@ -72,6 +72,15 @@ impl Engine<'_> {
                 None => format!("{account} is not the active account ({current} is) and no pane runs on it"),
             }));
         }
+        // `[swap] switch_model`: the panes stay on their account, on another model.
+        if let Some(m) = model
+            && let Some(other) = self.cfg.swap.switch_model.as_deref()
+            && crate::models::family(other).is_some_and(|f| f != m)
+            && let Some(here) = self.cfg.account(account)
+        {
+            let panes: Vec<SavedPane> = panes.into_iter().map(|p| on_model(p, other, &self.cfg.claude_args)).collect();
+            return Ok(self.relaunch_here(account, here, m, other, &panes));
+        }
         let Some(to) = self.model_target(account, model, now) else {
             return Ok(Outcome::Skipped(format!(
                 "no other account has {what} left; {} pane(s) stay on {account}",
@@ -102,6 +111,32 @@ impl Engine<'_> {
         })
     }
 
+    /// Relaunch `panes` on their own account with `--model <other>` (`[swap] switch_model`).
+    fn relaunch_here(&self, account: &str, here: &Account, model: &str, other: &str, panes: &[SavedPane]) -> Outcome {
+        let ids: Vec<String> = panes.iter().map(|p| p.pane.clone()).collect();
+        self.events.emit(
+            "move_started",
+            &format!("{model} is exhausted on {account}: {} go on there with --model {other}", ids.join(", ")),
+            json!({"from": account, "to": account, "model": model, "switch_model": other, "panes": ids}),
+        );
+        let (relaunched, failed, _left_alone) = self.relaunch_all(account, here, panes, &[]);
+        for (pane, why) in &failed {
+            self.events.emit("relaunch_failed", &format!("{pane}: {why}"), json!({"pane": pane}));
+        }
+        self.events.emit(
+            "moved",
+            &format!("{} pane(s) switched to {other} on {account} ({model} exhausted)", relaunched.len()),
+            json!({"from": account, "to": account, "model": model, "switch_model": other, "relaunched": relaunched}),
+        );
+        Outcome::Moved {
+            from: account.to_string(),
+            to: account.to_string(),
+            model: model.to_string(),
+            relaunched,
+            failed,
+        }
+    }
+
     /// The model family a pane runs, when it can be told.
     fn pane_model(&self, p: &SavedPane) -> Option<String> {
         let home = p.account.as_deref().and_then(|a| self.cfg.account(a)).map(|a| a.home.clone());
@@ -124,4 +159,23 @@ impl Engine<'_> {
                 && crate::login::login_state(&a.home, now).is_ok()
         })
     }
+}
+
+/// `p` relaunched with `--model <model>`: its own `--model` replaced, or added to its arguments
+/// (the config's `claude_args` when its own are not known).
+fn on_model(mut p: SavedPane, model: &str, claude_args: &[String]) -> SavedPane {
+    let mut args = p.args.take().unwrap_or_else(|| claude_args.to_vec());
+    let mut out = Vec::with_capacity(args.len() + 2);
+    let mut it = args.drain(..);
+    while let Some(a) = it.next() {
+        if a == "--model" {
+            it.next(); // its value
+        } else if !a.starts_with("--model=") {
+            out.push(a);
+        }
+    }
+    out.splice(0..0, ["--model".to_string(), model.to_string()]);
+    p.args = Some(out);
+    p.switch_model = Some(model.to_string());
+    p
 }

@@ -80,3 +80,26 @@ fn a_limit_on_an_account_that_is_not_active_moves_its_panes_on_without_a_flip() 
     assert_eq!(w.pointer(), Pointer::Account("a0".into()), "the active account stays");
     assert!(w.store.load().unwrap().account("a1").exhausted_at(w.now()));
 }
+
+#[test]
+fn with_switch_model_the_panes_stay_on_their_account_on_that_model() {
+    let mut w = world(2);
+    w.cfg.swap.switch_model = Some("sonnet".into());
+    let mut own = with_model("%1", "a0", Some("opus"));
+    own.args = Some(vec!["--add-dir".into(), "/x".into(), "--model=opus".into()]);
+    let fleet = FakeFleet::new(vec![own, with_model("%2", "a0", Some("sonnet"))]);
+    let out = w.engine(&fleet).run(opus_limit(&w, "a0", 600)).unwrap();
+    let Outcome::Moved { from, to, .. } = out else { panic!("{out:?}") };
+    assert_eq!((from.as_str(), to.as_str()), ("a0", "a0"));
+    assert_eq!(fleet.relaunched(), vec![("%1".into(), "a0".into())], "the sonnet pane is not touched");
+    let st = w.store.load().unwrap();
+    let args = st.panes["%1"].args.clone().unwrap();
+    assert_eq!(args, ["--model", "sonnet", "--add-dir", "/x"], "its own --model replaced, its other flags kept");
+    assert_eq!(w.pointer(), Pointer::Account("a0".into()));
+    // An Opus limit with switch_model = "opus" itself: nothing to switch to, so the panes move.
+    let mut w = world(2);
+    w.cfg.swap.switch_model = Some("claude-opus-4-5".into());
+    let fleet = FakeFleet::new(vec![with_model("%1", "a0", Some("opus"))]);
+    let out = w.engine(&fleet).run(opus_limit(&w, "a0", 600)).unwrap();
+    assert!(matches!(out, Outcome::Moved { ref to, .. } if to == "a1"), "{out:?}");
+}

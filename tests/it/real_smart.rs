@@ -171,3 +171,31 @@ fn an_opus_limit_moves_the_opus_pane_and_leaves_the_sonnet_pane_alone() {
     assert!(main["exhausted_until"].is_null() && main["models_exhausted"]["opus"].is_string(), "{main}");
     assert_eq!(continues(&r, &s2), 0, "{}", r.diagnose());
 }
+
+#[test]
+fn with_switch_model_the_opus_pane_goes_on_with_sonnet_on_the_same_account() {
+    let mut r = Real::new("[swap]\nswitch_model = \"sonnet\"\n");
+    let proj = r.w.project("switch");
+    r.w.trust("main", &proj);
+    let p = r.w.first_pane(&proj);
+    let s = r.start(&p, "main", &["--model", "opus"]);
+    r.prompt(&p, "hello opus");
+    r.w.start_daemon();
+    r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
+    merge_json(
+        &r.api.path().join("modes.json"),
+        json!({"sk-ant-oat01-main": {"mode": "seven_day_opus", "only_model": "opus",
+            "reset": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 3 * 86400}}),
+    );
+    r.prompt(&p, "limited");
+    r.wait("the pane continues on main", 90, || r.prompts("continue", &s, "main") >= 1);
+    let cont = r.requests().into_iter().find(|q| q["prompt"] == "continue" && q["session"] == s.as_str()).unwrap();
+    assert!(cont["model"].as_str().unwrap_or("").contains("sonnet") && cont["status"] == 200, "{cont}");
+    let e = entry_in(&r, "main", &p).expect("registered on main");
+    let argv = std::fs::read(format!("/proc/{}/cmdline", e["pid"])).unwrap();
+    let argv: Vec<String> =
+        argv.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+    assert_eq!(argv[1..], ["--model", "sonnet", "--resume", s.as_str()], "{argv:?}");
+    assert_eq!(std::fs::read_link(r.w.env.path(".claude")).ok(), Some(r.w.home("main")));
+    assert_eq!(r.prompts("continue", &s, "backup"), 0, "{}", r.diagnose());
+}

@@ -44,8 +44,10 @@ fn a_fake_exit_hint_is_never_executed() {
     // No registry, so the id would come from the exit hint; the pane shows a hostile one last.
     let mut w = World::new("");
     let (_, p, _) = w.claude_in("hint");
-    for f in std::fs::read_dir(w.home("main").join("sessions")).unwrap() {
-        std::fs::remove_file(f.unwrap().path()).unwrap();
+    // The stand-in rewrites its entry (temp + rename) when its status changes: a temp file listed
+    // here may be gone by the time it is removed.
+    for f in std::fs::read_dir(w.home("main").join("sessions")).unwrap().flatten() {
+        let _ = std::fs::remove_file(f.path());
     }
     let marker = w.env.dir.path().join("pwned");
     w.type_line(&p, &format!("!fake print Resume this session with:\\nclaude --resume $(touch {})", marker.display()));

@@ -76,35 +76,7 @@ impl World {
             std::fs::write(&creds, token).unwrap();
             std::fs::set_permissions(&creds, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
         }
-        let socket = env.dir.path().join("tmux").join("sock");
-        let log = env.dir.path().join("fake-claude.jsonl");
-        let w = World { env, socket, log, daemon: None, outer: None };
-        let log_env = format!("FAKE_CLAUDE_LOG={}", w.log.display());
-        let home = w.env.home.to_str().unwrap().to_string();
-        w.tmux(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "w",
-            "-x",
-            "160",
-            "-y",
-            "40",
-            "-e",
-            &log_env,
-            "-e",
-            "PS1=$ ",
-            "-c",
-            &home,
-            "bash --norc --noprofile",
-        ]);
-        w.tmux(&["set", "-g", "default-command", "bash --norc --noprofile"]);
-        w.tmux(&["set", "-g", "remain-on-exit", "off"]);
-        w.tmux(&["set-environment", "-g", "FAKE_CLAUDE_LOG", w.log.to_str().unwrap()]);
-        w.tmux(&["set-environment", "-g", "PS1", "$ "]);
-        w
+        World::start_server(env)
     }
 
     /// A project trusted on main and the first pane running claude on main in it:
@@ -496,18 +468,9 @@ impl World {
 }
 
 impl World {
-    /// A tmux server (one window, in HOME) around an `env` the test set up itself: its config,
-    /// homes and logins as they are (nothing written, linked or logged in here). `env`'s PATH, if
-    /// set (e.g. [`Env::claude_on_path`]), is kept, with the fast `python3` in front.
-    pub fn around(mut env: Env) -> World {
-        env.set("LC_ALL", "C.UTF-8");
-        let base = env
-            .vars
-            .iter()
-            .find(|(k, _)| k == "PATH")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| std::env::var("PATH").unwrap_or_default());
-        env.set("PATH", &format!("{}:{base}", python_dir().display()));
+    /// The private tmux server every world runs in: one 160x40 window with a plain bash in HOME,
+    /// the stand-in's log and a short prompt set for every pane.
+    fn start_server(env: Env) -> World {
         let socket = env.dir.path().join("tmux").join("sock");
         let log = env.dir.path().join("fake-claude.jsonl");
         let w = World { env, socket, log, daemon: None, outer: None };
@@ -537,6 +500,21 @@ impl World {
         w.tmux(&["set-environment", "-g", "FAKE_CLAUDE_LOG", w.log.to_str().unwrap()]);
         w.tmux(&["set-environment", "-g", "PS1", "$ "]);
         w
+    }
+
+    /// A tmux server (one window, in HOME) around an `env` the test set up itself: its config,
+    /// homes and logins as they are (nothing written, linked or logged in here). `env`'s PATH, if
+    /// set (e.g. [`Env::claude_on_path`]), is kept, with the fast `python3` in front.
+    pub fn around(mut env: Env) -> World {
+        env.set("LC_ALL", "C.UTF-8");
+        let base = env
+            .vars
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| std::env::var("PATH").unwrap_or_default());
+        env.set("PATH", &format!("{}:{base}", python_dir().display()));
+        World::start_server(env)
     }
 }
 

@@ -199,3 +199,40 @@ fn with_switch_model_the_opus_pane_goes_on_with_sonnet_on_the_same_account() {
     assert_eq!(std::fs::read_link(r.w.env.path(".claude")).ok(), Some(r.w.home("main")));
     assert_eq!(r.prompts("continue", &s, "backup"), 0, "{}", r.diagnose());
 }
+
+#[test]
+fn over_the_threshold_a_busy_pane_finishes_its_turn_on_main_then_moves() {
+    let mut r = Real::new("[swap]\nswitch_at_percent = 90\n");
+    let proj = r.w.project("turns");
+    r.w.trust("main", &proj);
+    let (p1, p2) = (r.w.first_pane(&proj), r.w.pane(&proj));
+    let s1 = r.start(&p1, "main", &[]);
+    let s2 = r.start(&p2, "main", &[]);
+    r.prompt(&p1, "hello one");
+    r.prompt(&p2, "hello two");
+    r.w.start_daemon();
+    for p in [&p1, &p2] {
+        r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
+    }
+    // p2 is mid-turn: its answer is held back 8 s, and claude says busy.
+    merge_json(&r.api.path().join("modes.json"), json!({"sk-ant-oat01-main": {"mode": "ok", "delay_ms": 8000}}));
+    r.prompt(&p2, "long work");
+    r.wait("p2 busy", 20, || entry_in(&r, "main", &p2).is_some_and(|e| e["status"] == "busy"));
+    let busy_pid = entry_in(&r, "main", &p2).and_then(|e| e["pid"].as_u64());
+    crate::turns::render_usage(&r.w, "main", 93.0);
+    r.wait("the idle pane moved to backup", 60, || {
+        entry_in(&r, "backup", &p1).is_some_and(|e| e["sessionId"] == s1.as_str())
+    });
+    // The busy one is not stopped mid-turn: same claude, its answer comes from main.
+    assert_eq!(entry_in(&r, "main", &p2).and_then(|e| e["pid"].as_u64()), busy_pid, "{}", r.diagnose());
+    r.wait("p2's turn answered on main", 30, || {
+        r.requests()
+            .iter()
+            .any(|q| q["prompt"] == "long work" && q["credential"] == "sk-ant-oat01-main" && q["status"] == 200)
+    });
+    r.wait("then p2 moved to backup", 60, || {
+        entry_in(&r, "backup", &p2).is_some_and(|e| e["sessionId"] == s2.as_str())
+    });
+    // Neither was cut short, so neither gets a resume prompt.
+    assert_eq!(continues(&r, &s1) + continues(&r, &s2), 0, "{}", r.diagnose());
+}

@@ -13,7 +13,7 @@ use crate::world::*;
 
 /// Feed `claude-failover statusline` what a claude on `account` pipes to it: `percent` of a
 /// 5-hour window that resets in two hours.
-fn render_usage(w: &World, account: &str, percent: f64) {
+pub fn render_usage(w: &World, account: &str, percent: f64) {
     let mut v: Value = serde_json::from_str(&statusline_json(&w.env.home, percent)).unwrap();
     let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
     v["rate_limits"]["five_hour"]["resets_at"] = (now + 7200).into();

@@ -19,32 +19,78 @@ pub trait Clock: Send + Sync {
 }
 
 /// The process clock: the system time, or `CLAUDE_FAILOVER_NOW` advancing from process start.
+///
+/// `CLAUDE_FAILOVER_NOW=@FILE` is a clock moved from outside, a test's stand-in for a laptop's
+/// suspend: FILE holds an RFC 3339 time, read again whenever the file is rewritten, and the
+/// clock advances from each reading as the process's monotonic clock does (which stands still
+/// during a suspend, as the daemon's sleeps do).
 pub struct SystemClock {
     base: Option<(Timestamp, Instant)>,
+    moved: Option<MovedClock>,
+}
+
+/// A clock file's mtime and length: rewritten when either moved.
+type Stamp = Option<(std::time::SystemTime, u64)>;
+
+struct MovedClock {
+    file: std::path::PathBuf,
+    /// The file's stamp at the last reading, and the base read then.
+    seen: std::sync::Mutex<(Stamp, Timestamp, Instant)>,
 }
 
 impl SystemClock {
     pub fn from_env() -> Result<Self> {
-        let base = match std::env::var("CLAUDE_FAILOVER_NOW") {
-            Ok(v) if !v.trim().is_empty() => {
-                let ts: Timestamp = v.trim().parse().with_context(|| {
+        let v = std::env::var("CLAUDE_FAILOVER_NOW").unwrap_or_default();
+        let v = v.trim();
+        if let Some(file) = v.strip_prefix('@') {
+            let file = std::path::PathBuf::from(file);
+            let (stamp, ts) = read_clock_file(&file)?;
+            let seen = std::sync::Mutex::new((stamp, ts, Instant::now()));
+            return Ok(SystemClock { base: None, moved: Some(MovedClock { file, seen }) });
+        }
+        let base = match v {
+            "" => None,
+            v => {
+                let ts: Timestamp = v.parse().with_context(|| {
                     format!("CLAUDE_FAILOVER_NOW={v:?} is not an RFC 3339 time (e.g. 2026-11-21T14:00:00Z)")
                 })?;
                 Some((ts, Instant::now()))
             }
-            _ => None,
         };
-        Ok(SystemClock { base })
+        Ok(SystemClock { base, moved: None })
     }
+}
+
+fn read_clock_file(file: &std::path::Path) -> Result<(Stamp, Timestamp)> {
+    let meta = std::fs::metadata(file).with_context(|| format!("CLAUDE_FAILOVER_NOW names {}", file.display()))?;
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let ts: Timestamp = text
+        .trim()
+        .parse()
+        .with_context(|| format!("{} does not hold an RFC 3339 time (e.g. 2026-11-21T14:00:00Z)", file.display()))?;
+    Ok((meta.modified().ok().map(|m| (m, meta.len())), ts))
+}
+
+fn advanced(ts: Timestamp, since: Instant) -> Timestamp {
+    let elapsed = jiff::SignedDuration::try_from(since.elapsed()).unwrap_or_default();
+    ts.checked_add(elapsed).unwrap_or(ts)
 }
 
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
-        match self.base {
-            Some((ts, started)) => {
-                let elapsed = jiff::SignedDuration::try_from(started.elapsed()).unwrap_or_default();
-                ts.checked_add(elapsed).unwrap_or(ts)
+        if let Some(m) = &self.moved {
+            let mut seen = m.seen.lock().unwrap_or_else(|e| e.into_inner());
+            let stamp = std::fs::metadata(&m.file).ok().and_then(|md| md.modified().ok().map(|t| (t, md.len())));
+            if stamp.is_some()
+                && stamp != seen.0
+                && let Ok((stamp, ts)) = read_clock_file(&m.file)
+            {
+                *seen = (stamp, ts, Instant::now());
             }
+            return advanced(seen.1, seen.2);
+        }
+        match self.base {
+            Some((ts, started)) => advanced(ts, started),
             None => Timestamp::now(),
         }
     }

@@ -71,6 +71,29 @@ const TICK: Duration = Duration::from_secs(30);
 /// Progress without a limit in it is saved at most this often.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
+/// Notices the wall clock moving on further than the loop's own (monotonic) clock: a laptop's
+/// suspend and resume, or the clock set forward.
+struct WallClockWatch {
+    wall: Timestamp,
+    mono: Instant,
+}
+
+impl WallClockWatch {
+    /// Jumps smaller than this are ordinary drift and scheduling.
+    const SLACK: Duration = Duration::from_secs(2);
+
+    fn new(now: Timestamp) -> Self {
+        WallClockWatch { wall: now, mono: Instant::now() }
+    }
+
+    fn jumped(&mut self, now: Timestamp) -> bool {
+        let wall_gain = now.as_millisecond() - self.wall.as_millisecond();
+        let mono_gain = self.mono.elapsed().as_millis() as i64;
+        *self = WallClockWatch::new(now);
+        wall_gain > mono_gain + Self::SLACK.as_millis() as i64
+    }
+}
+
 /// Why [`Daemon::run`] returned.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Stop {
@@ -201,7 +224,13 @@ impl<'a> Daemon<'a> {
 
         let mut wake = Instant::now() + self.next_wake();
         let mut backlog: Vec<String> = Vec::new();
+        let mut clock = WallClockWatch::new(self.clock.now());
         let quit_reason = loop {
+            // A suspend stops the sleep's clock, not the wall clock: after a resume the timers
+            // are looked at by the wall clock at the first event, and the tick bounds the rest.
+            if clock.jumped(self.clock.now()) {
+                wake = Instant::now();
+            }
             // What was read since the last save is saved a second later at most.
             if self.progress_dirty && self.progress_saved.elapsed() >= PROGRESS_EVERY {
                 self.save_progress();

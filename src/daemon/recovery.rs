@@ -128,6 +128,14 @@ impl Daemon<'_> {
                 );
             }
         }
+        // New panes start claude on the active account, also on a tmux server started anew (a
+        // reboot, a restore by tmux-resurrect): its global environment is fresh, and a claude
+        // without CLAUDE_CONFIG_DIR reads `~/.claude.json`, not the account's own trust.
+        if let crate::links::Pointer::Account(a) = crate::links::read_pointer(self.cfg)
+            && let Some(acct) = self.cfg.accounts.iter().find(|x| x.name == a)
+        {
+            let _ = self.tmux.set_global_env("CLAUDE_CONFIG_DIR", &acct.home.to_string_lossy());
+        }
         self.rescan();
         // What a killed daemon had found but not acted on yet, then what was printed while no
         // daemon read it (to its end: an idle claude at a limit prints nothing more).

@@ -505,6 +505,15 @@ fn main() {
         out.insert("status_tmux_p50_ms", json!(wall(&e, &["status", "--format", "tmux"], None, runs)));
         let tool = json!({"session_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "cwd": e.home, "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "cargo build --release && rm -rf target/tmp"}}).to_string();
         out.insert("hook_pre_tool_use_p50_ms", json!(wall(&e, &["hook", "pre-tool-use"], Some(&tool), runs)));
+        // The self-heal's check as tmux runs it every status-interval: a daemon runs, so it only
+        // looks at the pid file and /proc.
+        let mut w = World::new("");
+        w.start_supervised();
+        let sock = w.socket.to_string_lossy().to_string();
+        out.insert(
+            "daemon_ensure_healthy_p50_ms",
+            json!(wall(&w.env, &["--socket", &sock, "daemon", "--ensure"], None, runs)),
+        );
         show(&out, "process timings");
     }
     if run("guard") {

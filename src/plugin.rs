@@ -139,19 +139,67 @@ pub fn render(i: &Init) -> String {
         let _ = writeln!(c, "set-hook -g {hook}[{HOOK_INDEX}] {rescan}");
     }
 
+    // A client that attaches finds a daemon (the self-heal below, at once).
+    let ensure = sh(i.bin, &format!("{socket} daemon --ensure"));
+    let _ = writeln!(
+        c,
+        "set-hook -g client-attached[{HOOK_INDEX}] {}",
+        tmux_quote(&format!("run-shell -b {}", tmux_quote(&format!("{ensure} >/dev/null 2>&1"))))
+    );
+
     // The status placeholder becomes a read of the pushed option: a redraw costs no process.
+    // Beside it, the self-heal: a `#()` job tmux runs on its own schedule (every
+    // `status-interval` while a client shows the line, as tmux-continuum does). It prints
+    // nothing, and while a daemon runs it only reads a pid file.
+    let job = format!("#(exec {ensure} >/dev/null 2>&1)");
     let mut targets: Vec<String> = vec!["status-left".into(), "status-right".into()];
     targets.extend(opt(o, "status-options", "").split_whitespace().map(String::from));
-    for t in targets {
-        if let Some(v) = o.get(&t).filter(|v| v.contains(PLACEHOLDER)) {
-            let _ = writeln!(c, "set -g {t} {}", tmux_quote(&v.replace(PLACEHOLDER, STATUS_OPTION)));
+    let mut job_placed = false;
+    for t in &targets {
+        let Some(before) = o.get(t) else { continue };
+        // A job from an earlier load (maybe another binary's path) goes; one is put back.
+        let mut v = strip_jobs(before);
+        if v.contains(PLACEHOLDER) || v.contains(STATUS_OPTION) {
+            v = v.replace(PLACEHOLDER, STATUS_OPTION);
+            if !job_placed {
+                v = v.replacen(STATUS_OPTION, &format!("{STATUS_OPTION}{job}"), 1);
+                job_placed = true;
+            }
+        }
+        if t == "status-right" && !job_placed && !targets[2..].iter().any(|t| has_segment(o, t)) {
+            // No segment anywhere (a theme draws its own line): the job alone, invisible.
+            v.push_str(&job);
+            job_placed = true;
+        }
+        if v != *before {
+            let _ = writeln!(c, "set -g {t} {}", tmux_quote(&v));
         }
     }
 
-    // The daemon: exec so tmux reaps it; a second one exits at once.
-    let daemon = format!("exec {} >/dev/null 2>&1", sh(i.bin, &format!("{socket} daemon")));
+    // The daemon, in a session of its own (`--detach`: tmux's job ends as soon as it runs, so a
+    // daemon killed later is never reported into a pane); a second one exits at once.
+    let daemon = format!("exec {} >/dev/null 2>&1", sh(i.bin, &format!("{socket} daemon --detach")));
     let _ = writeln!(c, "run-shell -b {}", tmux_quote(&daemon));
     c
+}
+
+/// `value` without the self-heal jobs an earlier load put there.
+fn strip_jobs(value: &str) -> String {
+    let mut out = value.to_string();
+    let mut from = 0;
+    while let Some(at) = out[from..].find("#(exec ").map(|i| i + from) {
+        let Some(len) = out[at..].find(')') else { break };
+        if out[at..at + len].ends_with(" daemon --ensure >/dev/null 2>&1") {
+            out.replace_range(at..=at + len, "");
+        } else {
+            from = at + len;
+        }
+    }
+    out
+}
+
+fn has_segment(o: &HashMap<String, String>, option: &str) -> bool {
+    o.get(option).is_some_and(|v| v.contains(PLACEHOLDER) || v.contains(STATUS_OPTION))
 }
 
 #[cfg(test)]
@@ -178,7 +226,41 @@ mod tests {
             popups: true,
             initial_status: "x".into(),
         });
-        assert!(c.contains("set -g status-right '#{@claude-failover-status} %H:%M'"), "{c}");
+        let job = "#(exec /b/cf --socket '#{socket_path}' daemon --ensure >/dev/null 2>&1)";
+        assert!(c.contains(&format!("set -g status-right \"#{{@claude-failover-status}}{job} %H:%M\"")), "{c}");
         assert!(!c.contains("set -g status-left"));
+    }
+
+    fn status_right_after(value: &str, bin: &str) -> String {
+        let mut o = HashMap::new();
+        o.insert("status-right".to_string(), value.to_string());
+        let c = render(&Init {
+            bin: Path::new(bin),
+            plugin_dir: None,
+            options: &o,
+            popups: true,
+            initial_status: "x".into(),
+        });
+        let line = c
+            .lines()
+            .find(|l| l.starts_with("set -g status-right "))
+            .map(|l| l["set -g status-right ".len()..].to_string());
+        line.map(|l| l.trim_matches(['\'', '"']).to_string()).unwrap_or_else(|| value.to_string())
+    }
+
+    #[test]
+    fn the_self_heal_job_is_placed_once_whatever_was_loaded_before() {
+        let job = |bin: &str| format!("#(exec {bin} --socket '#{{socket_path}}' daemon --ensure >/dev/null 2>&1)");
+        // First load: beside the segment.
+        let first = status_right_after(&format!("{PLACEHOLDER} | %H:%M"), "/b/cf");
+        assert_eq!(first, format!("{STATUS_OPTION}{} | %H:%M", job("/b/cf")));
+        // The plugin loaded again (no config re-read): unchanged, still one job.
+        assert_eq!(status_right_after(&first, "/b/cf"), first);
+        // Loaded again by another build: its job replaces the old one.
+        assert_eq!(status_right_after(&first, "/new/cf"), format!("{STATUS_OPTION}{} | %H:%M", job("/new/cf")));
+        // No segment at all (a theme): the job alone at the end, invisible; and only once.
+        let themed = status_right_after("#(uptime) %H:%M", "/b/cf");
+        assert_eq!(themed, format!("#(uptime) %H:%M{}", job("/b/cf")));
+        assert_eq!(status_right_after(&themed, "/b/cf"), themed);
     }
 }

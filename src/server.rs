@@ -59,6 +59,26 @@ impl Server {
     pub fn lock_file(&self) -> PathBuf {
         self.dir.join("daemon.lock")
     }
+    /// Held by the supervisor for its whole life, also while it waits for a config or between
+    /// two workers: the self-heal never starts a second one beside it.
+    pub fn supervisor_lock_file(&self) -> PathBuf {
+        self.dir.join("supervisor.lock")
+    }
+    /// Written when the supervisor gives up on a worker that keeps dying; the self-heal leaves
+    /// the server alone while it is younger than [`GIVE_UP_HOLD`].
+    pub fn gave_up_file(&self) -> PathBuf {
+        self.dir.join("gave-up")
+    }
+    /// How long ago the supervisor last gave up, by the wall clock (a give-up survives a
+    /// suspend, as the crashes that caused it would).
+    pub fn gave_up_age(&self) -> Option<std::time::Duration> {
+        let at = std::fs::symlink_metadata(self.gave_up_file()).ok()?.modified().ok()?;
+        Some(std::time::SystemTime::now().duration_since(at).unwrap_or_default())
+    }
+    /// Whether a supervisor is alive for this server (it holds its lock).
+    pub fn supervised(&self) -> bool {
+        lock_held(&self.supervisor_lock_file())
+    }
 
     /// Whether a daemon watches this server, without disturbing one: `Some(Some(pid))` a live
     /// claude-failover daemon is named by the pid file (a pid reused after a crash does not
@@ -67,7 +87,6 @@ impl Server {
     /// pid file names no live daemon, so a daemon that is starting just retries (it waits for the
     /// lock while no live pid is recorded). For `status`, `doctor`, the supervisor and the hooks.
     pub fn running(&self) -> Option<Option<u32>> {
-        use std::os::unix::fs::OpenOptionsExt;
         if let Some(pid) = self.daemon_pid() {
             let argv = procs::cmdline(pid).unwrap_or_default();
             let ours = argv.first().is_some_and(|a0| a0.ends_with("claude-failover"));
@@ -75,17 +94,21 @@ impl Server {
                 return Some(Some(pid));
             }
         }
-        let f = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(self.lock_file())
-            .ok()?;
-        match f.try_lock_shared() {
-            Ok(()) => None, // free: released when `f` drops, right here
-            Err(std::fs::TryLockError::WouldBlock) => Some(self.daemon_pid()),
-            Err(std::fs::TryLockError::Error(_)) => None,
-        }
+        lock_held(&self.lock_file()).then(|| self.daemon_pid())
     }
+}
+
+/// How long a give-up holds: the self-heal undoes one at most this often.
+pub const GIVE_UP_HOLD: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Whether someone holds the flock on `path`: a shared, non-blocking probe, released at once.
+fn lock_held(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::OpenOptionsExt;
+    let Ok(f) = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC).open(path)
+    else {
+        return false;
+    };
+    matches!(f.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock))
 }
 
 /// A message dropped in a server's inbox by a hook or a CLI command.

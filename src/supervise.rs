@@ -43,17 +43,29 @@ pub fn run(
     load: &dyn Fn() -> Result<Config>,
     events: &dyn Sink,
 ) -> Result<u8> {
+    let mut replaced = false;
     if let Some(running) = server.running() {
         match running {
             // An update (`prefix + U`, `scripts/install`) or a rebuild left the old binary
             // running: the plugin's reload replaces it, so the new code is what watches.
-            Some(pid) if !runs_this_binary(pid) => replace(server, pid, events),
+            Some(pid) if !runs_this_binary(pid) => {
+                replace(server, pid, events);
+                replaced = true;
+            }
             _ => {
                 println!("a daemon already watches tmux server {}", server.socket);
                 return Ok(0);
             }
         }
     }
+    // One supervisor per server, also while it waits for a config or between two workers (the
+    // self-heal of `daemon --ensure` looks at this lock). A replaced one lets go as it exits.
+    let Some(_held) = supervisor_lock(server, if replaced { Duration::from_secs(10) } else { Duration::ZERO })? else {
+        println!("a daemon already watches tmux server {} (its supervisor is alive)", server.socket);
+        return Ok(0);
+    };
+    // Started (by the user, the plugin or the self-heal): an earlier give-up no longer holds.
+    let _ = std::fs::remove_file(server.gave_up_file());
     let style = TmuxStyle::from_options(&tmux.plugin_options());
     let config = loop {
         match load() {
@@ -102,6 +114,12 @@ pub fn run(
                 CRASH_WINDOW.as_secs() / 60
             );
             events.emit("daemon_gave_up", &msg, json!({"crashes": crashes.len()}));
+            // The self-heal leaves the server alone for a while (`server::GIVE_UP_HOLD`).
+            let _ = crate::atomic::write_atomic(
+                &server.gave_up_file(),
+                crate::clock::fmt_utc(jiff::Timestamp::now()).as_bytes(),
+                0o600,
+            );
             let _ = tmux
                 .set_user_option("@claude-failover-status", &status::render_no_daemon(&active(), &style, " (gave up)"));
             let _ = tmux.display_message(&format!("claude-failover: {msg}"));
@@ -116,6 +134,23 @@ pub fn run(
         let _ = tmux
             .set_user_option("@claude-failover-status", &status::render_no_daemon(&active(), &style, " restarting"));
         std::thread::sleep(wait);
+    }
+}
+
+/// Take the supervisor's lock, waiting up to `wait` for a supervisor that is going away.
+fn supervisor_lock(server: &Server, wait: Duration) -> Result<Option<std::fs::File>> {
+    crate::atomic::private_dir(&server.dir)?;
+    let f = crate::atomic::open_lock(&server.supervisor_lock_file())?;
+    let deadline = Instant::now() + wait;
+    loop {
+        match f.try_lock() {
+            Ok(()) => return Ok(Some(f)),
+            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => return Err(e).context("cannot take the supervisor lock"),
+        }
     }
 }
 

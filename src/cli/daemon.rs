@@ -53,8 +53,18 @@ pub(super) fn detect_cmd(ctx: &Ctx, json: bool) -> Result<u8> {
     Ok(0)
 }
 
-pub(super) fn daemon_cmd(ctx: &Ctx, worker: bool) -> Result<u8> {
+pub(super) fn daemon_cmd(ctx: &Ctx, worker: bool, ensure: bool, detach: bool) -> Result<u8> {
     use crate::events::Sink;
+    if detach {
+        let tmux = ctx.tmux();
+        let server = Server::resolve(&ctx.paths, &tmux)?;
+        return detached(&server);
+    }
+    if ensure {
+        let tmux = ctx.tmux();
+        let server = Server::resolve(&ctx.paths, &tmux)?;
+        return ensure_daemon(ctx, &tmux, &server);
+    }
     if !worker {
         let tmux = ctx.tmux();
         let server = Server::resolve(&ctx.paths, &tmux)?;
@@ -116,6 +126,101 @@ pub(super) fn daemon_cmd(ctx: &Ctx, worker: bool) -> Result<u8> {
     }
 }
 
+/// What the self-heal does about a server, from what it found (pure, for the tests).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Revive {
+    /// A worker runs, or its supervisor is alive (restarting one, or waiting for a config).
+    Watching,
+    /// The supervisor gave up this long ago: left alone until [`crate::server::GIVE_UP_HOLD`].
+    HeldAfterGiveUp,
+    Start,
+}
+
+pub fn revive(watching: bool, gave_up_age: Option<std::time::Duration>) -> Revive {
+    match gave_up_age {
+        _ if watching => Revive::Watching,
+        Some(age) if age < crate::server::GIVE_UP_HOLD => Revive::HeldAfterGiveUp,
+        _ => Revive::Start,
+    }
+}
+
+/// `daemon --ensure`: the self-heal. tmux runs it on its own schedule (the status line's `#()`
+/// job, every `status-interval` while a client shows it) and on a client's attach; a new pane's
+/// hook runs it too. While a daemon runs it reads a pid file and `/proc` and exits: nothing else.
+/// When nothing watches (the supervisor and its worker were killed together), it says so on the
+/// status line and starts a daemon through `run-shell -b`, so tmux reaps it as at load.
+fn ensure_daemon(ctx: &Ctx, tmux: &crate::tmux::TmuxCli, server: &Server) -> Result<u8> {
+    use crate::events::Sink;
+    let watching = || server.running().is_some() || server.supervised();
+    if revive(watching(), server.gave_up_age()) != Revive::Start {
+        return Ok(0);
+    }
+    // Two checks at once (a status redraw and a hook) start one daemon between them, and say so once.
+    crate::atomic::private_dir(&server.dir)?;
+    let gate = crate::atomic::open_lock(&server.dir.join("revive.lock"))?;
+    if gate.try_lock().is_err() || watching() {
+        return Ok(0);
+    }
+    let style = status::TmuxStyle::from_options(&tmux.plugin_options());
+    let active = match ctx.config() {
+        Ok(cfg) => match links::read_pointer(&cfg) {
+            links::Pointer::Account(a) => a,
+            _ => cfg.primary.clone(),
+        },
+        Err(_) => "?".into(),
+    };
+    let _ = tmux.set_user_option("@claude-failover-status", &status::render_no_daemon(&active, &style, " restarting"));
+    let events = EventLog::new(ctx.paths.events_file(), &ctx.clock, false);
+    events.emit(
+        "daemon_revived",
+        &format!("nothing watched tmux server {} (the daemon was killed); starting it again", server.socket),
+        serde_json::json!({"socket": server.socket}),
+    );
+    let bin = std::env::current_exe().context("cannot find this program's own path")?;
+    // run-shell format-expands its command first: every `#` doubled.
+    let line = format!(
+        "exec {} --socket {} daemon --detach >/dev/null 2>&1",
+        crate::tmux::shell_quote(&bin.to_string_lossy()),
+        crate::tmux::shell_quote(&server.socket)
+    )
+    .replace('#', "##");
+    tmux.run(&["run-shell", "-b", &line])?;
+    // Hold the gate until the new supervisor holds its lock, so a check right behind this one
+    // sees it.
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while !server.supervised() && std::time::Instant::now() < end {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    Ok(0)
+}
+
+/// `daemon --detach`: the supervisor started again as its own session's leader, outside tmux's
+/// job (so a daemon killed later is not reported by `run-shell` into the user's pane, and a kill
+/// of tmux's job group does not reach it); returns once it holds its lock, or has exited.
+fn detached(server: &Server) -> Result<u8> {
+    use std::os::unix::process::CommandExt;
+    let exe = std::env::current_exe().context("cannot find this program's own path")?;
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).filter(|a| a != "--detach").collect();
+    let mut cmd = std::process::Command::new(&exe);
+    cmd.args(&args).stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null());
+    // SAFETY: setsid(2) in the child between fork and exec touches no memory of ours.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().with_context(|| format!("cannot start {}", exe.display()))?;
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::time::Instant::now() < end {
+        if server.supervised() || child.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    Ok(0)
+}
+
 fn target_pane(pane: Option<String>) -> Result<String> {
     let p = pane
         .or_else(|| std::env::var("TMUX_PANE").ok())
@@ -174,18 +279,10 @@ pub(super) fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
             // looks at every pane as it starts.
             if server.running().is_some() {
                 daemon::post(&server, &daemon::Inbox::Rescan)?;
-            } else if ctx.config().is_ok() {
-                let bin = std::env::current_exe().context("cannot find this program's own path")?;
-                // run-shell format-expands its command first: every `#` doubled.
-                let line = format!(
-                    "exec {} --socket {} daemon >/dev/null 2>&1",
-                    crate::tmux::shell_quote(&bin.to_string_lossy()),
-                    crate::tmux::shell_quote(&server.socket)
-                )
-                .replace('#', "##");
-                tmux.run(&["run-shell", "-b", &line])?;
+                Ok(0)
+            } else {
+                ensure_daemon(ctx, &tmux, &server)
             }
-            Ok(0)
         }
         PaneAction::List { json } => {
             let cfg = ctx.config()?;
@@ -282,4 +379,20 @@ pub(super) fn tmux_init(ctx: &Ctx, plugin_dir: Option<&std::path::Path>) -> Resu
     };
     print!("{}", crate::plugin::render(&init));
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn the_self_heal_starts_only_what_is_missing_and_undoes_a_give_up_once_per_ten_minutes() {
+        assert_eq!(revive(true, None), Revive::Watching);
+        assert_eq!(revive(true, Some(Duration::from_secs(1))), Revive::Watching);
+        assert_eq!(revive(false, None), Revive::Start);
+        assert_eq!(revive(false, Some(Duration::from_secs(30))), Revive::HeldAfterGiveUp);
+        assert_eq!(revive(false, Some(Duration::from_secs(599))), Revive::HeldAfterGiveUp);
+        assert_eq!(revive(false, Some(Duration::from_secs(600))), Revive::Start);
+    }
 }

@@ -86,6 +86,14 @@ pub enum Command {
         /// The watcher itself, without the supervisor (what the supervisor runs)
         #[arg(long, hide = true)]
         worker: bool,
+        /// Only make sure one runs: start it if nothing watches this server (what the status
+        /// line's job and tmux hooks run; silent and cheap while one runs)
+        #[arg(long, conflicts_with = "worker")]
+        ensure: bool,
+        /// Run in the background, in a session of its own, and return once it runs: what tmux
+        /// starts (`run-shell -b` would otherwise report a killed daemon into a pane)
+        #[arg(long, conflicts_with_all = ["worker", "ensure"])]
+        detach: bool,
     },
     /// Watch Claude panes: attach/detach a pane's output log, list Claude panes
     Pane {
@@ -251,7 +259,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(code)
         }
         Command::Detect { json } => detect_cmd(&ctx, json),
-        Command::Daemon { worker } => daemon_cmd(&ctx, worker),
+        Command::Daemon { worker, ensure, detach } => daemon_cmd(&ctx, worker, ensure, detach),
         Command::Pane { action } => pane_cmd(&ctx, action),
         Command::Events { follow, json, last, popup } => {
             if popup {
@@ -259,7 +267,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             events_cmd(&ctx, follow, json, last)
         }
-        Command::PipeLog { file } => crate::daemon::pipe_log(&file).map(|()| 0),
+        Command::PipeLog { file } => {
+            crate::daemon::pipe_log(&file, ctx.socket.as_deref().and_then(std::path::Path::to_str)).map(|()| 0)
+        }
         Command::Demo { no_attach, limit_after } => {
             crate::demo::run(&crate::demo::Options { attach: !no_attach, limit_after })
         }

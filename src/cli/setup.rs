@@ -243,7 +243,7 @@ fn daemon_check(ctx: &Ctx) -> std::result::Result<String, String> {
         Some(None) => Ok(format!("daemon: one holds the lock for tmux server {}", server.socket)),
         None => Err(format!(
             "no daemon runs for tmux server {}: Claude panes there are not protected; reload the plugin \
-             ('tmux source-file ~/.tmux.conf') or run: tmux run-shell -b \"exec $(command -v claude-failover) daemon\"",
+             ('tmux source-file ~/.tmux.conf') or run: tmux run-shell -b \"exec $(command -v claude-failover) daemon --detach\"",
             server.socket
         )),
     }

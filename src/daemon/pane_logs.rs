@@ -29,8 +29,13 @@ const HINT_WAIT: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 
 /// The shell command tmux runs for `pipe-pane`: our own writer, which caps the log and never
 /// follows a symlink planted at its path. Both parts are quoted; neither comes from a pane.
-pub fn pipe_command(bin: &Path, log: &Path) -> String {
-    format!("exec {} pipe-log {}", shell_quote(&bin.to_string_lossy()), shell_quote(&log.to_string_lossy()))
+pub fn pipe_command(bin: &Path, socket: &str, log: &Path) -> String {
+    format!(
+        "exec {} --socket {} pipe-log {}",
+        shell_quote(&bin.to_string_lossy()),
+        shell_quote(socket),
+        shell_quote(&log.to_string_lossy())
+    )
 }
 
 /// Start piping a pane into its log. A pane already piped into its log (by a daemon before this
@@ -59,7 +64,7 @@ pub fn attach(tmux: &dyn Tmux, server: &Server, pane: &PaneInfo) -> Result<PathB
         );
     }
     let bin = std::env::current_exe().context("cannot find this program's own path")?;
-    tmux.pipe_pane(&pane.id, Some(&pipe_command(&bin, &log)))?;
+    tmux.pipe_pane(&pane.id, Some(&pipe_command(&bin, &server.socket, &log)))?;
     Ok(log)
 }
 
@@ -78,8 +83,21 @@ fn ours(server: &Server, pane: &PaneInfo) -> bool {
     std::fs::symlink_metadata(server.log_of(&pane.id)).is_ok_and(|m| m.is_file())
 }
 
+/// How often a pane's writer looks whether a daemon still reads it.
+const LIVENESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// `pipe-log FILE`: copy stdin to FILE (O_APPEND, O_NOFOLLOW, 0600), rotating it at the cap.
-pub fn pipe_log(file: &Path) -> Result<()> {
+///
+/// It is also a watchdog that costs nothing while the pane is quiet: a pane that prints (a claude
+/// at work, the one that may hit a limit next) looks at most every few seconds whether a daemon
+/// reads its log, and when none does, asks for one (`daemon --ensure`, which starts it unless a
+/// recent give-up holds). That covers a daemon killed while no client draws the status line.
+pub fn pipe_log(file: &Path, socket: Option<&str>) -> Result<()> {
+    let server = socket.and_then(|s| {
+        let dir = file.parent()?.parent()?.to_path_buf();
+        Some(Server { socket: s.to_string(), dir })
+    });
+    let mut looked = std::time::Instant::now();
     let mut out = crate::atomic::open_append_private(file)?;
     let mut size = out.metadata().map(|m| m.len()).unwrap_or(0);
     let mut stdin = std::io::stdin().lock();
@@ -104,6 +122,29 @@ pub fn pipe_log(file: &Path) -> Result<()> {
         }
         std::io::Write::write_all(&mut out, &buf[..n])?;
         size += n as u64;
+        if let Some(server) = &server
+            && looked.elapsed() >= LIVENESS_EVERY
+        {
+            looked = std::time::Instant::now();
+            if server.running().is_none() && !server.supervised() {
+                ask_for_a_daemon(server);
+            }
+        }
+    }
+}
+
+/// `daemon --ensure` in the background, reaped by a thread of its own: the pane's output never
+/// waits for it.
+fn ask_for_a_daemon(server: &Server) {
+    let Ok(exe) = std::env::current_exe() else { return };
+    let child = std::process::Command::new(exe)
+        .args(["--socket", &server.socket, "daemon", "--ensure"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Ok(mut c) = child {
+        std::thread::spawn(move || c.wait());
     }
 }
 

@@ -55,8 +55,10 @@ fn loading_twice_leaves_one_daemon_and_no_duplicates() {
     assert_eq!(w.tmux(&["list-keys", "-T", "claude-failover"]), keys);
     assert_eq!(count(&w.tmux(&["list-keys", "-T", "prefix"]), "claude-failover"), prefix_keys);
     assert_eq!(count(&hooks, "pane rescan"), 4, "{hooks}");
+    // The segment, and beside it the self-heal's job (which prints nothing), once.
     let right = w.tmux(&["show", "-gv", "status-right"]);
-    assert_eq!(right.trim(), "#{@claude-failover-status} | %H:%M");
+    let job = format!("#(exec {BIN} --socket '#{{socket_path}}' daemon --ensure >/dev/null 2>&1)");
+    assert_eq!(right.trim(), format!("#{{@claude-failover-status}}{job} | %H:%M"));
     // the daemon goes with the server
     w.tmux(&["kill-server"]);
     wait_for("daemon gone with the server", Duration::from_secs(10), || w.daemons() == 0);

@@ -1,6 +1,7 @@
 //! One integration test binary (links once): a module per area. Every test runs in its own temp
 //! HOME with XDG dirs, state dir and TMUX_TMPDIR inside it, and no inherited TMUX/TMUX_PANE.
 
+mod always;
 mod common;
 mod core_cli;
 mod core_links;

@@ -474,6 +474,30 @@ impl World {
         let socket = env.dir.path().join("tmux").join("sock");
         let log = env.dir.path().join("fake-claude.jsonl");
         let w = World { env, socket, log, daemon: None, outer: None };
+        w.boot();
+        w
+    }
+
+    /// A tmux server restarted (the machine rebooted, the server killed): the old one killed with
+    /// every pane, and a new one on the same socket as the world first started it, before any
+    /// plugin or restore runs.
+    pub fn restart_server(&mut self) {
+        let _ = self.tmux_status(&["kill-server"]);
+        wait_for("the old server gone", Duration::from_secs(10), || !self.tmux_status(&["has-session"]));
+        self.boot();
+    }
+
+    fn tmux_status(&self, args: &[&str]) -> bool {
+        let mut c = Command::new("tmux");
+        c.arg("-S").arg(&self.socket).args(args).env_clear().stdout(Stdio::null()).stderr(Stdio::null());
+        for (k, v) in &self.env.vars {
+            c.env(k, v);
+        }
+        c.status().is_ok_and(|s| s.success())
+    }
+
+    fn boot(&self) {
+        let w = self;
         let log_env = format!("FAKE_CLAUDE_LOG={}", w.log.display());
         let home = w.env.home.to_str().unwrap().to_string();
         w.tmux(&[
@@ -499,7 +523,6 @@ impl World {
         w.tmux(&["set", "-g", "remain-on-exit", "off"]);
         w.tmux(&["set-environment", "-g", "FAKE_CLAUDE_LOG", w.log.to_str().unwrap()]);
         w.tmux(&["set-environment", "-g", "PS1", "$ "]);
-        w
     }
 
     /// A tmux server (one window, in HOME) around an `env` the test set up itself: its config,

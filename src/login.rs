@@ -56,11 +56,31 @@ pub enum Login {
     },
     /// A credentials file exists but cannot be used; the text names the file and why.
     Unreadable(String),
+    /// The primary's login is still in the real `claude_dir` (`~/.claude`, before `link
+    /// --adopt` moves it into the account's home): there, and usable, not missing.
+    ToAdopt(Via),
 }
 
 impl Login {
     pub fn is_ok(&self) -> bool {
-        matches!(self, Login::Ok(_))
+        matches!(self, Login::Ok(_) | Login::ToAdopt(_))
+    }
+}
+
+/// An account's login as its user means it, for every surface (`status`, the status line,
+/// `doctor`): what its home holds, or for the primary, while `claude_dir` is still the real
+/// directory that `link --adopt` moves into its home, the login held there.
+pub fn account_login(cfg: &crate::config::Config, account: &crate::config::Account, now: Timestamp) -> Login {
+    let home = login_state(&account.home, now);
+    if home.is_ok() || account.name != cfg.primary {
+        return home;
+    }
+    match std::fs::symlink_metadata(&cfg.claude_dir) {
+        Ok(m) if m.is_dir() => match login_state(&cfg.claude_dir, now) {
+            Login::Ok(via) => Login::ToAdopt(via),
+            _ => home,
+        },
+        _ => home,
     }
 }
 
@@ -76,6 +96,7 @@ impl fmt::Display for Login {
                 write!(f, "its login expired at {} and has no refresh token", crate::clock::fmt_utc(*since))
             }
             Login::Unreadable(why) => write!(f, "{why}"),
+            Login::ToAdopt(_) => write!(f, "logged in (still in ~/.claude: 'link --adopt' moves it to its home)"),
         }
     }
 }

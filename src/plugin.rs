@@ -84,8 +84,10 @@ pub fn render(i: &Init) -> String {
             ),
         ];
         if i.popups {
-            // The popups close on q, Esc or Enter (`--popup`).
-            let status = sh(i.bin, &format!("{socket} status --popup"));
+            // The popups close on q, Esc or Enter (`--popup`). tmux does not expand formats in a
+            // popup's command (3.3): `#{socket_path}` would arrive as it is. A popup has `$TMUX`,
+            // which names its server.
+            let status = sh(i.bin, "status --popup");
             let events = sh(i.bin, "events -n 40 --follow --popup");
             k.push((
                 "S",
@@ -183,8 +185,53 @@ pub fn render(i: &Init) -> String {
     c
 }
 
+/// Where `scripts/install` puts the plugin (a link to the clone when it lives elsewhere), and
+/// what the README's install block loads.
+pub const PLUGIN_HOME: &str = "~/.tmux/plugins/claude-failover";
+
+/// The lines that load the plugin from `~/.tmux.conf`, for the clone at `dir`: the `run-shell`
+/// line, and the TPM line when the clone's `origin` names it. Never a placeholder: what is not
+/// known is not printed.
+pub fn install_lines(dir: &Path, origin: Option<&str>) -> Vec<String> {
+    let mut lines = vec![format!("run-shell {}", shell_quote(&dir.join("claude-failover.tmux").to_string_lossy()))];
+    if let Some(name) = origin.and_then(tpm_name) {
+        lines.push(format!("set -g @plugin {}", tmux_quote(&name)));
+    }
+    lines
+}
+
+/// TPM's name for a clone's origin: `owner/name` on GitHub (TPM's short form), else the URL
+/// itself (TPM clones any git URL).
+pub fn tpm_name(url: &str) -> Option<String> {
+    let url = url.trim();
+    if url.is_empty() || url.chars().any(|c| c.is_control() || c == '\'') {
+        return None;
+    }
+    let gh = ["https://github.com/", "http://github.com/", "git@github.com:", "ssh://git@github.com/"]
+        .iter()
+        .find_map(|p| url.strip_prefix(p));
+    match gh {
+        Some(rest) => {
+            let rest = rest.trim_end_matches('/').trim_end_matches(".git");
+            let mut parts = rest.split('/');
+            let (owner, name) = (parts.next()?, parts.next()?);
+            (parts.next().is_none() && !owner.is_empty() && !name.is_empty()).then(|| format!("{owner}/{name}"))
+        }
+        None if url.contains("://") || url.contains('@') => Some(url.to_string()),
+        None => None, // a local path: TPM cannot clone it for another machine
+    }
+}
+
+/// The `origin` URL of the git clone at `dir`, if git and an origin are there.
+pub fn clone_origin(dir: &Path) -> Option<String> {
+    let mut cmd = std::process::Command::new("git");
+    cmd.arg("-C").arg(dir).args(["remote", "get-url", "origin"]);
+    let out = crate::exec::run(&mut cmd, None, std::time::Duration::from_secs(5)).ok()?;
+    out.status.success().then(|| out.stdout.trim().to_string()).filter(|s| !s.is_empty())
+}
+
 /// `value` without the self-heal jobs an earlier load put there.
-fn strip_jobs(value: &str) -> String {
+pub fn strip_jobs(value: &str) -> String {
     let mut out = value.to_string();
     let mut from = 0;
     while let Some(at) = out[from..].find("#(exec ").map(|i| i + from) {
@@ -205,6 +252,25 @@ fn has_segment(o: &HashMap<String, String>, option: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tpm_line_comes_from_the_clones_origin_and_nothing_is_guessed() {
+        for (url, want) in [
+            ("https://github.com/acme/claude-failover.git", Some("acme/claude-failover")),
+            ("https://github.com/acme/cf", Some("acme/cf")),
+            ("git@github.com:acme/claude-failover.git", Some("acme/claude-failover")),
+            ("ssh://git@github.com/acme/claude-failover/", Some("acme/claude-failover")),
+            ("https://gitlab.com/acme/claude-failover.git", Some("https://gitlab.com/acme/claude-failover.git")),
+            ("/home/u/src/claude-failover", None),
+            ("", None),
+            ("https://github.com/acme", None),
+        ] {
+            assert_eq!(tpm_name(url).as_deref(), want, "{url}");
+        }
+        let dir = Path::new("/home/u/my plugins/cf");
+        assert_eq!(install_lines(dir, None), vec!["run-shell '/home/u/my plugins/cf/claude-failover.tmux'"]);
+        assert_eq!(install_lines(dir, Some("git@github.com:acme/cf.git"))[1], "set -g @plugin 'acme/cf'");
+    }
 
     #[test]
     fn quoting() {

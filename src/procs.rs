@@ -290,6 +290,52 @@ pub struct ClaudeProc {
 }
 
 /// The parent of `pid`.
+/// The socket of the tmux server that started this process (a `#()` job, a `run-shell`, a
+/// `pipe-pane` writer and a hook have no `$TMUX`; tmux runs them through `sh -c`): the parent or
+/// grandparent running `tmux` that listens on a named unix socket. Never further up: a program
+/// started by something else that happens to run inside a tmux pane (a test runner in a
+/// developer's tmux) must not reach that server.
+pub fn ancestor_tmux_socket() -> Option<std::path::PathBuf> {
+    let mut pid = parent(std::process::id())?;
+    for _ in 0..2 {
+        if pid <= 1 {
+            return None;
+        }
+        let is_tmux = std::fs::read_link(format!("/proc/{pid}/exe"))
+            .ok()
+            .and_then(|e| e.file_name().map(|n| n.to_string_lossy().starts_with("tmux")))
+            .unwrap_or(false);
+        if is_tmux && let Some(sock) = listening_socket(pid) {
+            return Some(sock);
+        }
+        pid = parent(pid)?;
+    }
+    None
+}
+
+/// The path of a named unix socket process `pid` holds open (a tmux client holds only unnamed
+/// ones, its server the one it listens on).
+fn listening_socket(pid: u32) -> Option<std::path::PathBuf> {
+    let inodes: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .ok()?
+        .flatten()
+        .filter_map(|fd| {
+            let l = std::fs::read_link(fd.path()).ok()?;
+            let l = l.to_string_lossy();
+            Some(l.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
+        })
+        .collect();
+    let table = std::fs::read_to_string("/proc/net/unix").ok()?;
+    // Num RefCount Protocol Flags Type St Inode Path; a listening socket has the flag __SO_ACCEPTCON.
+    table.lines().skip(1).find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        let (flags, inode, path) = (f.get(3)?, f.get(6)?, f.get(7)?);
+        let listening = u32::from_str_radix(flags, 16).is_ok_and(|x| x & 0x0001_0000 != 0);
+        (listening && inodes.iter().any(|i| i == inode) && path.starts_with('/'))
+            .then(|| std::path::PathBuf::from(path))
+    })
+}
+
 pub fn parent(pid: u32) -> Option<u32> {
     stat(pid).map(|s| s.ppid).filter(|p| *p > 1)
 }

@@ -235,10 +235,10 @@ impl Status {
         self
     }
 
-    /// What each account's home holds (`crate::login`), as `status` and the daemon look.
+    /// What each account's login is (`crate::login::account_login`), as every surface looks.
     pub fn with_logins(mut self, cfg: &Config, now: Timestamp) -> Self {
         for (v, a) in self.accounts.iter_mut().zip(&cfg.accounts) {
-            let l = crate::login::login_state(&a.home, now);
+            let l = crate::login::account_login(cfg, a, now);
             v.logged_in = Some(l.is_ok());
             v.login = Some(l.to_string());
         }
@@ -310,6 +310,29 @@ impl Status {
     }
 }
 
+/// What every surface shows (the pushed segment, `status` in any format, the popup, `doctor`,
+/// `pane list`), looked at one way from the same inputs: the config, the state, the
+/// `claude_dir` pointer, each account's login and usage, and whether a daemon watches `server`
+/// (its lock and pid file: nothing from the caller's environment). `server` is `None` only
+/// where no tmux server can be named.
+pub fn observe(
+    cfg: &Config,
+    paths: &crate::paths::Paths,
+    st: &State,
+    server: Option<&crate::server::Server>,
+    now: Timestamp,
+) -> Status {
+    let pointer = crate::links::read_pointer(cfg);
+    let problem = crate::links::pointer_problem(cfg, &pointer);
+    let s = build(cfg, st, &pointer, problem, now)
+        .with_logins(cfg, now)
+        .with_usage(|a| crate::statusline::read_usage(paths, a));
+    match server {
+        Some(server) => s.with_daemon(server.running()),
+        None => s,
+    }
+}
+
 /// The status-line segment. Every state in which a Claude pane is not protected has its own look
 /// in the warn style (README, "The status line"):
 /// `claude:main` (all well; `claude:main 5h 42% · 7d 10%` once its statusline recorded its limits),
@@ -360,9 +383,32 @@ pub fn render_tmux(s: &Status, style: &TmuxStyle, now: Timestamp) -> String {
     format!("{body}{tail}{paused}#[{reset}]")
 }
 
-/// The segment without a config (before `init`, or a broken edit).
-pub fn render_no_config(style: &TmuxStyle) -> String {
-    format!("#[{}]{}:config?#[{}]", style.warn, style.label, reset_of(&[&style.warn]))
+/// One line: the active account, whether a daemon watches, and the logins, as `pane list` heads
+/// its table (the same look as every other surface: [`observe`]).
+pub fn render_summary(s: &Status) -> String {
+    let daemon = match &s.daemon {
+        Some(DaemonView { running: true, pid: Some(pid) }) => format!("running (pid {pid})"),
+        Some(DaemonView { running: true, pid: None }) => "running".to_string(),
+        Some(DaemonView { running: false, .. }) => "NOT RUNNING".to_string(),
+        None => "unknown (no tmux server)".to_string(),
+    };
+    let logins: Vec<String> = s
+        .accounts
+        .iter()
+        .map(|a| format!("{} {}", a.name, if a.cannot_log_in() { "NOT LOGGED IN" } else { "ok" }))
+        .collect();
+    format!("active: {} · daemon: {daemon} · logins: {}", s.active, logins.join(", "))
+}
+
+/// The segment without a config: before `init` (`config_file` missing) it says what to run; a
+/// broken edit sends to `doctor`, which names the key.
+pub fn render_no_config(style: &TmuxStyle, config_file: &std::path::Path) -> String {
+    let what = if std::fs::symlink_metadata(config_file).is_err() {
+        "config? run claude-failover init"
+    } else {
+        "config? see claude-failover doctor"
+    };
+    format!("#[{}]{}:{what}#[{}]", style.warn, style.label, reset_of(&[&style.warn]))
 }
 
 /// What undoes the styles a segment may set, attribute by attribute: `#[default]` would also wipe

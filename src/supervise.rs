@@ -66,6 +66,8 @@ pub fn run(
     };
     // Started (by the user, the plugin or the self-heal): an earlier give-up no longer holds.
     let _ = std::fs::remove_file(server.gave_up_file());
+    let _ =
+        crate::atomic::write_atomic(&server.supervisor_pid_file(), std::process::id().to_string().as_bytes(), 0o600);
     let style = TmuxStyle::from_options(&tmux.plugin_options());
     let config = loop {
         match load() {
@@ -79,7 +81,7 @@ pub fn run(
                     ),
                     json!({}),
                 );
-                let _ = tmux.set_user_option("@claude-failover-status", &status::render_no_config(&style));
+                let _ = tmux.set_user_option("@claude-failover-status", &status::render_no_config(&style, config_file));
                 if !wait_for_change(config_file, tmux) {
                     return Ok(0); // the server is gone
                 }

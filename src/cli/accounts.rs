@@ -10,7 +10,6 @@ use crate::daemon::Server;
 use crate::events::EventLog;
 use crate::faults::Faults;
 use crate::fleet::{Timing, TmuxFleet};
-use crate::links;
 use crate::paths::tildify;
 use crate::state::Store;
 use crate::status;
@@ -102,23 +101,16 @@ pub(super) fn status_cmd(ctx: &Ctx, format: Format) -> Result<u8> {
         Err(e) if format == Format::Tmux => {
             // A status line must not show a wall of text; the popup and doctor say more.
             let _ = e;
-            println!("{}", status::render_no_config(&status::TmuxStyle::default()));
+            println!("{}", status::render_no_config(&status::TmuxStyle::default(), &ctx.paths.config_file));
             return Ok(1);
         }
         Err(e) => return Err(e),
     };
     let st = Store::at(&ctx.paths.state_dir).load()?;
-    let pointer = links::read_pointer(&cfg);
-    let problem = links::pointer_problem(&cfg, &pointer);
     let now = ctx.clock.now();
     // A status that cannot see a daemon says so: nothing would act on a limit.
-    let daemon = Server::resolve(&ctx.paths, &ctx.tmux()).ok().map(|s| s.running());
-    let mut s = status::build(&cfg, &st, &pointer, problem, now)
-        .with_logins(&cfg, now)
-        .with_usage(|a| crate::statusline::read_usage(&ctx.paths, a));
-    if let Some(running) = daemon {
-        s = s.with_daemon(running);
-    }
+    let server = Server::resolve(&ctx.paths, &ctx.tmux()).ok();
+    let s = status::observe(&cfg, &ctx.paths, &st, server.as_ref(), now);
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&s)?),
         Format::Tmux => println!("{}", status::render_tmux(&s, &status::TmuxStyle::default(), now)),

@@ -314,7 +314,12 @@ pub(super) fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
                 .collect();
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
-            } else if rows.is_empty() {
+                return Ok(0);
+            }
+            // The same look as the status line and `status`: the account, the daemon, the logins.
+            let seen = status::observe(&cfg, &ctx.paths, &st, Some(&server), ctx.clock.now());
+            println!("{}", status::render_summary(&seen));
+            if rows.is_empty() {
                 println!("no Claude panes");
             } else {
                 for r in &rows {
@@ -345,15 +350,25 @@ pub(super) fn pane_cmd(ctx: &Ctx, action: PaneAction) -> Result<u8> {
 }
 
 /// The status segment as the daemon would push it: for tmux-init's first value and `status`.
-fn tmux_segment(ctx: &Ctx, style: &status::TmuxStyle) -> String {
-    let Ok(cfg) = ctx.config() else { return status::render_no_config(style) };
+pub(super) fn tmux_segment(ctx: &Ctx, style: &status::TmuxStyle) -> String {
+    let Ok(cfg) = ctx.config() else { return status::render_no_config(style, &ctx.paths.config_file) };
     let st = Store::at(&ctx.paths.state_dir).load().unwrap_or_default();
-    let pointer = links::read_pointer(&cfg);
-    let problem = links::pointer_problem(&cfg, &pointer);
     let now = ctx.clock.now();
-    let s =
-        status::build(&cfg, &st, &pointer, problem, now).with_usage(|a| crate::statusline::read_usage(&ctx.paths, a));
-    status::render_tmux(&s, style, now)
+    let server = Server::resolve(&ctx.paths, &ctx.tmux()).ok();
+    status::render_tmux(&status::observe(&cfg, &ctx.paths, &st, server.as_ref(), now), style, now)
+}
+
+/// Push the segment now, for a command that changed what it shows (`init`, `link`, `doctor
+/// --fix`): the status line agrees within a second, without waiting for a daemon's next push.
+/// Only where the plugin is loaded (its version option is set); never an error.
+pub(super) fn push_segment(ctx: &Ctx) {
+    let tmux = ctx.tmux();
+    let options = tmux.plugin_options();
+    if !tmux.server_running() || options.get("version").is_none_or(|v| v.is_empty()) {
+        return;
+    }
+    let text = tmux_segment(ctx, &status::TmuxStyle::from_options(&options));
+    let _ = tmux.set_user_option("@claude-failover-status", &text);
 }
 
 pub(super) fn tmux_init(ctx: &Ctx, plugin_dir: Option<&std::path::Path>) -> Result<u8> {

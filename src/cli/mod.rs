@@ -11,6 +11,7 @@ mod accounts;
 mod daemon;
 mod hooks;
 mod setup;
+mod uninstall;
 
 use crate::clock::Clock;
 use std::path::PathBuf;
@@ -160,6 +161,23 @@ pub enum Command {
     /// (internal) copy stdin to a capped pane log; run by tmux pipe-pane
     #[command(hide = true)]
     PipeLog { file: PathBuf },
+    /// (internal) the ~/.tmux.conf lines that load the plugin from a clone (scripts/install)
+    #[command(hide = true)]
+    InstallLines {
+        #[arg(long)]
+        plugin_dir: PathBuf,
+    },
+    /// Take claude-failover out of this tmux server and Claude's settings: stops this server's
+    /// daemon, removes the key table, the hooks, the status segment, the Claude hooks and the
+    /// statusline wrappers; shows how the shared links would be undone (`--unlink` does it)
+    Uninstall {
+        /// Also undo the shared links: each becomes a copy of its shared dir (nothing deleted)
+        #[arg(long)]
+        unlink: bool,
+        /// Only show what the links' undoing would do; change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Claude Code statusline command: records the account's 5-hour and weekly limits from the
     /// statusline JSON on stdin, then runs your own statusline command (after --) on the same
     /// input; --install wraps the statusLine of every account's settings.json
@@ -236,8 +254,14 @@ impl Ctx {
 }
 
 pub fn run(cli: Cli) -> Result<u8> {
-    let ctx =
-        Ctx { paths: Paths::from_env(cli.config.as_deref())?, clock: SystemClock::from_env()?, socket: cli.socket };
+    // A format tmux did not expand (a popup's command is not expanded) names no server: `$TMUX`
+    // then says which, as in a shell.
+    // With neither, the tmux server we run under (a `#()` job, a `run-shell`) names itself, so
+    // every surface looks at the same server whatever the caller's environment.
+    let socket = cli.socket.filter(|s| !s.to_string_lossy().contains("#{")).or_else(|| {
+        std::env::var_os("TMUX").filter(|t| !t.is_empty()).is_none().then(crate::procs::ancestor_tmux_socket).flatten()
+    });
+    let ctx = Ctx { paths: Paths::from_env(cli.config.as_deref())?, clock: SystemClock::from_env()?, socket };
     match cli.command {
         Command::Init => init(&ctx),
         Command::Doctor { fix } => doctor(&ctx, fix),
@@ -279,6 +303,14 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::TmuxInit { plugin_dir } => tmux_init(&ctx, plugin_dir.as_deref()),
         Command::Pause { off, toggle } => pause(&ctx, off, toggle),
+        Command::InstallLines { plugin_dir } => {
+            let origin = crate::plugin::clone_origin(&plugin_dir);
+            for l in crate::plugin::install_lines(&plugin_dir, origin.as_deref()) {
+                println!("{l}");
+            }
+            Ok(0)
+        }
+        Command::Uninstall { unlink, dry_run } => uninstall::uninstall(&ctx, unlink, dry_run),
         Command::Statusline { install, remove, account, project, command } => {
             crate::statusline::command(&ctx.paths, ctx.clock.now(), install, remove, account, project, command)
         }

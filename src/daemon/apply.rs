@@ -8,7 +8,6 @@ use super::attribution::Observation;
 use super::progress::PendingLimit;
 use crate::clock::fmt_utc;
 use crate::events::Sink;
-use crate::links;
 use crate::status;
 use crate::swap::{Outcome, Trigger};
 use crate::tmux::Tmux;
@@ -92,12 +91,8 @@ impl Daemon<'_> {
     /// Keep `@claude-failover-status` current (only when it changed: a set-option is a redraw).
     pub(super) fn push_status(&mut self) {
         let Ok(st) = self.store.load() else { return };
-        let pointer = links::read_pointer(self.cfg);
-        let problem = links::pointer_problem(self.cfg, &pointer);
         let now = self.clock.now();
-        let s = status::build(self.cfg, &st, &pointer, problem, now)
-            .with_logins(self.cfg, now)
-            .with_usage(|a| crate::statusline::read_usage(self.paths, a));
+        let s = status::observe(self.cfg, self.paths, &st, Some(&self.server), now);
         let text = status::render_tmux(&s, &self.style, now);
         if text != self.last_status && self.tmux.set_user_option("@claude-failover-status", &text).is_ok() {
             self.last_status = text;

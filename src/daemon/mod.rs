@@ -296,7 +296,7 @@ impl<'a> Daemon<'a> {
             if batch.registry || batch.rescan {
                 self.settle_deferred();
             }
-            if batch.state || batch.usage {
+            if batch.state || batch.usage || batch.logins {
                 self.push_status();
             }
             if (batch.config || std::mem::take(&mut config_stale)) && self.config_changed(&mut config_bytes) {

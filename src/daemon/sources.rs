@@ -41,6 +41,9 @@ pub(super) struct Batch {
     pub registry: bool,
     /// An account's usage record (`<state>/usage/`, from the statusline command) changed.
     pub usage: bool,
+    /// A login file in an account home was written or removed (`/login`, `/logout`): the
+    /// status line's `⚠login:` is looked at again.
+    pub logins: bool,
     pub config: bool,
     /// The kernel's event queue overflowed: events were lost, so every source is read again.
     pub overflow: bool,
@@ -201,6 +204,8 @@ impl Sources {
                     watch_account(&mut self.watcher, &home);
                     batch.rescan = true;
                 }
+                batch.logins |= p.parent() == Some(home.as_path())
+                    && p.file_name().is_some_and(|n| n == ".credentials.json" || n == ".claude.json");
                 let entry = p.parent().is_some_and(|d| d.ends_with("sessions"));
                 batch.rescan |= entry && matches!(ev.kind, EventKind::Create(_));
                 batch.registry |= entry && p.extension().is_some_and(|e| e == "json");

@@ -17,7 +17,37 @@ use crate::state::Store;
 use super::Ctx;
 
 pub(super) fn init(ctx: &Ctx) -> Result<u8> {
-    crate::init::run(&ctx.paths, ctx.clock.now())
+    let r = crate::init::run(&ctx.paths, ctx.clock.now());
+    super::daemon::push_segment(ctx);
+    if r.as_ref().is_ok_and(|c| *c == 0) {
+        print_plugin_lines(ctx);
+    }
+    r
+}
+
+/// Where the plugin is not loaded yet: the line that loads it, from the clone `scripts/install`
+/// linked at `~/.tmux/plugins/claude-failover` (with the TPM line its origin gives). Nothing
+/// guessed: without that clone, where to find the line.
+fn print_plugin_lines(ctx: &Ctx) {
+    let tmux = ctx.tmux();
+    if tmux.server_running() && tmux.plugin_options().get("version").is_some_and(|v| !v.is_empty()) {
+        return; // loaded in this tmux server
+    }
+    let dir = ctx.paths.home.join(".tmux/plugins/claude-failover");
+    if dir.join("claude-failover.tmux").is_file() {
+        println!("  then load the plugin: add to ~/.tmux.conf, then 'tmux source-file ~/.tmux.conf':");
+        let origin = crate::plugin::clone_origin(&dir);
+        let lines = crate::plugin::install_lines(&dir, origin.as_deref());
+        // The line as the README gives it (no quotes: a quoted ~ is not expanded).
+        println!("      run-shell {}/claude-failover.tmux", crate::plugin::PLUGIN_HOME);
+        if let Some(tpm) = lines.get(1) {
+            println!("    or, with TPM:  {tpm}");
+        }
+    } else {
+        println!(
+            "  then load the tmux plugin: run scripts/install in your clone of claude-failover; it prints the line for ~/.tmux.conf"
+        );
+    }
 }
 
 pub(super) fn doctor(ctx: &Ctx, fix: bool) -> Result<u8> {
@@ -46,7 +76,7 @@ pub(super) fn doctor(ctx: &Ctx, fix: bool) -> Result<u8> {
             // Logins after the links: `--fix` may just have created a home, which has none yet.
             let now = ctx.clock.now();
             for a in &cfg.accounts {
-                let l = crate::login::login_state(&a.home, now);
+                let l = crate::login::account_login(&cfg, a, now);
                 if !l.is_ok() {
                     problems.push(crate::login::problem(&a.name, &a.home, &l, &cfg.claude_command));
                 }
@@ -124,6 +154,9 @@ pub(super) fn doctor(ctx: &Ctx, fix: bool) -> Result<u8> {
     }
     for f in &fixed {
         println!("fixed: {f}");
+    }
+    if fix {
+        super::daemon::push_segment(ctx);
     }
     for a in &advice {
         println!("advice: {a}");
@@ -251,45 +284,27 @@ fn daemon_check(ctx: &Ctx) -> std::result::Result<String, String> {
 
 pub(super) fn link(ctx: &Ctx, adopt: bool, dry_run: bool) -> Result<u8> {
     let cfg = ctx.config()?;
-    let mut bad = false;
-    if adopt {
-        let steps = links::adopt(&cfg, dry_run);
-        if steps.is_empty() {
-            println!("nothing to adopt: no real directory sits where a link belongs");
-        }
-        for s in &steps {
-            println!("{}{s}", if dry_run { "would " } else { "" });
-            bad |= matches!(s, links::Step::Conflict { .. } | links::Step::Failed { .. });
-        }
-    }
+    let global_json = crate::claude::home_claude_json();
     if dry_run {
-        let r = links::ensure_all(&cfg.accounts, &cfg.shared, false);
-        for p in &r.problems {
-            if !matches!(p, links::Problem::Missing { .. }) || !adopt {
-                println!(
-                    "{}{p}",
-                    if matches!(p, links::Problem::Missing { .. }) { "would create: " } else { "problem: " }
-                );
-            }
+        // The plan is the real run on a shadow of the places it looks at (`dry_run.rs`): exactly
+        // the steps the run would take, in order.
+        let (shadow, shadowed, json) = crate::dry_run::Shadow::of(&cfg, global_json.as_deref())?;
+        let (lines, ok) = link_run(&shadowed, adopt, json.as_deref());
+        for l in &lines {
+            println!("would: {}", shadow.back(l));
         }
-        return Ok(u8::from(bad));
-    }
-    let r = links::ensure_all(&cfg.accounts, &cfg.shared, true);
-    for c in &r.created {
-        println!("{c}");
-    }
-    for p in &r.problems {
-        println!("problem: {p}");
-    }
-    match links::ensure_pointer(&cfg) {
-        Ok(Some(done)) => println!("{done}"),
-        Ok(None) => {}
-        Err(p) => {
-            println!("problem: {p}");
-            bad = true;
+        if lines.is_empty() {
+            println!("nothing to do: every account already links its shared dirs");
         }
+        println!("(a dry run: nothing was changed)");
+        return Ok(u8::from(!ok));
     }
-    if r.ok() && !bad {
+    let (lines, ok) = link_run(&cfg, adopt, global_json.as_deref());
+    for l in &lines {
+        println!("{l}");
+    }
+    super::daemon::push_segment(ctx);
+    if ok {
         println!(
             "ok: every account links {}",
             cfg.shared.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")
@@ -298,4 +313,32 @@ pub(super) fn link(ctx: &Ctx, adopt: bool, dry_run: bool) -> Result<u8> {
     } else {
         Ok(1)
     }
+}
+
+/// What `link` does, in the order it does it, as the lines it prints; and whether all is well.
+fn link_run(cfg: &crate::config::Config, adopt: bool, global_json: Option<&std::path::Path>) -> (Vec<String>, bool) {
+    let mut lines = Vec::new();
+    let mut bad = false;
+    if adopt {
+        let steps = links::adopt_with(cfg, global_json, false);
+        if steps.is_empty() {
+            lines.push("nothing to adopt: no real directory sits where a link belongs".to_string());
+        }
+        for s in &steps {
+            lines.push(s.to_string());
+            bad |= matches!(s, links::Step::Conflict { .. } | links::Step::Failed { .. });
+        }
+    }
+    let r = links::ensure_all(&cfg.accounts, &cfg.shared, true);
+    lines.extend(r.created.iter().cloned());
+    lines.extend(r.problems.iter().map(|p| format!("problem: {p}")));
+    match links::ensure_pointer(cfg) {
+        Ok(Some(done)) => lines.push(done),
+        Ok(None) => {}
+        Err(p) => {
+            lines.push(format!("problem: {p}"));
+            bad = true;
+        }
+    }
+    (lines, r.ok() && !bad)
 }

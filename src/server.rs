@@ -64,6 +64,10 @@ impl Server {
     pub fn supervisor_lock_file(&self) -> PathBuf {
         self.dir.join("supervisor.lock")
     }
+    /// The supervisor's pid, for `uninstall` (which stops only this server's daemon).
+    pub fn supervisor_pid_file(&self) -> PathBuf {
+        self.dir.join("supervisor.pid")
+    }
     /// Written when the supervisor gives up on a worker that keeps dying; the self-heal leaves
     /// the server alone while it is younger than [`GIVE_UP_HOLD`].
     pub fn gave_up_file(&self) -> PathBuf {

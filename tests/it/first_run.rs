@@ -35,7 +35,7 @@ fn enc(dir: &Path) -> String {
 /// The usual user: a real `~/.claude` with their login and one conversation that a plain `claude`
 /// (no CLAUDE_CONFIG_DIR) had in `~/src/app`, trusted in `$HOME/.claude.json`; a second login in
 /// `~/.claude-work`. Returns the project dir.
-fn usual_user(e: &Env) -> PathBuf {
+pub fn usual_user(e: &Env) -> PathBuf {
     let project = e.path("src/app");
     std::fs::create_dir_all(&project).unwrap();
     let project = std::fs::canonicalize(project).unwrap();

@@ -22,5 +22,6 @@ mod reliability;
 mod screens;
 mod smart;
 mod statusline;
+mod truth;
 mod turns;
 mod world;

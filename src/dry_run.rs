@@ -103,8 +103,8 @@ mod tests {
         fs::create_dir_all(home.join("projects/p")).unwrap();
         fs::write(home.join("projects/p/a.jsonl"), "secret transcript").unwrap();
         let shared = t.path().join("shared");
-        fs::create_dir_all(&shared).unwrap();
-        symlink(&shared, home.join("file-history")).unwrap();
+        fs::create_dir_all(shared.join("file-history")).unwrap();
+        symlink(shared.join("file-history"), home.join("file-history")).unwrap();
         symlink("/nowhere", home.join("session-env")).unwrap();
         let text = format!(
             "[[accounts]]\nname = \"a\"\nhome = \"{}\"\n[[accounts]]\nname = \"b\"\nhome = \"{}\"\n[shared]\nroot = \"{}\"\n",
@@ -116,7 +116,7 @@ mod tests {
         let (s, sc, _) = Shadow::of(&cfg, None).unwrap();
         let h = &sc.accounts[0].home;
         assert_eq!(fs::read(h.join("projects/p/a.jsonl")).unwrap(), b"", "names, never contents");
-        assert_eq!(fs::read_link(h.join("file-history")).unwrap(), s.to_shadow(&shared));
+        assert_eq!(fs::read_link(h.join("file-history")).unwrap(), s.to_shadow(&shared.join("file-history")));
         assert_eq!(fs::read_link(h.join("session-env")).unwrap(), PathBuf::from("/nowhere"));
         assert!(fs::symlink_metadata(&sc.accounts[1].home).is_err(), "what is missing stays missing");
         assert_eq!(

@@ -105,7 +105,7 @@ fn adopt_moves_everything_without_loss() {
     let roots = [e.path(".claude-main"), e.path(".claude-backup"), e.path(".claude-shared")];
     let before = contents(&roots);
     let plan = e.ok(&["link", "--adopt", "--dry-run"]);
-    assert!(plan.stdout.contains("would move"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("would: move"), "{}", plan.stdout);
     assert_eq!(contents(&roots), before, "dry run changes nothing");
     assert!(std::fs::symlink_metadata(e.path(".claude-main/projects")).unwrap().is_dir());
     e.ok(&["link", "--adopt"]);

@@ -95,10 +95,10 @@ fn the_usual_users_setup_from_init_to_a_resumed_session() {
 
     // the plan: what moves, the copy of ~/.claude.json; nothing changes
     let plan = e.ok(&["link", "--adopt", "--dry-run"]);
-    assert!(plan.stdout.contains(&format!("would move   {}", e.path(".claude").display())), "{}", plan.stdout);
+    assert!(plan.stdout.contains(&format!("would: move   {}", e.path(".claude").display())), "{}", plan.stdout);
     assert!(
         plan.stdout.contains(&format!(
-            "would copy   {} -> {}",
+            "would: copy   {} -> {}",
             e.path(".claude.json").display(),
             e.path(".claude-main/.claude.json").display()
         )),

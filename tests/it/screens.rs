@@ -11,13 +11,32 @@ use crate::world::*;
 
 const SHIM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/claude-failover.tmux");
 
-/// The client's screen, trailing blanks trimmed and session ids made stable.
+/// The client's screen as a person would see it on their machine: the test's temp home shown as
+/// `/home/you`, session ids made stable, trailing blanks trimmed. The pane is wide enough that
+/// no line holding a path wraps, so the renaming never splits one.
 fn picture(w: &World) -> String {
     let re = regex::Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").unwrap();
-    let tmp = w.env.dir.path().to_string_lossy().to_string();
-    let text = w.client_screen().replace(&tmp, "/tmp/demo");
+    let home = w.env.home.to_string_lossy().to_string();
+    let text = w.client_screen().replace(&home, "/home/you");
     let text = re.replace_all(&text, "3899ab66-52a7-446f-bfe6-58aabc275696");
-    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    // A box's side stays where the box's corner is, as the path's real length would have drawn it.
+    let mut width = 0;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let l = l.trim_end();
+            if l.starts_with('╭') {
+                width = l.chars().count();
+            }
+            let n = l.chars().count();
+            if l.starts_with('│') && l.ends_with('│') && n < width {
+                let inner: String = l.chars().take(n - 1).collect();
+                format!("{inner}{}│", " ".repeat(width - n))
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
     let end = lines.iter().rposition(|l| !l.is_empty()).map_or(0, |i| i + 1);
     lines[..end].join("\n") + "\n"
 }
@@ -40,34 +59,51 @@ fn save(name: &str, text: &str) {
 
 #[test]
 fn the_readme_pictures_come_from_a_real_screen() {
-    let mut w = World::new("");
+    // A user's world: `claude` on PATH, two logged-in accounts, one project, a window named for
+    // what runs in it.
+    let mut e = Env::new();
+    e.claude_on_path();
+    e.write_config(&World::config_for("claude", ""));
+    e.ok(&["link"]);
+    for a in ["main", "backup"] {
+        log_in(&e.path(&format!(".claude-{a}")));
+    }
+    let mut w = World::around(e);
     w.tmux(&["set", "-g", "status-right", "#{claude_failover_status} "]);
     w.tmux(&["set", "-g", "status-left", "[#S] "]);
+    w.tmux(&["set", "-g", "automatic-rename", "off"]);
+    w.tmux(&["rename-window", "-t", "w", "claude"]);
     w.tmux(&["set", "-g", "@claude-failover-bin", BIN]);
     let d = w.project("api");
     w.trust("main", &d);
-    let p1 = w.first_pane(&d);
-    let p2 = w.pane(&d);
-    w.tmux(&["select-layout", "-t", "w", "even-horizontal"]);
-    w.start_claude(&p1, "main");
-    w.start_claude(&p2, "main");
+    // A plain `claude` reads its trust from ~/.claude.json.
+    let global = serde_json::json!({"hasCompletedOnboarding": true, "projects": {d.to_str().unwrap(): {"hasTrustDialogAccepted": true}}});
+    std::fs::write(w.env.path(".claude.json"), global.to_string()).unwrap();
+    let p = w.first_pane(&d);
+    w.type_line(&p, "PS1='$ '; clear");
+    w.type_line(&p, "claude");
+    w.wait_event("claude ready", |e| e["event"] == "ready");
+    w.type_line(&p, "add a health check endpoint");
+    w.wait_event("answered", |e| e["event"] == "reply");
     w.tmux(&["run-shell", SHIM]);
     wait_for("daemon", Duration::from_secs(10), || w.daemons() == 1);
-    w.attach_client();
+    w.wait_daemon_event("attached", |e| e["event"] == "attached");
+    w.attach_client_sized(160, 20);
+    w.tmux(&["rename-session", "-t", "w", "api"]);
     wait_for("the segment", Duration::from_secs(10), || w.client_screen().contains("claude:main"));
     let before = picture(&w);
     assert!(before.lines().last().is_some_and(|l| l.contains("claude:main")), "{before}");
     save("status-line", &format!("{}\n", before.lines().last().unwrap_or_default()));
-    w.type_line(&p1, "!fake limit");
+    w.type_line(&p, "!fake limit");
     w.wait_daemon_event("swap", |e| e["event"] == "swap");
-    // Both back on backup; "continue" answered in the left one only (the right one was idle).
-    wait_for("the resumed panes and the segment", Duration::from_secs(15), || {
+    wait_for("the resumed pane and the segment", Duration::from_secs(15), || {
         let s = w.client_screen();
-        s.contains("claude:backup ↩")
-            && s.contains("ok: continue")
-            && w.daemon_events().iter().filter(|e| e["event"] == "relaunched").count() == 2
+        s.contains("claude:backup ↩") && s.contains("ok: continue")
     });
     let after = picture(&w);
     assert!(after.contains("claude:backup ↩"), "{after}");
+    for never in ["/tmp/", "fake-claude", "python3", "cf-it-"] {
+        assert!(!after.contains(never), "the picture shows {never:?}:\n{after}");
+    }
     save("swap", &after);
 }

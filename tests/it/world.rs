@@ -397,13 +397,16 @@ impl World {
 impl World {
     /// Attach a real client (in an outer tmux server's pane) so key bindings and messages work.
     pub fn attach_client(&mut self) {
+        self.attach_client_sized(150, 40);
+    }
+
+    /// [`World::attach_client`] with a terminal of `cols` x `rows`.
+    pub fn attach_client_sized(&mut self, cols: u16, rows: u16) {
         let outer = self.env.dir.path().join("tmux").join("outer");
         let attach = format!("tmux -u -S '{}' attach -t w", self.socket.display());
+        let (x, y) = (cols.to_string(), rows.to_string());
         let mut c = Command::new("tmux");
-        c.arg("-S")
-            .arg(&outer)
-            .args(["-f", "/dev/null", "new-session", "-d", "-x", "150", "-y", "40", &attach])
-            .env_clear();
+        c.arg("-S").arg(&outer).args(["-f", "/dev/null", "new-session", "-d", "-x", &x, "-y", &y, &attach]).env_clear();
         for (k, v) in &self.env.vars {
             c.env(k, v);
         }

@@ -243,12 +243,20 @@ impl Guard {
 
     fn check_write_path(&self, tool: &str, path: &str, env: &Env) -> Verdict {
         let sc = Scope::at(env.project.clone());
-        if let Target::Known { comps, .. } = env.resolve_text(path, true, false, &sc)
-            && let Some(acc) = env.account_write_hit(&comps)
-        {
+        let Target::Known { comps, .. } = env.resolve_text(path, true, false, &sc) else {
+            return Ok(());
+        };
+        if let Some(acc) = env.account_write_hit(&comps) {
             return Err(format!(
                 "claude-failover guard refused {tool} of {path}: it is inside the Claude account home {}, which sessions must not modify (settings, hooks and credentials live there)",
                 show(acc)
+            ));
+        }
+        // `~/.ssh/config` may be appended to, but a file tool rewrites the whole file.
+        if let Some(s) = env.sacred(&comps).filter(|s| !s.holds) {
+            return Err(format!(
+                "claude-failover guard refused {tool} of {path}: it is {}; keys and credentials are never overwritten by an unattended session (reading them is fine)",
+                s.what
             ));
         }
         Ok(())

@@ -54,8 +54,18 @@ const TAIL_COMMANDS: &[&str] = &[
     "ssh",
     "parallel",
     "watch",
+    "lvremove",
+    "vgremove",
+    "pvremove",
+    "mdadm",
+    "btrfs",
+    "zfs",
+    "zpool",
+    "dmsetup",
+    "cryptsetup",
 ];
 /// Commands whose arguments are text or names, never a command they run.
+#[rustfmt::skip]
 const DATA_COMMANDS: &[&str] = &[
     "echo", "printf", "man", "info", "help", "tldr", "which", "whereis", "whatis", "apropos", "type", "hash", "alias",
     "unalias", "complete", "compgen", "history", "grep", "egrep", "fgrep", "rg", "ag", "ack", "cat", "less", "more",
@@ -271,6 +281,7 @@ impl Walker<'_> {
         let env: Vec<&Word> = assigns.iter().chain(words.iter().filter(|w| is_assignment(w))).collect();
         self.carried_commands(&env, sc, depth)?;
         self.account_writes(name, args, &argv, sc)?;
+        self.key_writes(name, args, &argv, sc)?;
         if let Some(lang) = lang_of(name) {
             return self.interpreter_rule(lang, args, &argv, redirects, sc, depth);
         }
@@ -285,6 +296,9 @@ impl Walker<'_> {
             "wipefs" | "mke2fs" | "mkswap" => self.mkfs_rule(args, &argv, sc),
             "blkdiscard" | "sgdisk" | "gdisk" | "sfdisk" | "fdisk" | "parted" => self.disk_rule(name, args, &argv, sc),
             "rsync" => self.rsync_rule(args, &argv, sc),
+            "lvremove" | "vgremove" | "pvremove" | "mdadm" | "btrfs" | "zfs" | "zpool" | "dmsetup" | "cryptsetup" => {
+                self.volume_rule(name, args, &argv)
+            }
             n if n.starts_with("mkfs") => self.mkfs_rule(args, &argv, sc),
             n if SHELLS.contains(&n) => self.shell_rule(args, &argv, redirects, sc, depth),
             "su" => self.su_rule(args, &argv, redirects, sc, depth),

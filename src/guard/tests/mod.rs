@@ -4,11 +4,13 @@
 mod api;
 mod git;
 mod interpreters;
+mod keys;
 mod lexer;
 mod robust;
 mod runners;
 mod table;
 mod targets;
+mod volumes;
 mod wipers;
 
 use super::*;

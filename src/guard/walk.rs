@@ -306,7 +306,7 @@ impl Walker<'_> {
                 self.download_subs(&argv, redirects)?;
                 self.recurse(&joined(args), sc, depth)
             }
-            "source" | "." => self.download_subs(&argv, redirects),
+            "source" | "." => self.source_rule(args, &argv, redirects, sc, depth),
             "watch" => self.watch_rule(args, sc, depth),
             "script" => self.script_rule(args, sc, depth),
             "trap" => self.trap_rule(args, sc, depth),

@@ -252,7 +252,12 @@ pub(super) fn shell_args(args: &[Word]) -> ShellArgs<'_> {
     }
     let operands = args.get(i..).unwrap_or(&[]);
     let first = operands.first().map(|w| w.text.as_str());
-    ShellArgs { has_c, reads_stdin: !has_c && (has_s || matches!(first, None | Some("-" | "/dev/stdin"))), operands }
+    ShellArgs { has_c, reads_stdin: !has_c && (has_s || first.is_none_or(|f| f == "-" || is_stdin_path(f))), operands }
+}
+
+/// A path that is the process's own standard input.
+pub(super) fn is_stdin_path(t: &str) -> bool {
+    matches!(t, "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0")
 }
 
 /// `find`'s start paths (GNU leading options, BSD `-f PATH`) and the expression after them.
@@ -439,9 +444,14 @@ pub(super) fn is_downloader(argv: &[Word]) -> bool {
     argv.first().is_some_and(|w| DOWNLOADERS.contains(&cmd_name(&w.text).as_ref()))
 }
 
+/// A shell reading its script from stdin, or `source /dev/stdin` / `. /dev/stdin`, which
+/// runs what stdin carries in the current shell.
 pub(super) fn is_stdin_shell(argv: &[Word]) -> bool {
     match argv.split_first() {
-        Some((w, args)) => SHELLS.contains(&cmd_name(&w.text).as_ref()) && shell_args(args).reads_stdin,
+        Some((w, args)) => match cmd_name(&w.text).as_ref() {
+            "source" | "." => operands(args).first().is_some_and(|o| is_stdin_path(&o.text)),
+            n => SHELLS.contains(&n) && shell_args(args).reads_stdin,
+        },
         None => false,
     }
 }

@@ -74,8 +74,17 @@ const DATA_COMMANDS: &[&str] = &[
     "return", "shift", "touch", "mkdir", "cp", "mv", "ln", "tee", "sed", "tr", "cut", "jq", "yq", "curl", "wget",
     "tar", "zip", "unzip", "gzip", "apt", "apt-get", "brew", "pip", "pip3", "npm", "yarn", "pnpm", "cargo", "go",
     "make", "docker", "kubectl", "podman", "gh", "code", "vim", "nvim", "nano", "emacs", "for", "select", "case", "if",
-    "while", "until", "function", "do", "then", "else", "elif", "in",
+    "while", "until", "function", "do", "then", "else", "elif", "in", "logger", "notify-send", "say", "wall", "cowsay",
+    "figlet", "banner",
 ];
+
+/// A word that is a value, never a command: a number or CPU mask (`0-3,7`, `0xff`), a
+/// `controller:path`, `user@host` or `NAME=value`.
+fn not_a_command(t: &str) -> bool {
+    let numeric =
+        t.chars().any(|c| c.is_ascii_digit()) && t.chars().all(|c| c.is_ascii_hexdigit() || ",.-+xX".contains(c));
+    numeric || t.contains([':', '@', '='])
+}
 
 /// Does the command word `t` name a command the guard judges (so a program handed it as an
 /// argument, or shell typed into an interpreter, is worth a look)?
@@ -163,23 +172,43 @@ impl Walker<'_> {
     }
 
     /// A program the guard does not know, whose arguments start with a command it judges:
-    /// `tool rm -rf /`, `doppler run -- git reset --hard`, `uv run find . -delete`. Many
-    /// runners take a command line this way. Only the usual places count: the first operand,
-    /// the second after `run`/`exec`, and what follows `--`; deeper in, a word like `rm` is a
-    /// subcommand of the program's own (`aws s3 rm …`). Commands that print or look up names
-    /// are data.
+    /// `tool rm -rf /`, `taskset -c 0 rm -rf /`, `firejail --profile x git reset --hard`,
+    /// `doppler run -- git reset --hard`, `uv run find . -delete`. Runners take a command
+    /// this way, and a runner missing from `wrappers.rs` must not hide one.
+    ///
+    /// The rule, against false alarms: only the first operand can be the command, looking past
+    /// what cannot be one: a word right after an option (it may be that option's value:
+    /// `-c 0`, `--profile x`), a number, CPU mask, `controller:path`, `user@host` or
+    /// `NAME=value`, and `run`/`exec`; and everything after `--`. The word found must name a
+    /// command the guard judges (`rm`, `git`, `find`, a shell, an interpreter, a volume tool);
+    /// deeper in, `rm` is the program's own subcommand (`aws s3 rm …`) or text. Commands
+    /// that print or look up names (`echo`, `man`, `grep`, `logger`) are data.
     fn tail_command(&self, name: &str, args: &[Word], sc: &Scope, depth: usize) -> Verdict {
         if DATA_COMMANDS.contains(&name) {
             return Ok(());
         }
-        let judged = |k: &usize| runs_judged_command(&args[*k].text);
-        let first = args.iter().position(|w| !is_option(&w.text));
-        let second = first
-            .filter(|&k| matches!(args[k].text.as_str(), "run" | "exec"))
-            .and_then(|k| args.iter().skip(k + 1).position(|w| !is_option(&w.text)).map(|p| k + 1 + p));
+        let mut found = None;
+        for (k, w) in args.iter().enumerate() {
+            let t = w.text.as_str();
+            if t == "--" {
+                break;
+            }
+            if is_option(t) {
+                continue;
+            }
+            if runs_judged_command(t) {
+                found = Some(k);
+                break;
+            }
+            let option_value = k > 0 && is_option(&args[k - 1].text) && !args[k - 1].text.contains('=');
+            if !(option_value || not_a_command(t) || matches!(t, "run" | "exec")) {
+                break;
+            }
+        }
         let after_dashdash = args.iter().position(|w| w.text == "--").map(|k| k + 1).filter(|&k| k < args.len());
-        match [first, second, after_dashdash].into_iter().flatten().find(judged) {
-            Some(k) => self.run_argv(&args[k..], sc, depth),
+        let judged = |k: &usize| runs_judged_command(&args[*k].text);
+        match found.or_else(|| after_dashdash.filter(judged)) {
+            Some(k) => self.run_argv(&args[k..], sc, depth).map_err(|e| format!("{e} (run through `{name}`)")),
             None => Ok(()),
         }
     }

@@ -156,7 +156,51 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
             }
             "time" => i = skip_options(&cur, i + 1, &["-f", "-o", "--format", "--output"]),
             "exec" => i = skip_options(&cur, i + 1, &["-a"]),
-            "ionice" => i = skip_options(&cur, i + 1, &["-c", "-n", "-p", "-P", "-u"]),
+            "ionice" => {
+                i = skip_options(
+                    &cur,
+                    i + 1,
+                    &["-c", "-n", "-p", "-P", "-u", "--class", "--classdata", "--pid", "--pgid", "--uid"],
+                );
+            }
+            // `taskset [-c] MASK CMD…`; with `-p` it changes a running process instead.
+            "taskset" => {
+                let pid = cur
+                    .get(i + 1..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .take_while(|w| is_option(&w.text))
+                    .any(|w| short_has(&w.text, 'p') || long_opt(&w.text, "--pid"));
+                if pid {
+                    i = cur.len();
+                    break;
+                }
+                i = skip_options(&cur, i + 1, &[]) + 1;
+            }
+            // `chrt [-f|-r|-o|-b|-i|-d] [PRIORITY] CMD…`; `-p` is a running process.
+            "chrt" => {
+                let start = i + 1;
+                i = skip_options(
+                    &cur,
+                    start,
+                    &["-T", "-P", "-D", "--sched-runtime", "--sched-period", "--sched-deadline"],
+                );
+                let pid = cur
+                    .get(start..i)
+                    .unwrap_or(&[])
+                    .iter()
+                    .any(|w| short_has(&w.text, 'p') || long_opt(&w.text, "--pid"));
+                if pid {
+                    i = cur.len();
+                    break;
+                }
+                if text_at(&cur, i).is_some_and(|t| t.chars().all(|c| c.is_ascii_digit()) && !t.is_empty()) {
+                    i += 1;
+                }
+            }
+            "cgexec" => i = skip_options(&cur, i + 1, &["-g"]),
+            // Every firejail option is `--name` or `--name=value`.
+            "firejail" => i = skip_options(&cur, i + 1, &[]),
             "caffeinate" => i = skip_options(&cur, i + 1, &["-t", "-w"]),
             "stdbuf" => i = skip_options(&cur, i + 1, &["-i", "-o", "-e"]),
             "timeout" => {

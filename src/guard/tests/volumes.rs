@@ -24,6 +24,7 @@ const VOLUMES: &[(bool, &str)] = &[
     (D, "dmsetup remove_all"),
     (D, "cryptsetup luksFormat /dev/sdb1"),
     (D, "cryptsetup erase /dev/sdb1"),
+    (D, "taskset -c 0 lvremove -f vg/lv"),
 
     (A, "lvs"),
     (A, "lvdisplay vg0"),

@@ -360,14 +360,19 @@ pub(super) struct FindExpr<'w> {
     pub(super) filtered: bool,
     /// The commands of `-exec`/`-execdir`/`-ok`/`-okdir`, without their terminator.
     pub(super) execs: Vec<&'w [Word]>,
+    /// Operands after the expression began (`find X -delete Y`, often appended by `xargs`
+    /// or `parallel`): find refuses them, but they were meant as start paths.
+    pub(super) stray: Vec<&'w Word>,
 }
 
 pub(super) fn find_expr(expr: &[Word]) -> FindExpr<'_> {
-    let mut out = FindExpr { delete: false, filtered: false, execs: Vec::new() };
+    let mut out = FindExpr { delete: false, filtered: false, execs: Vec::new(), stray: Vec::new() };
     let mut j = 0;
     while let Some(t) = text_at(expr, j) {
         j += 1;
-        if t == "-delete" {
+        if !is_option(t) && !matches!(t, "(" | ")" | "!" | ",") {
+            out.stray.extend(expr.get(j - 1));
+        } else if t == "-delete" {
             out.delete = true;
         } else if matches!(t, "-exec" | "-execdir" | "-ok" | "-okdir") {
             let rest = expr.get(j..).unwrap_or(&[]);

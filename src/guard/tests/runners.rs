@@ -164,6 +164,7 @@ const RUNNERS: &[(bool, &str)] = &[
     (A, "CC='gcc -O2'; $CC -o x x.c"),
     (A, "IFS=,; read -r a b <<< 'x,y'; echo $a"),
     (A, "echo \"a${IFS}b\""),
+    (A, "export OLD=$IFS; IFS=,; read -r a b <<< 'x,y'; IFS=$OLD"),
     (A, "printf '%s' \"$IFS\" | od -c"),
     (A, "source ./env.sh"),
     (A, "source .venv/bin/activate"),

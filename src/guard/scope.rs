@@ -37,6 +37,10 @@ pub(super) struct Scope {
     vars: Vec<(String, Rc<[Word]>)>,
     /// The replacement string of `find -exec`/`xargs -I`/`parallel` and what it stands for.
     placeholder: Option<(String, Rc<[Word]>)>,
+    /// Who reads what the placeholder stands for from its input (stdin, a file) when the
+    /// command runs: `xargs` or `parallel`. `None` for `find -exec` and `parallel ::: …`,
+    /// whose values are on the command line or in the file system.
+    read_by: Option<&'static str>,
 }
 
 impl Scope {
@@ -78,6 +82,12 @@ impl Scope {
         }
     }
 
+    /// The placeholder and who reads its values from input (see `read_by`), if they are read.
+    pub(super) fn read_placeholder(&self) -> Option<(&str, &'static str)> {
+        let (ph, _) = self.placeholder.as_ref()?;
+        Some((ph.as_str(), self.read_by?)).filter(|(ph, _)| !ph.is_empty())
+    }
+
     /// `text` starts with the placeholder (followed by nothing or `/`): what it stands for,
     /// and the rest of `text`.
     pub(super) fn placeholder_in<'t>(&self, text: &'t str) -> Option<(&[Word], &'t str)> {
@@ -108,11 +118,19 @@ impl Env {
         sc.set(name, values);
     }
 
-    /// Let `{}` (or `xargs -I`'s string) stand for `words` while a command is judged.
-    pub(super) fn bind_placeholder<'w>(&self, sc: &mut Scope, ph: &str, words: impl IntoIterator<Item = &'w Word>) {
+    /// Let `{}` (or `xargs -I`'s string) stand for `words` while a command is judged;
+    /// `read_by`: the program that reads them from its input when the command runs.
+    pub(super) fn bind_placeholder<'w>(
+        &self,
+        sc: &mut Scope,
+        ph: &str,
+        words: impl IntoIterator<Item = &'w Word>,
+        read_by: Option<&'static str>,
+    ) {
         let mut values = self.values_of(words, sc);
         values.truncate(MAX_VALUES);
         sc.placeholder = Some((ph.to_string(), values.into()));
+        sc.read_by = read_by;
     }
 
     /// Bare assignments (`d=~ x=rm`, no command): they stay for the rest of the script.

@@ -245,6 +245,8 @@ impl Walker<'_> {
         // The scope the command itself runs in: `env -C dir`, `xargs -I{}` change it for this
         // command only.
         let mut local: Option<Scope> = None;
+        // Code xargs takes from its input, refused once the user's patterns had their say.
+        let mut input_code: Verdict = Ok(());
         if un.xargs {
             let fed = |read: fn(&[Cmd]) -> Option<Vec<Word>>| match feed {
                 _ if un.arg_file => None,
@@ -258,7 +260,7 @@ impl Walker<'_> {
                 // One item per line.
                 Some(r) => {
                     let input = fed(pipe_lines).unwrap_or_else(unknown);
-                    self.env.bind_placeholder(local.get_or_insert_with(|| sc.clone()), r, &input);
+                    self.env.bind_placeholder(local.get_or_insert_with(|| sc.clone()), r, &input, Some("xargs"));
                 }
                 None => {
                     // xargs splits lines into words: `printf 'rm -rf /' | xargs sh -c 'eval "$1"' _`
@@ -267,7 +269,12 @@ impl Walker<'_> {
                         let meant: Vec<Word> = argv.iter().cloned().chain(lines).collect();
                         self.run_argv(&meant, sc, depth)?;
                     }
-                    let input = fed(pipe_output).unwrap_or_else(unknown);
+                    input_code = self.appended_code(&argv);
+                    // What xargs appends to `find X -delete` lands after the expression: judged as
+                    // the start paths it was meant as, read at run time, so unknown.
+                    let finds = argv.first().is_some_and(|w| cmd_name(&w.text) == "find");
+                    let input = if finds { None } else { fed(pipe_output) };
+                    let input = input.unwrap_or_else(unknown);
                     argv = Cow::Owned(argv.iter().cloned().chain(input).collect());
                 }
             }
@@ -297,6 +304,7 @@ impl Walker<'_> {
         if self.g.user_allows(&[&raw, &unwrapped]) {
             return Ok(());
         }
+        input_code?;
         let sc: &Scope = local.as_ref().unwrap_or(sc);
         self.credentials(words.iter().chain(assigns).chain(argv.iter()), sc)?;
         self.credentials(redirects.iter().map(|r| &r.target), sc)?;

@@ -24,6 +24,7 @@ impl Walker<'_> {
         let prog = program(lang, args);
         for code in &prog.code {
             self.judge_program(lang, code, argv, sc, depth)?;
+            self.code_from_input(code, false, argv, sc)?;
         }
         if prog.reads_stdin {
             for r in redirects {

@@ -6,6 +6,7 @@ mod accounts;
 mod credentials;
 mod devices;
 mod git;
+mod input;
 mod interpreters;
 mod pipes;
 pub(super) mod recursive;

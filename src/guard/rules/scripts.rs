@@ -29,6 +29,8 @@ impl Walker<'_> {
             for text in sc.fill_placeholder(&script.text) {
                 self.recurse(&text, sc, depth)?;
             }
+            // Whatever it printed this time, a line read at run time is unknown (`input.rs`).
+            self.code_from_input(&script.text, true, argv, sc)?;
             if params.is_empty() {
                 return self.recurse(&script.text, sc, depth);
             }

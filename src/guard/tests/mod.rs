@@ -3,6 +3,7 @@
 
 mod api;
 mod git;
+mod input;
 mod interpreters;
 mod keys;
 mod lexer;

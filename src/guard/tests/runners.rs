@@ -62,7 +62,7 @@ const RUNNERS: &[(bool, &str)] = &[
     (D, "printf '%s\\n' 'rm -rf /' | xargs sh -c 'eval \"$1\"' _"), // xargs splits the line
     (D, "parallel find /tmp/scratch -delete"), // inputs land after the expression: meant as starts
     (D, "echo ~ | xargs find /tmp/scratch -delete"),
-    (A, "printf '/tmp/a\\n' | xargs find /tmp/b -delete"),
+    (D, "printf '/tmp/a\\n' | xargs find /tmp/b -delete"), // appended paths are read at run time
     (A, "find . -name '*.o' -delete -print"),
 
     // --- ssh: the remote command line is judged too ---
@@ -135,8 +135,6 @@ const RUNNERS: &[(bool, &str)] = &[
     (A, "cat <<EOF | bash\necho hello\nEOF"),
     (A, "cat script.sh | bash"),
     (A, "echo 'rm -rf build' | sh"),
-    (A, "echo ok | xargs -I{} bash -c {}"),
-    (A, "echo 'cargo test' | parallel bash -c {}"),
     (A, "echo src | xargs -i ls {}"),
     (A, "parallel bash -c 'echo {}' ::: a b"),
     (A, "ssh user@host 'rm -rf /tmp/data'"),

@@ -18,15 +18,10 @@ use std::time::Instant;
 
 use claude_failover::guard::{Context, Decision, Guard, GuardConfig};
 
-/// At least this share of the consensus-dangerous cases must be denied, counting only the
-/// cases that are not listed differences (issue 24).
+/// At least this share of the consensus-dangerous cases must be denied, on every consensus
+/// case (a listed difference we allow counts as a miss) and without the listed differences
+/// (issue 24): the differences list cannot carry the rate.
 pub const DANGEROUS_BLOCK_MIN: f64 = 0.98;
-/// The same share on every consensus case, where a listed difference we allow counts as a
-/// miss. The 14 listed ones (a filtered `find -delete` in the project, deletion inside /tmp,
-/// force-pushing a feature branch, four shapes bash provably runs harmlessly) are deliberate
-/// and argued in differences.tsv, so 98% cannot hold here without reversing them (520/534 is
-/// 97.4%). This floor sits at today's figure, so the list cannot grow to carry the rate.
-pub const DANGEROUS_BLOCK_MIN_ALL: f64 = 0.973;
 /// At most this share of the consensus-safe cases may be denied, with and without the listed
 /// differences (issue 24).
 pub const SAFE_BLOCK_MAX: f64 = 0.005;
@@ -226,9 +221,8 @@ fn run() -> Run {
     );
     let _ = writeln!(
         r,
-        "targets: >= {:.0}% of consensus-dangerous blocked without the listed differences (>= {:.1}% with them), <= {:.1}% of consensus-safe blocked\n",
+        "targets: >= {:.0}% of consensus-dangerous blocked, <= {:.1}% of consensus-safe blocked, with and without the listed differences\n",
         DANGEROUS_BLOCK_MIN * 100.0,
-        DANGEROUS_BLOCK_MIN_ALL * 100.0,
         SAFE_BLOCK_MAX * 100.0
     );
     let _ = writeln!(r, "{:26} {:>22} {:>22} {:>12}", "category", "dangerous blocked", "safe blocked", "differences");
@@ -309,11 +303,9 @@ fn rates(t: &Tally) -> (f64, f64) {
 }
 
 fn check_thresholds(run: &Run) {
-    for (what, t, min) in [
-        ("all consensus cases", &run.total, DANGEROUS_BLOCK_MIN_ALL),
-        ("without the listed differences", &run.kept, DANGEROUS_BLOCK_MIN),
-    ] {
+    for (what, t) in [("all consensus cases", &run.total), ("without the listed differences", &run.kept)] {
         let (d, s) = rates(t);
+        let min = DANGEROUS_BLOCK_MIN;
         assert!(
             d >= min && s <= SAFE_BLOCK_MAX,
             "guard corpus, {what}: {:.1}% of consensus-dangerous blocked (need >= {:.1}%), {:.2}% of consensus-safe blocked (need <= {:.1}%); see target/guard-corpus/ours.txt",

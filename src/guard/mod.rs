@@ -18,7 +18,7 @@
 //! blocks everyday commands gets switched off, and then it protects nothing. So every rule
 //! looks at parsed argv, never at raw text (text only serves the fork-bomb shape and the
 //! broken-quoting fallback), and whenever we cannot tell what a command does we allow it
-//! (except the target of a recursive deletion, below).
+//! (except the target of a recursive deletion and code read at run time, below).
 //! Never panic: any string or JSON in gives a [`Decision`] out.
 //!
 //! Judgement calls where the rules were open:
@@ -27,7 +27,9 @@
 //!   subshells and pipeline stages get their own copy. For recursive deletion a target that
 //!   still does not resolve (`$VAR/x`, `~other`, `$(cmd)`, after `cd "$DIR"`) is denied: it
 //!   may be `/` or `~`, and the agent can always spell the path out. Other rules let an
-//!   unresolved path pass. `$TMPDIR` counts as /tmp, `$(mktemp …)` as a fresh temp path.
+//!   unresolved path pass. `$TMPDIR` counts as /tmp, `$(mktemp …)` as a fresh temp path; text
+//!   `$(echo …)`/`$(printf …)` print is no deletion target the guard places (`resolve.rs`),
+//!   and neither are the paths `xargs`/`parallel` append to `find … -delete`.
 //! - Recursive deletion is allowed strictly inside the project and strictly inside `/tmp`,
 //!   `/var/tmp` (scratch dirs agents use all the time); the project directory itself (`rm -rf .`,
 //!   `rm -rf *` at its root, and `find . -delete` without a filter, which is the same) is
@@ -53,7 +55,9 @@
 //!   the rule and its limits are in `walk.rs` (`tail_command`). Unquoted `${IFS}` and a
 //!   variable's value split as bash splits them (`scope.rs`), with `~` judged as meant.
 //! - What cannot be known is assumed the worst where the worst is near: an unplaceable
-//!   recursive delete, a force push to `"$BRANCH"`. An unknown `$CMD` itself still runs.
+//!   recursive delete, a force push to `"$BRANCH"`, and code `xargs`/`parallel` read from
+//!   their input (`… | xargs -I{} bash -c {}`, `cat jobs | parallel`; `rules/input.rs`),
+//!   whatever the stage before prints. An unknown `$CMD` itself still runs.
 //! - Where we decide against both peer guards (dcg, cc-safety-net) on their own test suites,
 //!   the case and the reason are in `tests/guard-corpus/differences.tsv`.
 //!

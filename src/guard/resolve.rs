@@ -7,7 +7,8 @@
 //! command (`scope.rs`), and `$(…)`/backticks around a few commands whose output is a path
 //! (`pwd`, `mktemp`, `echo`, `realpath`, `dirname`, `find`, `ls`). Anything else is
 //! [`Target::Unknown`], and each rule decides what unknown means for it: recursive deletion
-//! denies it, most other rules let it pass.
+//! denies it, most other rules let it pass. What `echo`/`printf` print is marked `printed`:
+//! recursive deletion does not trust it (text, not a place), the other rules do.
 
 use super::argv::{basename, cmd_name, is_option, operands};
 use super::parse::parse;

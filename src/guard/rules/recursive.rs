@@ -1,5 +1,9 @@
 //! Recursive deletion (`rm -r`, `find -delete`/`-exec rm`) and recursive permission changes:
 //! `/`, the home directory, the project itself and anything outside the project or a temp dir.
+//!
+//! A target the guard cannot place is refused. That includes text `$(echo …)`/`$(printf …)`
+//! printed (a text printer is not a place, `resolve.rs`) and the paths `xargs`/`parallel`
+//! append after `find`'s expression, which are read when the command runs.
 
 use crate::guard::Verdict;
 use crate::guard::argv::{cmd_name, is_option, long_opt, operands, short_has};

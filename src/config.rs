@@ -685,7 +685,7 @@ pub fn starter(found: &[(String, String)]) -> String {
     };
     let mut s = String::from(
         "# claude-failover config. Every key is optional except [[accounts]]; defaults are shown.\n\
-         # Docs: the README, or `claude-failover --help`.\n\n\
+         # Docs: docs/CONFIGURATION.md, or `claude-failover --help`.\n\n\
          # The pointer flipped on every swap: a symlink to the active account's home.\n\
          claude_dir = \"~/.claude\"\n\
          claude_command = \"claude\"\n\

@@ -334,7 +334,7 @@ pub fn observe(
 }
 
 /// The status-line segment. Every state in which a Claude pane is not protected has its own look
-/// in the warn style (README, "The status line"):
+/// in the warn style (docs/USAGE.md, "The status line"):
 /// `claude:main` (all well; `claude:main 5h 42% · 7d 10%` once its statusline recorded its limits),
 /// `claude:backup ↩1h05m` (away; back after the primary's reset),
 /// `claude:main→backup…` (swapping), `claude:waiting 42m` (every account exhausted),

@@ -17,6 +17,7 @@
 
 use super::argv::{cmd_name, is_option, long_opt};
 use super::syntax::Word;
+use super::wrappers::is_stdin_path;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Lang {
@@ -72,6 +73,10 @@ pub(super) fn program(lang: Lang, args: &[Word]) -> Program {
     while let Some(t) = args.get(i).map(|w| w.text.as_str()) {
         i += 1;
         if t == "-" || t == "--" {
+            break;
+        }
+        // `python3 /dev/stdin <<EOF`: the script file is stdin.
+        if is_stdin_path(t) && code.is_empty() {
             break;
         }
         if !is_option(t) {

@@ -5,9 +5,11 @@
 //! interpreter one-liners (`python -c`, `node -e`, `awk`, …) and the rule set: recursive deletion of `/`, the home directory or anything
 //! outside the project (`rm -r`, `find -delete`, `shutil.rmtree`), `rsync --delete` into `/`,
 //! a system directory, the home directory or the project, disk-wiping commands and `shred`,
-//! fork bombs, git commands that discard uncommitted work, force pushes
-//! to protected branches, `curl | sh`, touching other accounts' `.credentials.json`, and
-//! writes into Claude account homes.
+//! fork bombs, volume tools that drop a volume, git commands that discard uncommitted work,
+//! force pushes to protected (or computed) branches, remote branch and tag deletion, `curl |
+//! sh` (`source /dev/stdin` included), touching other accounts' `.credentials.json`, writes
+//! into Claude account homes, and removing, moving or overwriting the user's keys and
+//! credentials (`~/.ssh`, `~/.gnupg`, `~/.aws/credentials`, …; `rules/credentials.rs`).
 //!
 //! Invariant a newcomer can break: this is a guard against *accidents* by an agent nobody is
 //! watching, not a sandbox against an adversary. It must deny the listed destructive forms
@@ -16,7 +18,7 @@
 //! blocks everyday commands gets switched off, and then it protects nothing. So every rule
 //! looks at parsed argv, never at raw text (text only serves the fork-bomb shape and the
 //! broken-quoting fallback), and whenever we cannot tell what a command does we allow it
-//! (except the target of a recursive deletion, below).
+//! (except the target of a recursive deletion and code read at run time, below).
 //! Never panic: any string or JSON in gives a [`Decision`] out.
 //!
 //! Judgement calls where the rules were open:
@@ -25,7 +27,9 @@
 //!   subshells and pipeline stages get their own copy. For recursive deletion a target that
 //!   still does not resolve (`$VAR/x`, `~other`, `$(cmd)`, after `cd "$DIR"`) is denied: it
 //!   may be `/` or `~`, and the agent can always spell the path out. Other rules let an
-//!   unresolved path pass. `$TMPDIR` counts as /tmp, `$(mktemp …)` as a fresh temp path.
+//!   unresolved path pass. `$TMPDIR` counts as /tmp, `$(mktemp …)` as a fresh temp path; text
+//!   `$(echo …)`/`$(printf …)` print is no deletion target the guard places (`resolve.rs`),
+//!   and neither are the paths `xargs`/`parallel` append to `find … -delete`.
 //! - Recursive deletion is allowed strictly inside the project and strictly inside `/tmp`,
 //!   `/var/tmp` (scratch dirs agents use all the time); the project directory itself (`rm -rf .`,
 //!   `rm -rf *` at its root, and `find . -delete` without a filter, which is the same) is
@@ -46,6 +50,14 @@
 //!   provably runs something else than the text suggests (`W='rm -rf ~'; $W` deletes `./~`), bash
 //!   wins. Command names are case-folded and lose `.exe`, as macOS and Windows file systems do.
 //! - `ssh host CMD`: the remote line is judged by the same rules, its cwd unknown.
+//! - A program the guard does not know runs its first operand when that names a command the
+//!   guard judges, looking past option values, numbers and masks (`taskset -c 0 rm -rf /`);
+//!   the rule and its limits are in `walk.rs` (`tail_command`). Unquoted `${IFS}` and a
+//!   variable's value split as bash splits them (`scope.rs`), with `~` judged as meant.
+//! - What cannot be known is assumed the worst where the worst is near: an unplaceable
+//!   recursive delete, a force push to `"$BRANCH"`, and code `xargs`/`parallel` read from
+//!   their input (`… | xargs -I{} bash -c {}`, `cat jobs | parallel`; `rules/input.rs`),
+//!   whatever the stage before prints. An unknown `$CMD` itself still runs.
 //! - Where we decide against both peer guards (dcg, cc-safety-net) on their own test suites,
 //!   the case and the reason are in `tests/guard-corpus/differences.tsv`.
 //!
@@ -243,12 +255,20 @@ impl Guard {
 
     fn check_write_path(&self, tool: &str, path: &str, env: &Env) -> Verdict {
         let sc = Scope::at(env.project.clone());
-        if let Target::Known { comps, .. } = env.resolve_text(path, true, false, &sc)
-            && let Some(acc) = env.account_write_hit(&comps)
-        {
+        let Target::Known { comps, .. } = env.resolve_text(path, true, false, &sc) else {
+            return Ok(());
+        };
+        if let Some(acc) = env.account_write_hit(&comps) {
             return Err(format!(
                 "claude-failover guard refused {tool} of {path}: it is inside the Claude account home {}, which sessions must not modify (settings, hooks and credentials live there)",
                 show(acc)
+            ));
+        }
+        // `~/.ssh/config` may be appended to, but a file tool rewrites the whole file.
+        if let Some(s) = env.sacred(&comps).filter(|s| !s.holds) {
+            return Err(format!(
+                "claude-failover guard refused {tool} of {path}: it is {}; keys and credentials are never overwritten by an unattended session (reading them is fine)",
+                s.what
             ));
         }
         Ok(())

@@ -124,7 +124,7 @@ pub(super) fn is_glob_all(c: &str) -> bool {
 
 /// Shell-style wildcard match of one path component; `[...]` counts as any one char, and an
 /// unexpanded `$VAR`/substitution matches anything (we cannot know what it holds).
-fn glob_match(pat: &str, s: &str) -> bool {
+pub(super) fn glob_match(pat: &str, s: &str) -> bool {
     if pat.contains(['$', '`']) {
         return true;
     }

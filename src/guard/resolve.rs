@@ -7,24 +7,27 @@
 //! command (`scope.rs`), and `$(…)`/backticks around a few commands whose output is a path
 //! (`pwd`, `mktemp`, `echo`, `realpath`, `dirname`, `find`, `ls`). Anything else is
 //! [`Target::Unknown`], and each rule decides what unknown means for it: recursive deletion
-//! denies it, most other rules let it pass.
+//! denies it, most other rules let it pass. What `echo`/`printf` print is marked `printed`:
+//! recursive deletion does not trust it (text, not a place), the other rules do.
 
 use super::argv::{basename, cmd_name, is_option, operands};
 use super::parse::parse;
 use super::paths::{Env, is_glob_all, leading_var};
 use super::scope::Scope;
-use super::syntax::Word;
+use super::syntax::{Cmd, Word};
 use super::wrappers::{pipe_output, unwrap_wrappers};
 
 #[derive(Debug, Clone)]
 pub(super) enum Target {
     /// Absolute, lexically normalised. `contents`: the word ended in `*`/`.*`, i.e. "everything
     /// in `comps`", which is judged like `comps` itself. `under`: stands for paths below
-    /// `comps` (what `find comps` lists), not `comps` itself.
+    /// `comps` (what `find comps` lists), not `comps` itself. `printed`: the path is text
+    /// `echo`/`printf` printed in a `$(…)`, which recursive deletion does not trust.
     Known {
         comps: Vec<String>,
         contents: bool,
         under: bool,
+        printed: bool,
     },
     Unknown,
 }
@@ -38,18 +41,18 @@ const MAX_DEPTH: usize = 6;
 impl Target {
     fn at(base: Option<Vec<String>>, rest: &str, under: bool) -> Target {
         match base {
-            Some(comps) => Target::Known { comps, contents: false, under }.join(rest),
+            Some(comps) => Target::Known { comps, contents: false, under, printed: false }.join(rest),
             None => Target::Unknown,
         }
     }
 
     /// Append the path `rest` (`/x/../y`, `*`); an empty `rest` changes nothing.
     fn join(self, rest: &str) -> Target {
-        let Target::Known { mut comps, mut contents, under } = self else {
+        let Target::Known { mut comps, mut contents, under, printed } = self else {
             return Target::Unknown;
         };
         if rest.split('/').all(str::is_empty) {
-            return Target::Known { comps, contents, under };
+            return Target::Known { comps, contents, under, printed };
         }
         for part in rest.split('/') {
             match part {
@@ -64,15 +67,21 @@ impl Target {
         if contents {
             comps.pop();
         }
-        Target::Known { comps, contents, under }
+        Target::Known { comps, contents, under, printed }
+    }
+
+    fn mark_printed(&mut self) {
+        if let Target::Known { printed, .. } = self {
+            *printed = true;
+        }
     }
 
     /// A word that stands for this target, for a variable to hold.
     pub(super) fn into_word(self, shown: &str) -> Word {
         match self {
-            Target::Known { comps, contents, under } => {
+            Target::Known { comps, contents, under, printed } => {
                 let star = if contents { "/*" } else { "" };
-                Word { text: format!("/{}{star}", comps.join("/")), under, ..Word::default() }
+                Word { text: format!("/{}{star}", comps.join("/")), under, printed, ..Word::default() }
             }
             Target::Unknown => Word::unknown(shown),
         }
@@ -106,6 +115,14 @@ impl Env {
     }
 
     fn expand(&self, w: &Word, sc: &Scope, depth: usize, out: &mut Vec<Target>) {
+        let start = out.len();
+        self.expand_word(w, sc, depth, out);
+        if w.printed {
+            out.iter_mut().skip(start).for_each(Target::mark_printed);
+        }
+    }
+
+    fn expand_word(&self, w: &Word, sc: &Scope, depth: usize, out: &mut Vec<Target>) {
         let text = w.text.as_str();
         if w.unknown || text.is_empty() || depth > MAX_DEPTH || out.len() >= MAX_TARGETS {
             out.push(Target::Unknown);
@@ -133,7 +150,9 @@ impl Env {
                     return out.push(Target::Unknown);
                 }
                 let mut found = Vec::new();
-                self.output_of(inner, sc, depth + 1, &mut found);
+                if self.output_of(inner, sc, depth + 1, &mut found) {
+                    found.iter_mut().for_each(Target::mark_printed);
+                }
                 out.extend(found.into_iter().map(|t| t.join(rest)));
                 return;
             }
@@ -172,12 +191,26 @@ impl Env {
         }
     }
 
-    /// What the command substitution `inner` prints, as targets.
-    fn output_of(&self, inner: &str, sc: &Scope, depth: usize, out: &mut Vec<Target>) {
+    /// What the command substitution `inner` prints, as targets; `true` when that is text
+    /// `echo` or `printf` printed (a text printer, not a command that names a place: its
+    /// formats, escapes and flags are not emulated, and nobody needs `rm -rf "$(echo x)"`).
+    fn output_of(&self, inner: &str, sc: &Scope, depth: usize, out: &mut Vec<Target>) -> bool {
         let (script, _) = parse(inner);
         let Some((last, before)) = script.pipelines.split_last() else {
-            return out.push(Target::Unknown);
+            out.push(Target::Unknown);
+            return false;
         };
+        let printer = |c: &Cmd| {
+            unwrap_wrappers(&c.words)
+                .argv
+                .first()
+                .is_some_and(|w| matches!(cmd_name(&w.text).as_ref(), "echo" | "printf"))
+        };
+        self.output_into(last, before, sc, depth, out);
+        last.iter().any(printer)
+    }
+
+    fn output_into(&self, last: &[Cmd], before: &[Vec<Cmd>], sc: &Scope, depth: usize, out: &mut Vec<Target>) {
         // `$(cd sub && pwd)`, `$(d=x; echo $d)`: follow what runs first.
         let mut sc = sc.clone();
         for p in before {
@@ -186,7 +219,7 @@ impl Env {
                 self.track(&unwrap_wrappers(&c.words).argv, &mut sc);
             }
         }
-        let un = match last.as_slice() {
+        let un = match last {
             [single] => unwrap_wrappers(&single.words),
             _ => return self.expand_words(pipe_output(last), &sc, depth, out),
         };

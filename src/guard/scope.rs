@@ -37,6 +37,10 @@ pub(super) struct Scope {
     vars: Vec<(String, Rc<[Word]>)>,
     /// The replacement string of `find -exec`/`xargs -I`/`parallel` and what it stands for.
     placeholder: Option<(String, Rc<[Word]>)>,
+    /// Who reads what the placeholder stands for from its input (stdin, a file) when the
+    /// command runs: `xargs` or `parallel`. `None` for `find -exec` and `parallel ::: …`,
+    /// whose values are on the command line or in the file system.
+    read_by: Option<&'static str>,
 }
 
 impl Scope {
@@ -78,6 +82,12 @@ impl Scope {
         }
     }
 
+    /// The placeholder and who reads its values from input (see `read_by`), if they are read.
+    pub(super) fn read_placeholder(&self) -> Option<(&str, &'static str)> {
+        let (ph, _) = self.placeholder.as_ref()?;
+        Some((ph.as_str(), self.read_by?)).filter(|(ph, _)| !ph.is_empty())
+    }
+
     /// `text` starts with the placeholder (followed by nothing or `/`): what it stands for,
     /// and the rest of `text`.
     pub(super) fn placeholder_in<'t>(&self, text: &'t str) -> Option<(&[Word], &'t str)> {
@@ -108,11 +118,19 @@ impl Env {
         sc.set(name, values);
     }
 
-    /// Let `{}` (or `xargs -I`'s string) stand for `words` while a command is judged.
-    pub(super) fn bind_placeholder<'w>(&self, sc: &mut Scope, ph: &str, words: impl IntoIterator<Item = &'w Word>) {
+    /// Let `{}` (or `xargs -I`'s string) stand for `words` while a command is judged;
+    /// `read_by`: the program that reads them from its input when the command runs.
+    pub(super) fn bind_placeholder<'w>(
+        &self,
+        sc: &mut Scope,
+        ph: &str,
+        words: impl IntoIterator<Item = &'w Word>,
+        read_by: Option<&'static str>,
+    ) {
         let mut values = self.values_of(words, sc);
         values.truncate(MAX_VALUES);
         sc.placeholder = Some((ph.to_string(), values.into()));
+        sc.read_by = read_by;
     }
 
     /// Bare assignments (`d=~ x=rm`, no command): they stay for the rest of the script.
@@ -198,16 +216,33 @@ impl Env {
     }
 
     /// `x` → `$x`'s value, for the words of a command about to run: `x=rm; $x -rf ~` runs
-    /// `rm`. Unquoted, the value is split on blanks (`o="-r -f"; rm $o ~`). Only a variable
-    /// with one known value is replaced; the rules resolve the rest themselves. An unset
-    /// `$SHELL`/`$BASH` in command position is a shell.
+    /// `rm`. Unquoted, the value is split on `$IFS` (blanks unless the script set it:
+    /// `o="-r -f"; rm $o ~`, `IFS=,; c=rm,-rf,/; $c`), and so is an unquoted `${IFS}` inside a
+    /// word (`rm${IFS}-rf${IFS}/`). Only a variable with one known value is replaced; the
+    /// rules resolve the rest themselves. An unset `$SHELL`/`$BASH` in command position is a
+    /// shell.
+    ///
+    /// Judged as meant: a `~` or `$HOME` that a split hands on is taken as the home directory,
+    /// although bash expands neither after splitting (`W='rm -rf ~'; $W` deletes `./~`):
+    /// a whole command held in a variable was written to be run, and `eval "$W"`, the next
+    /// attempt, deletes the home directory.
     pub(super) fn expand_argv(&self, words: &[Word], sc: &Scope) -> Option<Vec<Word>> {
+        let ifs = self.ifs(sc);
         let mut changed = false;
         let mut out = Vec::with_capacity(words.len());
         for (i, w) in words.iter().enumerate() {
             if let Some(ws) = braces(w) {
                 changed = true;
                 out.extend(ws);
+                continue;
+            }
+            // `export OLD=$IFS`: declaration builtins do not split their assignments.
+            if !ifs.is_empty()
+                && !is_assignment(w)
+                && let Some(parts) = split_on_ifs_var(w)
+            {
+                changed = true;
+                out.extend(parts);
                 continue;
             }
             let var = if w.lead_dollar { leading_var(&w.text).filter(|(_, rest)| rest.is_empty()) } else { None };
@@ -218,8 +253,9 @@ impl Env {
             match sc.var(name) {
                 Some([value]) if !value.unknown => {
                     changed = true;
-                    if w.first_quote.is_none() && value.text.contains(char::is_whitespace) {
-                        out.extend(value.text.split_whitespace().map(|p| Word { under: value.under, ..Word::lit(p) }));
+                    if w.first_quote.is_none() && !ifs.is_empty() && value.text.contains(|c| ifs.contains(c)) {
+                        let fields = value.text.split(|c| ifs.contains(c)).filter(|p| !p.is_empty());
+                        out.extend(fields.map(|p| Word { under: value.under, ..meant(p) }));
                     } else {
                         out.push(value.clone());
                     }
@@ -233,6 +269,77 @@ impl Env {
         }
         changed.then_some(out)
     }
+
+    /// The characters that split an unquoted expansion: `$IFS` as the script set it, else
+    /// space, tab and newline (also when it was set to something we cannot see).
+    fn ifs(&self, sc: &Scope) -> String {
+        match sc.var("IFS") {
+            Some([v]) if !v.unknown && !v.lead_dollar => unescape_ifs(&v.text),
+            _ => " \t\n".to_string(),
+        }
+    }
+}
+
+/// `$'\n'`-style values arrive unescaped; a literal `\n` typed in quotes is a backslash and
+/// an `n` to bash, but nobody sets IFS to that on purpose.
+fn unescape_ifs(s: &str) -> String {
+    s.replace("\\n", "\n").replace("\\t", "\t")
+}
+
+/// A word produced by splitting: a leading `~` or `$` is taken as expanded (see
+/// [`Env::expand_argv`]).
+fn meant(text: &str) -> Word {
+    Word { lead_tilde: text.starts_with('~'), lead_dollar: text.starts_with(['$', '`']), ..Word::lit(text) }
+}
+
+/// `rm${IFS}-rf${IFS}/`: every unquoted `$IFS`/`${IFS…}` is a field separator, whatever
+/// IFS holds (its own characters split the result). `None` when the word has none.
+fn split_on_ifs_var(w: &Word) -> Option<Vec<Word>> {
+    let unquoted = w.first_quote.unwrap_or(w.text.len()).min(w.text.len());
+    let text = w.text.as_str();
+    let mut fields: Vec<&str> = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    while let Some(off) = text.get(at..unquoted).and_then(|t| t.find("$IFS").or_else(|| t.find("${IFS"))) {
+        let k = at + off;
+        // `$IFS` must not run on into a longer name (`$IFSX`); `${IFS…}` ends at its brace.
+        let end = if text[k..].starts_with("${IFS") {
+            let Some(close) = text[k..].find('}') else { break };
+            let inner = &text[k + 5..k + close];
+            if inner.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+                at = k + 1;
+                continue;
+            }
+            k + close + 1
+        } else {
+            let after = text[k + 4..].chars().next();
+            if after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                at = k + 1;
+                continue;
+            }
+            k + 4
+        };
+        fields.push(&text[start..k]);
+        start = end;
+        at = end;
+    }
+    if fields.is_empty() {
+        return None;
+    }
+    let mut out: Vec<Word> = fields.into_iter().filter(|f| !f.is_empty()).map(meant).collect();
+    let rest = &text[start..];
+    if !rest.is_empty() {
+        let quote = w.first_quote.map(|q| q.saturating_sub(start));
+        out.push(Word { first_quote: quote, subs: w.subs.clone(), ..meant(rest) });
+    }
+    if let Some(first) = out.first_mut()
+        && start > 0
+        && w.text.starts_with(&first.text)
+    {
+        first.lead_tilde = w.lead_tilde;
+        first.lead_dollar = w.lead_dollar && first.text.starts_with(['$', '`']);
+    }
+    Some(out)
 }
 
 /// `NAME=value` → the name and the value as a word of its own. The shell expands a leading

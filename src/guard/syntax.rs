@@ -19,6 +19,9 @@ pub(super) struct Word {
     /// Synthetic: stands for data the guard cannot see (what `xargs` reads from a file, a
     /// variable set by `read`). `text` only names it for messages.
     pub(super) unknown: bool,
+    /// Synthetic: a path a variable holds that was text printed by `$(echo …)`/`$(printf …)`
+    /// (see `resolve.rs`).
+    pub(super) printed: bool,
 }
 
 impl Word {

@@ -54,8 +54,18 @@ const TAIL_COMMANDS: &[&str] = &[
     "ssh",
     "parallel",
     "watch",
+    "lvremove",
+    "vgremove",
+    "pvremove",
+    "mdadm",
+    "btrfs",
+    "zfs",
+    "zpool",
+    "dmsetup",
+    "cryptsetup",
 ];
 /// Commands whose arguments are text or names, never a command they run.
+#[rustfmt::skip]
 const DATA_COMMANDS: &[&str] = &[
     "echo", "printf", "man", "info", "help", "tldr", "which", "whereis", "whatis", "apropos", "type", "hash", "alias",
     "unalias", "complete", "compgen", "history", "grep", "egrep", "fgrep", "rg", "ag", "ack", "cat", "less", "more",
@@ -64,8 +74,17 @@ const DATA_COMMANDS: &[&str] = &[
     "return", "shift", "touch", "mkdir", "cp", "mv", "ln", "tee", "sed", "tr", "cut", "jq", "yq", "curl", "wget",
     "tar", "zip", "unzip", "gzip", "apt", "apt-get", "brew", "pip", "pip3", "npm", "yarn", "pnpm", "cargo", "go",
     "make", "docker", "kubectl", "podman", "gh", "code", "vim", "nvim", "nano", "emacs", "for", "select", "case", "if",
-    "while", "until", "function", "do", "then", "else", "elif", "in",
+    "while", "until", "function", "do", "then", "else", "elif", "in", "logger", "notify-send", "say", "wall", "cowsay",
+    "figlet", "banner",
 ];
+
+/// A word that is a value, never a command: a number or CPU mask (`0-3,7`, `0xff`), a
+/// `controller:path`, `user@host` or `NAME=value`.
+fn not_a_command(t: &str) -> bool {
+    let numeric =
+        t.chars().any(|c| c.is_ascii_digit()) && t.chars().all(|c| c.is_ascii_hexdigit() || ",.-+xX".contains(c));
+    numeric || t.contains([':', '@', '='])
+}
 
 /// Does the command word `t` name a command the guard judges (so a program handed it as an
 /// argument, or shell typed into an interpreter, is worth a look)?
@@ -153,23 +172,43 @@ impl Walker<'_> {
     }
 
     /// A program the guard does not know, whose arguments start with a command it judges:
-    /// `tool rm -rf /`, `doppler run -- git reset --hard`, `uv run find . -delete`. Many
-    /// runners take a command line this way. Only the usual places count: the first operand,
-    /// the second after `run`/`exec`, and what follows `--`; deeper in, a word like `rm` is a
-    /// subcommand of the program's own (`aws s3 rm …`). Commands that print or look up names
-    /// are data.
+    /// `tool rm -rf /`, `taskset -c 0 rm -rf /`, `firejail --profile x git reset --hard`,
+    /// `doppler run -- git reset --hard`, `uv run find . -delete`. Runners take a command
+    /// this way, and a runner missing from `wrappers.rs` must not hide one.
+    ///
+    /// The rule, against false alarms: only the first operand can be the command, looking past
+    /// what cannot be one: a word right after an option (it may be that option's value:
+    /// `-c 0`, `--profile x`), a number, CPU mask, `controller:path`, `user@host` or
+    /// `NAME=value`, and `run`/`exec`; and everything after `--`. The word found must name a
+    /// command the guard judges (`rm`, `git`, `find`, a shell, an interpreter, a volume tool);
+    /// deeper in, `rm` is the program's own subcommand (`aws s3 rm …`) or text. Commands
+    /// that print or look up names (`echo`, `man`, `grep`, `logger`) are data.
     fn tail_command(&self, name: &str, args: &[Word], sc: &Scope, depth: usize) -> Verdict {
         if DATA_COMMANDS.contains(&name) {
             return Ok(());
         }
-        let judged = |k: &usize| runs_judged_command(&args[*k].text);
-        let first = args.iter().position(|w| !is_option(&w.text));
-        let second = first
-            .filter(|&k| matches!(args[k].text.as_str(), "run" | "exec"))
-            .and_then(|k| args.iter().skip(k + 1).position(|w| !is_option(&w.text)).map(|p| k + 1 + p));
+        let mut found = None;
+        for (k, w) in args.iter().enumerate() {
+            let t = w.text.as_str();
+            if t == "--" {
+                break;
+            }
+            if is_option(t) {
+                continue;
+            }
+            if runs_judged_command(t) {
+                found = Some(k);
+                break;
+            }
+            let option_value = k > 0 && is_option(&args[k - 1].text) && !args[k - 1].text.contains('=');
+            if !(option_value || not_a_command(t) || matches!(t, "run" | "exec")) {
+                break;
+            }
+        }
         let after_dashdash = args.iter().position(|w| w.text == "--").map(|k| k + 1).filter(|&k| k < args.len());
-        match [first, second, after_dashdash].into_iter().flatten().find(judged) {
-            Some(k) => self.run_argv(&args[k..], sc, depth),
+        let judged = |k: &usize| runs_judged_command(&args[*k].text);
+        match found.or_else(|| after_dashdash.filter(judged)) {
+            Some(k) => self.run_argv(&args[k..], sc, depth).map_err(|e| format!("{e} (run through `{name}`)")),
             None => Ok(()),
         }
     }
@@ -206,6 +245,8 @@ impl Walker<'_> {
         // The scope the command itself runs in: `env -C dir`, `xargs -I{}` change it for this
         // command only.
         let mut local: Option<Scope> = None;
+        // Code xargs takes from its input, refused once the user's patterns had their say.
+        let mut input_code: Verdict = Ok(());
         if un.xargs {
             let fed = |read: fn(&[Cmd]) -> Option<Vec<Word>>| match feed {
                 _ if un.arg_file => None,
@@ -219,7 +260,7 @@ impl Walker<'_> {
                 // One item per line.
                 Some(r) => {
                     let input = fed(pipe_lines).unwrap_or_else(unknown);
-                    self.env.bind_placeholder(local.get_or_insert_with(|| sc.clone()), r, &input);
+                    self.env.bind_placeholder(local.get_or_insert_with(|| sc.clone()), r, &input, Some("xargs"));
                 }
                 None => {
                     // xargs splits lines into words: `printf 'rm -rf /' | xargs sh -c 'eval "$1"' _`
@@ -228,7 +269,12 @@ impl Walker<'_> {
                         let meant: Vec<Word> = argv.iter().cloned().chain(lines).collect();
                         self.run_argv(&meant, sc, depth)?;
                     }
-                    let input = fed(pipe_output).unwrap_or_else(unknown);
+                    input_code = self.appended_code(&argv);
+                    // What xargs appends to `find X -delete` lands after the expression: judged as
+                    // the start paths it was meant as, read at run time, so unknown.
+                    let finds = argv.first().is_some_and(|w| cmd_name(&w.text) == "find");
+                    let input = if finds { None } else { fed(pipe_output) };
+                    let input = input.unwrap_or_else(unknown);
                     argv = Cow::Owned(argv.iter().cloned().chain(input).collect());
                 }
             }
@@ -258,6 +304,7 @@ impl Walker<'_> {
         if self.g.user_allows(&[&raw, &unwrapped]) {
             return Ok(());
         }
+        input_code?;
         let sc: &Scope = local.as_ref().unwrap_or(sc);
         self.credentials(words.iter().chain(assigns).chain(argv.iter()), sc)?;
         self.credentials(redirects.iter().map(|r| &r.target), sc)?;
@@ -271,6 +318,7 @@ impl Walker<'_> {
         let env: Vec<&Word> = assigns.iter().chain(words.iter().filter(|w| is_assignment(w))).collect();
         self.carried_commands(&env, sc, depth)?;
         self.account_writes(name, args, &argv, sc)?;
+        self.key_writes(name, args, &argv, sc)?;
         if let Some(lang) = lang_of(name) {
             return self.interpreter_rule(lang, args, &argv, redirects, sc, depth);
         }
@@ -285,6 +333,9 @@ impl Walker<'_> {
             "wipefs" | "mke2fs" | "mkswap" => self.mkfs_rule(args, &argv, sc),
             "blkdiscard" | "sgdisk" | "gdisk" | "sfdisk" | "fdisk" | "parted" => self.disk_rule(name, args, &argv, sc),
             "rsync" => self.rsync_rule(args, &argv, sc),
+            "lvremove" | "vgremove" | "pvremove" | "mdadm" | "btrfs" | "zfs" | "zpool" | "dmsetup" | "cryptsetup" => {
+                self.volume_rule(name, args, &argv)
+            }
             n if n.starts_with("mkfs") => self.mkfs_rule(args, &argv, sc),
             n if SHELLS.contains(&n) => self.shell_rule(args, &argv, redirects, sc, depth),
             "su" => self.su_rule(args, &argv, redirects, sc, depth),
@@ -292,7 +343,7 @@ impl Walker<'_> {
                 self.download_subs(&argv, redirects)?;
                 self.recurse(&joined(args), sc, depth)
             }
-            "source" | "." => self.download_subs(&argv, redirects),
+            "source" | "." => self.source_rule(args, &argv, redirects, sc, depth),
             "watch" => self.watch_rule(args, sc, depth),
             "script" => self.script_rule(args, sc, depth),
             "trap" => self.trap_rule(args, sc, depth),

@@ -156,7 +156,51 @@ pub(super) fn unwrap_wrappers(words: &[Word]) -> Unwrapped<'_> {
             }
             "time" => i = skip_options(&cur, i + 1, &["-f", "-o", "--format", "--output"]),
             "exec" => i = skip_options(&cur, i + 1, &["-a"]),
-            "ionice" => i = skip_options(&cur, i + 1, &["-c", "-n", "-p", "-P", "-u"]),
+            "ionice" => {
+                i = skip_options(
+                    &cur,
+                    i + 1,
+                    &["-c", "-n", "-p", "-P", "-u", "--class", "--classdata", "--pid", "--pgid", "--uid"],
+                );
+            }
+            // `taskset [-c] MASK CMD…`; with `-p` it changes a running process instead.
+            "taskset" => {
+                let pid = cur
+                    .get(i + 1..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .take_while(|w| is_option(&w.text))
+                    .any(|w| short_has(&w.text, 'p') || long_opt(&w.text, "--pid"));
+                if pid {
+                    i = cur.len();
+                    break;
+                }
+                i = skip_options(&cur, i + 1, &[]) + 1;
+            }
+            // `chrt [-f|-r|-o|-b|-i|-d] [PRIORITY] CMD…`; `-p` is a running process.
+            "chrt" => {
+                let start = i + 1;
+                i = skip_options(
+                    &cur,
+                    start,
+                    &["-T", "-P", "-D", "--sched-runtime", "--sched-period", "--sched-deadline"],
+                );
+                let pid = cur
+                    .get(start..i)
+                    .unwrap_or(&[])
+                    .iter()
+                    .any(|w| short_has(&w.text, 'p') || long_opt(&w.text, "--pid"));
+                if pid {
+                    i = cur.len();
+                    break;
+                }
+                if text_at(&cur, i).is_some_and(|t| t.chars().all(|c| c.is_ascii_digit()) && !t.is_empty()) {
+                    i += 1;
+                }
+            }
+            "cgexec" => i = skip_options(&cur, i + 1, &["-g"]),
+            // Every firejail option is `--name` or `--name=value`.
+            "firejail" => i = skip_options(&cur, i + 1, &[]),
             "caffeinate" => i = skip_options(&cur, i + 1, &["-t", "-w"]),
             "stdbuf" => i = skip_options(&cur, i + 1, &["-i", "-o", "-e"]),
             "timeout" => {
@@ -252,7 +296,12 @@ pub(super) fn shell_args(args: &[Word]) -> ShellArgs<'_> {
     }
     let operands = args.get(i..).unwrap_or(&[]);
     let first = operands.first().map(|w| w.text.as_str());
-    ShellArgs { has_c, reads_stdin: !has_c && (has_s || matches!(first, None | Some("-" | "/dev/stdin"))), operands }
+    ShellArgs { has_c, reads_stdin: !has_c && (has_s || first.is_none_or(|f| f == "-" || is_stdin_path(f))), operands }
+}
+
+/// A path that is the process's own standard input.
+pub(super) fn is_stdin_path(t: &str) -> bool {
+    matches!(t, "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0")
 }
 
 /// `find`'s start paths (GNU leading options, BSD `-f PATH`) and the expression after them.
@@ -311,14 +360,19 @@ pub(super) struct FindExpr<'w> {
     pub(super) filtered: bool,
     /// The commands of `-exec`/`-execdir`/`-ok`/`-okdir`, without their terminator.
     pub(super) execs: Vec<&'w [Word]>,
+    /// Operands after the expression began (`find X -delete Y`, often appended by `xargs`
+    /// or `parallel`): find refuses them, but they were meant as start paths.
+    pub(super) stray: Vec<&'w Word>,
 }
 
 pub(super) fn find_expr(expr: &[Word]) -> FindExpr<'_> {
-    let mut out = FindExpr { delete: false, filtered: false, execs: Vec::new() };
+    let mut out = FindExpr { delete: false, filtered: false, execs: Vec::new(), stray: Vec::new() };
     let mut j = 0;
     while let Some(t) = text_at(expr, j) {
         j += 1;
-        if t == "-delete" {
+        if !is_option(t) && !matches!(t, "(" | ")" | "!" | ",") {
+            out.stray.extend(expr.get(j - 1));
+        } else if t == "-delete" {
             out.delete = true;
         } else if matches!(t, "-exec" | "-execdir" | "-ok" | "-okdir") {
             let rest = expr.get(j..).unwrap_or(&[]);
@@ -439,9 +493,14 @@ pub(super) fn is_downloader(argv: &[Word]) -> bool {
     argv.first().is_some_and(|w| DOWNLOADERS.contains(&cmd_name(&w.text).as_ref()))
 }
 
+/// A shell reading its script from stdin, or `source /dev/stdin` / `. /dev/stdin`, which
+/// runs what stdin carries in the current shell.
 pub(super) fn is_stdin_shell(argv: &[Word]) -> bool {
     match argv.split_first() {
-        Some((w, args)) => SHELLS.contains(&cmd_name(&w.text).as_ref()) && shell_args(args).reads_stdin,
+        Some((w, args)) => match cmd_name(&w.text).as_ref() {
+            "source" | "." => operands(args).first().is_some_and(|o| is_stdin_path(&o.text)),
+            n => SHELLS.contains(&n) && shell_args(args).reads_stdin,
+        },
         None => false,
     }
 }

@@ -18,10 +18,13 @@ use std::time::Instant;
 
 use claude_failover::guard::{Context, Decision, Guard, GuardConfig};
 
-/// At least this share of the consensus-dangerous cases must be denied.
-pub const DANGEROUS_BLOCK_MIN: f64 = 0.95;
-/// At most this share of the consensus-safe cases may be denied.
-pub const SAFE_BLOCK_MAX: f64 = 0.01;
+/// At least this share of the consensus-dangerous cases must be denied, on every consensus
+/// case (a listed difference we allow counts as a miss) and without the listed differences
+/// (issue 24): the differences list cannot carry the rate.
+pub const DANGEROUS_BLOCK_MIN: f64 = 0.98;
+/// At most this share of the consensus-safe cases may be denied, with and without the listed
+/// differences (issue 24).
+pub const SAFE_BLOCK_MAX: f64 = 0.005;
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/guard-corpus/corpus.tsv");
 const DIFFERENCES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/guard-corpus/differences.tsv");
 /// The runner's project dir when a case gives no cwd, and the home around it.
@@ -218,7 +221,7 @@ fn run() -> Run {
     );
     let _ = writeln!(
         r,
-        "targets: >= {:.0}% of consensus-dangerous blocked, <= {:.0}% of consensus-safe blocked\n",
+        "targets: >= {:.0}% of consensus-dangerous blocked, <= {:.1}% of consensus-safe blocked, with and without the listed differences\n",
         DANGEROUS_BLOCK_MIN * 100.0,
         SAFE_BLOCK_MAX * 100.0
     );
@@ -302,11 +305,12 @@ fn rates(t: &Tally) -> (f64, f64) {
 fn check_thresholds(run: &Run) {
     for (what, t) in [("all consensus cases", &run.total), ("without the listed differences", &run.kept)] {
         let (d, s) = rates(t);
+        let min = DANGEROUS_BLOCK_MIN;
         assert!(
-            d >= DANGEROUS_BLOCK_MIN && s <= SAFE_BLOCK_MAX,
-            "guard corpus, {what}: {:.1}% of consensus-dangerous blocked (need >= {:.0}%), {:.1}% of consensus-safe blocked (need <= {:.0}%); see target/guard-corpus/ours.txt",
+            d >= min && s <= SAFE_BLOCK_MAX,
+            "guard corpus, {what}: {:.1}% of consensus-dangerous blocked (need >= {:.1}%), {:.2}% of consensus-safe blocked (need <= {:.1}%); see target/guard-corpus/ours.txt",
             d * 100.0,
-            DANGEROUS_BLOCK_MIN * 100.0,
+            min * 100.0,
             s * 100.0,
             SAFE_BLOCK_MAX * 100.0
         );
@@ -334,7 +338,8 @@ fn guard_corpus_report() {
     assert!(!run.micros.is_empty());
 }
 
-/// The acceptance bar (issue 16), on every consensus case and without the listed differences.
+/// The acceptance bar (issues 16 and 24), on every consensus case and without the listed
+/// differences.
 #[test]
 fn guard_corpus_thresholds() {
     check_thresholds(&run());

@@ -328,6 +328,7 @@ pub(in crate::guard) fn braces(w: &Word) -> Option<Vec<Word>> {
                 subs: w.subs.clone(),
                 under: w.under,
                 unknown: w.unknown,
+                printed: w.printed,
                 first_quote: None,
                 text,
             })

@@ -4,6 +4,7 @@
 use crate::guard::argv::operands;
 use crate::guard::paths::show;
 use crate::guard::resolve::Target;
+use crate::guard::rules::written_operands;
 use crate::guard::scope::Scope;
 use crate::guard::syntax::{Redirect, Word};
 use crate::guard::walk::Walker;
@@ -47,6 +48,7 @@ impl Walker<'_> {
     }
 
     pub(in crate::guard) fn redirect_rules(&self, redirects: &[Redirect], sc: &Scope) -> Verdict {
+        self.key_redirects(redirects, sc)?;
         for r in redirects {
             if !matches!(r.op, ">" | ">>" | ">|" | "&>" | "&>>" | "<>" | ">&") {
                 continue;
@@ -72,42 +74,7 @@ impl Walker<'_> {
     }
 
     pub(in crate::guard) fn account_writes(&self, name: &str, args: &[Word], argv: &[Word], sc: &Scope) -> Verdict {
-        let ops = operands(args);
-        let in_place = args.iter().any(|w| {
-            let t = w.text.as_str();
-            t == "--in-place"
-                || t.starts_with("--in-place=")
-                || (t.starts_with('-') && !t.starts_with("--") && t.contains('i'))
-        });
-        let targets: Vec<&Word> = match name {
-            "mv" | "rm" | "rmdir" | "unlink" | "shred" | "touch" | "truncate" | "mkdir" | "tee" | "chmod" | "chown"
-            | "chgrp" => ops,
-            "cp" | "install" | "ln" | "rsync" | "scp" => {
-                let t_opt = args.iter().enumerate().find_map(|(i, w)| {
-                    if w.text == "-t" || w.text == "--target-directory" { args.get(i + 1) } else { None }
-                });
-                match t_opt {
-                    Some(t) => vec![t],
-                    None if ops.len() >= 2 => ops.last().copied().into_iter().collect(),
-                    None => Vec::new(),
-                }
-            }
-            "sed" | "perl" if in_place => ops,
-            "dd" => Vec::new(),
-            _ => Vec::new(),
-        };
-        let mut owned = Vec::new();
-        if name == "dd" {
-            owned.extend(args.iter().filter_map(|w| w.text.strip_prefix("of=")).map(|v| Word {
-                lead_tilde: v.starts_with('~'),
-                lead_dollar: v.starts_with('$'),
-                ..Word::lit(v)
-            }));
-        }
-        for w in targets.into_iter().chain(owned.iter()) {
-            if w.text.contains(':') && !w.text.starts_with('/') && matches!(name, "scp" | "rsync") {
-                continue; // remote `host:path`
-            }
+        for w in &written_operands(name, args, true) {
             if let Target::Known { comps, .. } = self.env.resolve(w, sc)
                 && let Some(acc) = self.env.account_write_hit(&comps)
             {

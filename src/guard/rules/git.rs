@@ -88,6 +88,7 @@ impl Walker<'_> {
         let Some((sub, rest)) = cur.split_first() else { return Ok(()) };
         let discard = match sub.to_ascii_lowercase().as_str() {
             "push" => return self.git_push(rest, argv),
+            "branch" => self.moves_protected(rest).or_else(|| discards("branch", rest)),
             sub => discards(sub, rest),
         };
         match discard {
@@ -159,6 +160,22 @@ impl Walker<'_> {
             if (delete || src.is_empty()) && self.g.is_protected(dst) {
                 return deny(format!("it deletes the protected branch `{dst}`"));
             }
+            if (delete || src.is_empty()) && !dst.is_empty() {
+                let what = match dst.strip_prefix("refs/tags/") {
+                    Some(tag) => format!("the tag `{tag}`"),
+                    None => format!("the branch `{dst}`"),
+                };
+                return deny(format!(
+                    "it deletes {what} on the remote, for everyone who fetches from it, and nothing local brings it back there; leave remote deletions to a person"
+                ));
+            }
+            // `$(git branch --show-current)`, `"$BRANCH"`: the guard cannot know the branch,
+            // and on the day it is `main` the push rewrites shared history.
+            if (force || plus) && dst.contains(['$', '`']) {
+                return deny(format!(
+                    "the destination `{dst}` is computed when the command runs, so the guard cannot tell it from the protected branches ({names}); name the branch literally, e.g. `git push --force-with-lease origin my-branch`"
+                ));
+            }
             if force || plus {
                 if matches!(dst, "HEAD" | "@" | "") {
                     return deny(format!(
@@ -173,6 +190,26 @@ impl Walker<'_> {
             }
         }
         Ok(())
+    }
+}
+
+impl Walker<'_> {
+    /// `git branch -f main <commit>`, `git branch -M x main`: a protected branch made to point
+    /// somewhere else, which the next push publishes.
+    fn moves_protected(&self, a: &[&str]) -> Option<String> {
+        let o =
+            read_opts(a, "tu", &["--set-upstream-to", "--track", "--contains", "--merged", "--sort", "--format"], &[]);
+        let force = o.has(Some('f'), &["--force"]);
+        let copy_or_move = o.has(Some('M'), &[]) || o.has(Some('C'), &[]) || (force && o.has(Some('m'), &["--move"]));
+        let target = if copy_or_move { o.operands.last() } else { o.operands.first() };
+        let moves = force || copy_or_move;
+        let listing = o.has(Some('l'), &["--list"]) || o.has(Some('d'), &["--delete"]) || o.has(Some('D'), &[]);
+        match target {
+            Some(b) if moves && !listing && self.g.is_protected(b) => Some(format!(
+                "it force-moves the protected branch `{b}` to another commit, dropping its history from the branch; create a new branch instead"
+            )),
+            _ => None,
+        }
     }
 }
 
@@ -304,6 +341,9 @@ fn discards(sub: &str, a: &[&str]) -> Option<String> {
             o.has(Some('f'), &["--force"]).then(|| {
                 "`worktree remove --force` deletes a worktree even with uncommitted or untracked changes in it; commit or stash them there first, then remove it without --force".to_string()
             })
+        }
+        "tag" if has(Some('d'), &["--delete"]) => {
+            Some("it deletes a tag, which may name a release that exists nowhere else (an annotated tag's message and signature are lost); leave tag deletions to a person".to_string())
         }
         "stash" if a.first() == Some(&"clear") => {
             Some("it deletes every stash entry at once, and they cannot be listed back; drop single entries with `git stash drop`".to_string())

@@ -23,21 +23,42 @@ impl Walker<'_> {
         self.download_subs(argv, redirects)?;
         let prog = program(lang, args);
         for code in &prog.code {
-            self.judge_code(lang, code, argv, sc, depth)?;
-            // `node -e "rm -rf /"`: shell typed into the wrong interpreter fails to parse
-            // there, but it was meant, and the next attempt is `sh -c`.
-            let first = code.split_whitespace().next().unwrap_or("");
-            if lang != Lang::Awk && code.trim_start().len() > first.len() && runs_judged_command(first) {
-                self.recurse(code, sc, depth)?;
-            }
+            self.judge_program(lang, code, argv, sc, depth)?;
+            self.code_from_input(code, false, argv, sc)?;
         }
         if prog.reads_stdin {
             for r in redirects {
                 match (r.op, &r.body) {
-                    ("<<" | "<<-", Some(body)) => self.judge_code(lang, body, argv, sc, depth)?,
-                    ("<<<", _) => self.judge_code(lang, &r.target.text, argv, sc, depth)?,
+                    ("<<" | "<<-", Some(body)) => self.judge_program(lang, body, argv, sc, depth)?,
+                    ("<<<", _) => self.judge_program(lang, &r.target.text, argv, sc, depth)?,
                     _ => {}
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// A program's text, given inline, in a here-document or through a pipe: the calls it
+    /// makes, and lines that are shell typed into the interpreter (`python3 - <<EOF` holding
+    /// `rm -rf ~`, `node -e "rm -rf /"`). Those fail to parse there, but they were meant,
+    /// and the next attempt is `sh -c`. awk is left out: its program is patterns and actions,
+    /// where a line starting with a command name is ordinary.
+    pub(in crate::guard) fn judge_program(
+        &self,
+        lang: Lang,
+        code: &str,
+        argv: &[Word],
+        sc: &Scope,
+        depth: usize,
+    ) -> Verdict {
+        self.judge_code(lang, code, argv, sc, depth)?;
+        if lang == Lang::Awk {
+            return Ok(());
+        }
+        for line in code.lines().map(str::trim) {
+            let first = line.split_whitespace().next().unwrap_or("");
+            if line.len() > first.len() && runs_judged_command(first) {
+                self.recurse(line, sc, depth)?;
             }
         }
         Ok(())

@@ -22,7 +22,7 @@ impl Walker<'_> {
             if is_stdin_shell(&un.argv) {
                 self.recurse(&text, sc, depth)?;
             } else if let Some(lang) = stdin_program(&un.argv) {
-                self.judge_code(lang, &text, &un.argv, sc, depth)?;
+                self.judge_program(lang, &text, &un.argv, sc, depth)?;
             }
         }
         let Some(d) = p.iter().position(|c| stage_any(c, &is_downloader)) else {

@@ -1,5 +1,9 @@
 //! Recursive deletion (`rm -r`, `find -delete`/`-exec rm`) and recursive permission changes:
 //! `/`, the home directory, the project itself and anything outside the project or a temp dir.
+//!
+//! A target the guard cannot place is refused. That includes text `$(echo …)`/`$(printf …)`
+//! printed (a text printer is not a place, `resolve.rs`) and the paths `xargs`/`parallel`
+//! append after `find`'s expression, which are read when the command runs.
 
 use crate::guard::Verdict;
 use crate::guard::argv::{cmd_name, is_option, long_opt, operands, short_has};
@@ -27,14 +31,26 @@ impl Walker<'_> {
     pub(in crate::guard) fn judge_delete(&self, w: &Word, sc: &Scope, kind: Del, argv: &[Word]) -> Verdict {
         for t in self.env.resolve_all(w, sc) {
             match t {
-                Target::Known { comps, contents, under } => {
+                Target::Known { comps, contents, under, printed } => {
                     let kind = if under || w.under { Del::Under } else { kind };
                     self.judge_known(&comps, contents, kind, argv)?;
+                    if printed {
+                        return Err(format!(
+                            "claude-failover guard refused `{}`: it recursively deletes `{}`, a path printed as text by a command substitution (echo, printf), which the guard does not trust as a place to delete; spell the path out",
+                            snippet(argv),
+                            snippet_str(&w.text)
+                        ));
+                    }
                 }
                 Target::Unknown => {
                     let relative = !w.unknown && !w.text.starts_with(['/', '~', '$', '`']);
+                    let reader = w.text.strip_prefix("<input of ").and_then(|r| r.strip_suffix('>'));
                     let why = if relative && sc.dir.is_none() {
                         "the working directory is unknown after a `cd` to a path the guard cannot resolve; use an absolute path".to_string()
+                    } else if let Some(reader) = reader.filter(|_| w.unknown) {
+                        format!(
+                            "those are paths {reader} reads from its input when the command runs, which the guard cannot check beforehand; spell the paths out"
+                        )
                     } else {
                         "the guard cannot tell where that points, and recursive deletion is only allowed where it can place the path (inside the project or /tmp); spell the path out".to_string()
                     };
@@ -111,8 +127,17 @@ impl Walker<'_> {
         let (starts, expr) = find_starts(args);
         let fx = find_expr(expr);
         let kind = if fx.filtered { Del::Under } else { Del::Exact };
-        let starts: Vec<Word> =
+        let mut starts: Vec<Word> =
             if starts.is_empty() { vec![Word::lit(".")] } else { starts.into_iter().cloned().collect() };
+        // `parallel find /tmp/x -delete` appends its inputs after the expression: find stops
+        // there with an error, but they were meant as more places to delete (judged as meant).
+        // Read from input when the command runs, they cannot be placed (`xargs find` gets
+        // the same in `walk.rs`).
+        let read = sc.read_placeholder();
+        starts.extend(fx.stray.iter().map(|w| match read {
+            Some((ph, reader)) if w.text.contains(ph) => Word::unknown(&format!("<input of {reader}>")),
+            _ => (*w).clone(),
+        }));
         let mut deletes = fx.delete;
         for sub in fx.execs {
             let un = unwrap_wrappers(sub);
@@ -125,7 +150,7 @@ impl Walker<'_> {
                 // `{}` is each path found: below the starts, or the starts themselves too.
                 let found: Vec<Word> = starts.iter().map(|w| Word { under: fx.filtered, ..w.clone() }).collect();
                 let mut inner = sc.clone();
-                self.env.bind_placeholder(&mut inner, "{}", &found);
+                self.env.bind_placeholder(&mut inner, "{}", &found, None);
                 self.simple(sub, &[], &[], &mut inner, &[], depth + 1)?;
             }
         }

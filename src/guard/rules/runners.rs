@@ -165,16 +165,18 @@ impl Walker<'_> {
                 _ => {}
             }
         }
-        if from_files || lists.is_empty() {
+        // Inputs from stdin or a file are read when the command runs (`input.rs`).
+        let read = from_files || lists.is_empty();
+        if read {
             let fed = if lists.is_empty() && !feed.is_empty() { pipe_lines(feed) } else { None };
             inputs.extend(fed.unwrap_or_else(|| vec![Word::unknown("<input of parallel>")]));
         }
         if cmd.is_empty() {
             // `parallel ::: 'cmd1' 'cmd2'`: each input is a command line.
-            for w in &inputs {
+            for w in inputs.iter().filter(|w| !w.unknown) {
                 self.recurse(&w.text, sc, depth)?;
             }
-            return Ok(());
+            return if read { self.lines_from_input(args) } else { Ok(()) };
         }
         // The other replacement strings are derived from the input; `{//}` is its parent.
         let mut line = joined(cmd).replace("{//}", &format!("{ph}/..")).replace("{.}", &ph).replace("{/.}", &ph);
@@ -182,8 +184,11 @@ impl Walker<'_> {
             line = format!("{line} {ph}");
         }
         let mut inner = sc.clone();
-        self.env.bind_placeholder(&mut inner, &ph, &inputs);
+        self.env.bind_placeholder(&mut inner, &ph, &inputs, read.then_some("parallel"));
         self.recurse(&line, &inner, depth)?;
+        // parallel hands the line to a shell: `parallel {}` runs the input itself.
+        let whole: Vec<Word> = std::iter::once(Word::lit("parallel")).chain(args.iter().cloned()).collect();
+        self.code_from_input(&line, true, &whole, &inner)?;
         // Joined with blanks, `parallel sh -c 'rm -rf {}' ::: /` runs `sh -c rm -rf /`, which
         // only runs `rm`; what was meant is judged too.
         if cmd.len() > 1 { self.run_argv(cmd, &inner, depth) } else { Ok(()) }

@@ -3,12 +3,15 @@
 
 mod api;
 mod git;
+mod input;
 mod interpreters;
+mod keys;
 mod lexer;
 mod robust;
 mod runners;
 mod table;
 mod targets;
+mod volumes;
 mod wipers;
 
 use super::*;

@@ -210,7 +210,6 @@ const TABLE: &[(bool, &str)] = &[
     (A, "git push origin main"),
     (A, "git push"),
     (A, "git push -u origin HEAD"),
-    (A, "git push origin --delete old-feature"),
     (A, "git status; git diff | cat"),
     (A, "cat README.md"),
     (A, "ls ~/.claude-main/projects"),

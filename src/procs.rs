@@ -289,7 +289,6 @@ pub struct ClaudeProc {
     pub config_dir: Option<PathBuf>,
 }
 
-/// The parent of `pid`.
 /// The socket of the tmux server that started this process (a `#()` job, a `run-shell`, a
 /// `pipe-pane` writer and a hook have no `$TMUX`; tmux runs them through `sh -c`): the parent or
 /// grandparent running `tmux` that listens on a named unix socket. Never further up: a program
@@ -336,6 +335,7 @@ fn listening_socket(pid: u32) -> Option<std::path::PathBuf> {
     })
 }
 
+/// The parent of `pid`.
 pub fn parent(pid: u32) -> Option<u32> {
     stat(pid).map(|s| s.ppid).filter(|p| *p > 1)
 }

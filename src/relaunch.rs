@@ -2,7 +2,10 @@
 //! limit hit (only then is the resume prompt typed: `[swap] resume_prompt_when`), and the loop
 //! guard that leaves alone a pane relaunched too often (`max_resumes` within `resume_window`).
 //!
-//! Mid-turn is decided before the old claude is stopped, from two signals:
+//! Mid-turn is decided before the old claude is stopped, from three signals:
+//! - the limit was shown live on the pane's own screen (the daemon read it in the pane's log as
+//!   news, not as a redraw of a resumed history): the strongest, as it holds whatever the
+//!   registry and the transcript's format say;
 //! - the registry entry's `status` is `busy` (a request or a tool is running: stopping it
 //!   interrupts it);
 //! - the transcript's last assistant line is an API error that stopped the account (a quota, or
@@ -38,6 +41,11 @@ use crate::state::{PaneRecord, SavedPane};
 /// pane before anything moves.
 const FIRST_LOOK: u64 = 256 << 10;
 const TAIL_BYTES: u64 = 4 << 20;
+
+/// Why a pane counts as mid-turn when its own screen showed the limit live (the daemon saw it
+/// there first, not as a redraw): the turn it was in was cut off, whatever its registry (already
+/// back to idle) and its transcript (a format that changed, a line not written yet) say.
+pub const LIMIT_ON_SCREEN: &str = "its screen showed the limit";
 
 /// Why the registry says a claude is mid-turn, if it does.
 pub fn busy(status: Option<&str>) -> Option<String> {

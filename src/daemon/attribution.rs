@@ -67,9 +67,15 @@ impl Daemon<'_> {
         let now = self.clock.now();
         let fp = d.fingerprint();
         let fp_seen = fp.clone();
+        // The pane's transcript may have told us first: then this is the first time its screen
+        // shows it, live (counted once all the same).
+        let told_by_session = self.told_by_session.remove(&(pane.to_string(), fp.clone()));
         if let Some(w) = self.panes.get_mut(pane) {
             w.seen.retain(|_, t| *t > now);
             if w.seen.contains_key(&fp_seen) {
+                if told_by_session && matches!(d.kind, Kind::Exhausted | Kind::Auth) {
+                    self.limit_on_screen(pane, now);
+                }
                 return None; // a redraw, or a resumed session re-rendering its history
             }
             w.seen.insert(fp_seen, now.checked_add(SEEN_TTL).unwrap_or(now));
@@ -103,8 +109,18 @@ impl Daemon<'_> {
             return None;
         }
         self.charge(fp, &account, now);
+        self.limit_on_screen(pane, now);
         self.events.emit("detected", &format!("{pane} ({account}): {}", d.text), fields);
         Some(self.limit(account, d, false))
+    }
+
+    /// Remember that `pane`'s own screen showed a limit live: its claude was cut off mid-turn
+    /// (`PaneRecord::limit_on_screen`, read when a swap saves the pane).
+    fn limit_on_screen(&mut self, pane: &str, now: Timestamp) {
+        let _ = self.store.update(|s| {
+            s.panes.entry(pane.to_string()).or_default().limit_on_screen = Some(now);
+            Ok(())
+        });
     }
 
     /// Judge one detection in a session's transcript. The pane showing the session shares its
@@ -127,7 +143,10 @@ impl Daemon<'_> {
             if w.seen.contains_key(&fp) {
                 return None;
             }
-            w.seen.insert(fp, now.checked_add(SEEN_TTL).unwrap_or(now));
+            w.seen.insert(fp.clone(), now.checked_add(SEEN_TTL).unwrap_or(now));
+            if matches!(d.kind, Kind::Exhausted | Kind::Auth) {
+                self.told_by_session.insert((id.clone(), fp));
+            }
         }
         let fields = json!({"session_id": session, "kind": d.kind, "limit": d.limit, "resets_at": d.resets_at.map(fmt_utc), "text": d.text, "source": "transcript"});
         if !matches!(d.kind, Kind::Exhausted | Kind::Auth) {

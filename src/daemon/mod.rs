@@ -114,6 +114,9 @@ pub struct Daemon<'a> {
     panes: HashMap<String, PaneWatch>,
     transcripts: HashMap<PathBuf, u64>,
     session_seen: HashSet<(String, String)>,
+    /// (pane, message) a transcript told of before the pane's screen showed it: when the screen
+    /// does, that is the message shown live, not a redraw.
+    told_by_session: HashSet<(String, String)>,
     /// Messages already charged to an account (fingerprint → account, when).
     counted: HashMap<String, (String, Timestamp)>,
     /// A killed daemon's pane progress, taken up as each pane is attached again.
@@ -161,6 +164,7 @@ impl<'a> Daemon<'a> {
             panes: HashMap::new(),
             transcripts: HashMap::new(),
             session_seen: HashSet::new(),
+            told_by_session: HashSet::new(),
             counted: HashMap::new(),
             restored: HashMap::new(),
             read_transcripts: HashSet::new(),

@@ -65,6 +65,8 @@ impl Engine<'_> {
                                     rec.resumes = relaunch::recent(&rec.resumes, now, window);
                                     rec.resumes.push(now);
                                     rec.left_alone = None;
+                                    // The claude that saw the limit is gone; the new one saw none.
+                                    rec.limit_on_screen = None;
                                     Ok(())
                                 });
                             }

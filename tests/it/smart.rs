@@ -73,7 +73,8 @@ fn only_the_panes_that_were_working_get_the_resume_prompt() {
     assert_eq!(relaunched.len(), 3, "{relaunched:?}");
     let of = |p: &str| relaunched.iter().find(|e| e["pane"] == p).unwrap().clone();
     assert_eq!(of(p1)["prompted"], true);
-    assert!(of(p1)["interrupted"].as_str().unwrap().contains("session limit"), "{}", of(p1));
+    let why = of(p1)["interrupted"].as_str().unwrap_or_default().to_string();
+    assert!(why == "its screen showed the limit" || why.contains("session limit"), "{}", of(p1));
     assert_eq!((of(p2)["prompted"].clone(), of(p2)["interrupted"].clone()), (Value::Bool(true), "busy".into()));
     assert_eq!(of(p3)["prompted"], false);
     assert!(of(p3)["message"].as_str().unwrap().contains("idle"), "{}", of(p3));
@@ -83,6 +84,48 @@ fn only_the_panes_that_were_working_get_the_resume_prompt() {
     assert_eq!(l[1]["config_dir"], w.home("backup").to_str().unwrap());
     assert_eq!(typed(&w, s3, "continue"), 0);
     assert_eq!((typed(&w, s1, "continue"), typed(&w, s2, "continue")), (1, 1));
+}
+
+/// Issue 22: a pane whose own screen showed the limit live is interrupted, whatever its registry
+/// (idle) and its transcript (no failed turn: a format that changed) say.
+#[test]
+fn a_pane_that_showed_the_limit_live_gets_continue_with_no_failed_turn_in_its_transcript() {
+    let mut w = World::new("");
+    let (panes, sessions) = panes_on_main(&w, 2);
+    let ([p1, p2], [s1, s2]) = ([&panes[0], &panes[1]], [&sessions[0], &sessions[1]]);
+    w.start_daemon();
+    w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p2.as_str());
+    // The limit shows on p1's screen only: its transcript gets no API-error line, its registry
+    // stays idle.
+    w.type_line(p1, "!fake print   ⎿  You've hit your session limit · resets 3pm (Europe/Paris)");
+    w.wait_daemon_event("swap", |e| e["event"] == "swap");
+    w.wait_event("continue typed into the pane that showed the limit", |e| {
+        e["event"] == "prompt" && e["session_id"] == s1.as_str() && e["text"] == "continue"
+    });
+    wait_for("both back", Duration::from_secs(20), || launches(&w, s2).len() == 2);
+    let relaunched: Vec<Value> = w.daemon_events().into_iter().filter(|e| e["event"] == "relaunched").collect();
+    let of = |p: &str| relaunched.iter().find(|e| e["pane"] == p).unwrap().clone();
+    assert_eq!(of(p1)["interrupted"], "its screen showed the limit", "{}", of(p1));
+    assert_eq!(of(p2)["prompted"], false, "{}", of(p2));
+    assert_eq!((typed(&w, s1, "continue"), typed(&w, s2, "continue")), (1, 0));
+    // The resumed session re-renders nothing that counts again: a later swap back, once its
+    // `continue` is answered, finds p1 idle.
+    w.wait_event("continue answered", |e| {
+        e["event"] == "reply"
+            && e["session_id"] == s1.as_str()
+            && e["text"].as_str().is_some_and(|t| t.contains("continue"))
+    });
+    wait_for("p1 idle again", Duration::from_secs(10), || status_of(&w.home("backup"), s1).as_deref() == Some("idle"));
+    assert_eq!(w.cli(&["swap", "--to", "main"]).code, 0);
+    wait_for("p1 back on main", Duration::from_secs(20), || launches(&w, s1).len() == 3);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        typed(&w, s1, "continue"),
+        1,
+        "a resumed history is not a new limit: {:?}\n{}",
+        w.daemon_events().iter().filter(|e| e["event"] == "relaunched").collect::<Vec<_>>(),
+        w.state()
+    );
 }
 
 #[test]

@@ -214,6 +214,50 @@ impl TmuxFleet<'_> {
         })
     }
 
+    /// The registry entry of a saved pane's claude, where its config dir keeps it.
+    fn live_entry(&self, saved: &SavedPane) -> Option<claude::LiveSession> {
+        let pid = saved.claude_pid?;
+        let home = saved.account.as_deref().and_then(|a| self.cfg.account(a)).map(|a| a.home.clone());
+        home.and_then(|h| claude::read_live_session(&h, pid))
+            .or_else(|| claude::read_live_session(&self.cfg.claude_dir, pid))
+    }
+
+    /// What a saved pane's registry entry lacks that the facts say it has (`crate::drift`), with
+    /// the release it names.
+    pub fn registry_drift(&self, saved: &SavedPane) -> Option<(Option<String>, String)> {
+        let l = self.live_entry(saved)?;
+        let what = crate::drift::of_registry_entry(l.version.as_deref(), l.status.is_some(), l.proc_start.is_some())?;
+        Some((l.version, what))
+    }
+
+    /// The Claude Code release a saved pane's claude runs: its registry entry's `version`, else
+    /// what its program says to `--version` (asked once per program file).
+    pub fn release_of(&self, saved: &SavedPane) -> Option<String> {
+        if let Some(v) = self.live_entry(saved).and_then(|l| l.version) {
+            return Some(v);
+        }
+        let exe = std::fs::read_link(format!("/proc/{}/exe", saved.claude_pid?)).ok()?;
+        static ASKED: std::sync::Mutex<Vec<(PathBuf, Option<String>)>> = std::sync::Mutex::new(Vec::new());
+        let mut asked = ASKED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, v)) = asked.iter().find(|(p, _)| *p == exe) {
+            return v.clone();
+        }
+        // A script's interpreter (python3, node) is not claude: its --version says nothing of it.
+        let name = exe.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let v = (!["python3", "python", "node", "bash", "sh"].iter().any(|i| name.starts_with(i)))
+            .then(|| {
+                let mut c = std::process::Command::new(&exe);
+                c.arg("--version");
+                crate::exec::run(&mut c, None, Duration::from_secs(5)).ok()
+            })
+            .flatten()
+            .filter(|o| o.status.success())
+            .and_then(|o| o.stdout.split_whitespace().next().map(str::to_string))
+            .filter(|v| v.chars().next().is_some_and(|c| c.is_ascii_digit()));
+        asked.push((exe, v.clone()));
+        v
+    }
+
     /// The arguments a claude process carries to its relaunch (see [`pane_args::carried`]), or
     /// why none: then the ones its pane was last relaunched with, if any.
     fn own_args(&self, p: &procs::ClaudeProc, rec: Option<&PaneRecord>) -> (Option<Vec<String>>, Option<String>) {

@@ -11,6 +11,7 @@ pub mod config;
 pub mod daemon;
 pub mod demo;
 pub mod detect;
+pub mod drift;
 pub mod dry_run;
 pub mod events;
 pub mod exec;

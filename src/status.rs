@@ -81,6 +81,13 @@ pub struct PaneView {
     pub moves_to: Option<String>,
 }
 
+/// A difference between the Claude Code a user runs and the facts this tool knows.
+#[derive(Debug, Clone, Serialize)]
+pub struct DriftView {
+    pub release: String,
+    pub what: String,
+}
+
 /// Whether a daemon watches this tmux server (known to `status`, which looks; the daemon's own
 /// push is by definition from a running daemon).
 #[derive(Debug, Clone, Serialize)]
@@ -121,6 +128,9 @@ pub struct Status {
     pub daemon: Option<DaemonView>,
     /// The active account is exhausted but its panes were not moved (paused, cooldown).
     pub stuck: Option<StuckView>,
+    /// Where the Claude Code in use differs from the facts this tool knows (`crate::drift`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<DriftView>,
     #[serde(skip)]
     exhausted: Vec<(String, Timestamp)>,
     #[serde(skip)]
@@ -199,6 +209,7 @@ pub fn build(cfg: &Config, st: &State, pointer: &Pointer, pointer_problem: Optio
             .collect(),
         pointer_problem,
         daemon: None,
+        drift: Vec::new(),
         stuck,
         exhausted,
         return_at: st.return_to.as_ref().map(|r| r.at),
@@ -327,10 +338,15 @@ pub fn observe(
     let s = build(cfg, st, &pointer, problem, now)
         .with_logins(cfg, now)
         .with_usage(|a| crate::statusline::read_usage(paths, a));
-    match server {
+    let mut s = match server {
         Some(server) => s.with_daemon(server.running()),
         None => s,
-    }
+    };
+    s.drift = crate::drift::read(&paths.state_dir)
+        .into_iter()
+        .flat_map(|(release, list)| list.into_iter().map(move |d| DriftView { release: release.clone(), what: d.what }))
+        .collect();
+    s
 }
 
 /// The status-line segment. Every state in which a Claude pane is not protected has its own look
@@ -377,6 +393,12 @@ pub fn render_tmux(s: &Status, style: &TmuxStyle, now: Timestamp) -> String {
     let logins: Vec<&str> = s.accounts.iter().filter(|a| a.cannot_log_in()).map(|a| a.name.as_str()).collect();
     if !logins.is_empty() {
         tail += &format!("#[{}] ⚠login:{}", style.warn, logins.join(","));
+    }
+    // One look for drift: the newest release that differed (the one most panes will run).
+    if let Some(release) = s.drift.iter().map(|d| d.release.as_str()).max_by(|a, b| {
+        if crate::drift::at_least(a, b) { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Less }
+    }) {
+        tail += &format!("#[{}] ⚠claude {release}?", style.warn);
     }
     let paused = if s.paused { " ⏸" } else { "" };
     let reset = reset_of(&[&style.normal, &style.away, &style.busy, &style.warn]);

@@ -37,6 +37,9 @@ pub struct LiveSession {
     /// 2.1.332+: the tmux pane claude runs in, `"session:@window.%pane"`.
     #[serde(default)]
     pub tmux: Option<String>,
+    /// 2.1.332+: the Claude Code release (`"2.1.332"`).
+    #[serde(default)]
+    pub version: Option<String>,
 }
 
 impl LiveSession {
@@ -154,6 +157,7 @@ mod tests {
             status: None,
             proc_start,
             tmux: Some("w:@0.%3".into()),
+            version: None,
         };
         assert!(entry(me, Some(start.to_string())).is_current());
         assert!(entry(me, None).is_current(), "older builds write no procStart");

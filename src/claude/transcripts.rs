@@ -169,6 +169,10 @@ pub struct ApiError {
     /// 2.1.332+: the claim, `apiErrorParams.rate_limit_info.rateLimitType` (`five_hour`,
     /// `seven_day`, `seven_day_opus`, …).
     pub limit_type: Option<String>,
+    /// The Claude Code release that wrote it (`version`).
+    pub version: Option<String>,
+    /// `apiErrorStatus` (429 for a quota or a plain rate limit).
+    pub status: Option<i64>,
 }
 
 impl ApiError {
@@ -233,6 +237,8 @@ pub fn parse_transcript_line(line: &str) -> Option<ApiError> {
         api_error: str_field("apiError"),
         resets_at: info.and_then(|i| i.get("resetsAt")).and_then(Value::as_i64),
         limit_type: info.and_then(|i| i.get("rateLimitType")).and_then(Value::as_str).map(str::to_string),
+        version: str_field("version"),
+        status: v.get("apiErrorStatus").and_then(Value::as_i64),
     })
 }
 
@@ -404,6 +410,8 @@ mod tests {
                 api_error: None,
                 resets_at: None,
                 limit_type: None,
+                version: None,
+                status: Some(429),
             })
         );
 
@@ -416,6 +424,7 @@ mod tests {
         assert_eq!(e.resets_at, Some(1796078101));
         assert_eq!(e.limit_name().as_deref(), Some("session"));
         assert_eq!(e.text, "You've hit your 5-hour limit · resets 10:35pm (UTC)");
+        assert_eq!(e.status, Some(429));
         // Only quotaLimits (another build): still read.
         let q = real.replace("apiErrorParams", "otherParams");
         assert_eq!(parse_transcript_line(&q).and_then(|e| e.resets_at), Some(1796078101));

@@ -111,10 +111,41 @@ pub(super) fn status_cmd(ctx: &Ctx, format: Format) -> Result<u8> {
     // A status that cannot see a daemon says so: nothing would act on a limit.
     let server = Server::resolve(&ctx.paths, &ctx.tmux()).ok();
     let s = status::observe(&cfg, &ctx.paths, &st, server.as_ref(), now);
+    // The releases each pane runs, beside the tested ones: for people and scripts, not for the
+    // status line (it is redrawn too often to look at processes).
+    let releases = || {
+        let running = super::daemon::claude_releases(ctx, &cfg);
+        serde_json::json!({
+            "running": running.iter().map(|(p, r)| serde_json::json!({"pane": p, "release": r})).collect::<Vec<_>>(),
+            "tested": crate::drift::tested_releases(),
+        })
+    };
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&s)?),
+        Format::Json => {
+            let mut v = serde_json::to_value(&s)?;
+            v["claude"] = releases();
+            println!("{}", serde_json::to_string_pretty(&v)?)
+        }
         Format::Tmux => println!("{}", status::render_tmux(&s, &status::TmuxStyle::default(), now)),
-        Format::Human => print!("{}", status::render_human(&s, &cfg, &ctx.paths.home, now, &ctx.clock.local_zone())),
+        Format::Human => {
+            print!("{}", status::render_human(&s, &cfg, &ctx.paths.home, now, &ctx.clock.local_zone()));
+            let r = releases();
+            let running: Vec<String> = r["running"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|x| {
+                    format!("{} {}", x["pane"].as_str().unwrap_or("?"), x["release"].as_str().unwrap_or("unknown"))
+                })
+                .collect();
+            let tested: Vec<&str> = r["tested"].as_array().into_iter().flatten().filter_map(|t| t.as_str()).collect();
+            if !running.is_empty() {
+                println!("claude:   {} (tested with {})", running.join(", "), tested.join(", "));
+            }
+            for d in &s.drift {
+                println!("DRIFT:    Claude Code {} differs from what claude-failover knows: {}", d.release, d.what);
+            }
+        }
     }
     Ok(0)
 }

@@ -358,6 +358,22 @@ pub(super) fn tmux_segment(ctx: &Ctx, style: &status::TmuxStyle) -> String {
     status::render_tmux(&status::observe(&cfg, &ctx.paths, &st, server.as_ref(), now), style, now)
 }
 
+/// Each Claude pane of this tmux server and the Claude Code release it runs (`None`: unknown).
+pub(super) fn claude_releases(ctx: &Ctx, cfg: &crate::config::Config) -> Vec<(String, Option<String>)> {
+    let tmux = ctx.tmux();
+    let store = Store::at(&ctx.paths.state_dir);
+    let fleet = TmuxFleet { cfg, tmux: &tmux, store: &store, timing: Timing::default() };
+    tmux.list_panes()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| fleet.saved_pane(p))
+        .map(|s| {
+            let r = fleet.release_of(&s);
+            (s.pane, r)
+        })
+        .collect()
+}
+
 /// Push the segment now, for a command that changed what it shows (`init`, `link`, `doctor
 /// --fix`): the status line agrees within a second, without waiting for a daemon's next push.
 /// Only where the plugin is loaded (its version option is set); never an error.

@@ -149,6 +149,9 @@ pub(super) fn doctor(ctx: &Ctx, fix: bool) -> Result<u8> {
                 Ok(line) => println!("{line}"),
                 Err(a) => advice.push(a),
             }
+            if let Ok(cfg) = ctx.config() {
+                claude_releases_check(ctx, &cfg, &mut advice);
+            }
         }
         _ => problems.push("tmux is not installed or not on PATH; install it (e.g. apt-get install tmux)".into()),
     }
@@ -265,6 +268,41 @@ fn claude_command_problem(command: &str) -> Option<String> {
 }
 
 /// Is a daemon watching this tmux server? `Ok(line)` yes, `Err(advice)` no (SPEC §8: advice).
+/// The Claude Code releases the panes run, beside the ones the tests covered; a release known to
+/// break something, and every difference from the facts seen so far (`crate::drift`), as advice.
+fn claude_releases_check(ctx: &Ctx, cfg: &crate::config::Config, advice: &mut Vec<String>) {
+    let tested = crate::drift::tested_releases();
+    let running = super::daemon::claude_releases(ctx, cfg);
+    let mut by_release: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+    for (pane, release) in &running {
+        by_release.entry(release.clone().unwrap_or_else(|| "unknown".into())).or_default().push(pane.clone());
+    }
+    let shown: Vec<String> = by_release.iter().map(|(r, panes)| format!("{r} ({})", panes.join(", "))).collect();
+    println!(
+        "claude: {}; tested with {}",
+        if shown.is_empty() { "no Claude pane".to_string() } else { format!("running {}", shown.join(", ")) },
+        tested.join(", ")
+    );
+    for k in crate::drift::known_broken() {
+        if by_release.contains_key(&k.release) {
+            advice.push(format!(
+                "Claude Code {} is known to break {}: {}; {} (docs/COMPATIBILITY.md)",
+                k.release, k.check, k.reason, k.effect
+            ));
+        }
+    }
+    for (release, list) in crate::drift::read(&ctx.paths.state_dir) {
+        for d in list {
+            advice.push(format!(
+                "Claude Code {release} differs from what claude-failover knows: {}; seen {} (tested with {}; the failover still acts on every signal that works)",
+                d.what,
+                crate::clock::fmt_utc(d.last),
+                tested.join(", ")
+            ));
+        }
+    }
+}
+
 fn daemon_check(ctx: &Ctx) -> std::result::Result<String, String> {
     let tmux = ctx.tmux();
     if ctx.socket.is_none() && std::env::var_os("TMUX").is_none() && !tmux.server_running() {

@@ -88,6 +88,19 @@ impl Daemon<'_> {
         self.push_status();
     }
 
+    /// Keep a difference from the facts (`crate::drift`), say it once as an event, and show it.
+    pub(super) fn drift(&mut self, release: Option<&str>, what: &str) {
+        let release = release.unwrap_or("unknown");
+        if let Ok(true) = crate::drift::record(&self.paths.state_dir, release, what, self.clock.now()) {
+            self.events.emit(
+                "claude_drift",
+                &format!("Claude Code {release} differs from what claude-failover knows: {what}"),
+                json!({"release": release, "what": what}),
+            );
+        }
+        self.push_status();
+    }
+
     /// Keep `@claude-failover-status` current (only when it changed: a set-option is a redraw).
     pub(super) fn push_status(&mut self) {
         let Ok(st) = self.store.load() else { return };

@@ -51,6 +51,10 @@ impl Daemon<'_> {
                         &format!("watching {} ({})", p.id, saved.account.as_deref().unwrap_or("?")),
                         json!({"pane": p.id}),
                     );
+                    // Its registry entry as the facts describe it, or the difference said.
+                    if let Some((release, what)) = self.fleet().registry_drift(&saved) {
+                        self.drift(release.as_deref(), &what);
+                    }
                     let now = self.clock.now();
                     self.unwatchable.remove(&p.id);
                     let _ = self.store.update(|s| {

@@ -59,7 +59,9 @@ impl Daemon<'_> {
         for line in buf[..end].split(|b| *b == b'\n') {
             let Ok(line) = std::str::from_utf8(line) else { continue };
             let Some(err) = claude::parse_transcript_line(line) else { continue };
-            let found_here = with_structured(&err, self.detector.scan_text(&err.text, now, &local));
+            let scanned = self.detector.scan_text(&err.text, now, &local);
+            let classified = scanned.iter().any(|d| d.kind == Kind::Exhausted);
+            let found_here = with_structured(&err, scanned);
             // The exact reset refines the account's even when this copy is old news (read after
             // its pane was relaunched, or already counted from the screen).
             let exact = err.resets_at.and_then(|s| Timestamp::from_second(s).ok());
@@ -84,6 +86,17 @@ impl Daemon<'_> {
                 && t < *rel
             {
                 continue;
+            }
+            // News that the facts did not lead us to expect: said where the user looks.
+            if let Some(what) = crate::drift::of_quota_line(
+                err.version.as_deref(),
+                err.api_error.as_deref(),
+                err.resets_at.is_some(),
+                err.status,
+                classified,
+                &err.text,
+            ) {
+                self.drift(err.version.as_deref(), &what);
             }
             let seen_in = Seen::Session { id: err.session_id.clone(), pane };
             let exact = exact.is_some();

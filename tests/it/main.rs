@@ -9,6 +9,7 @@ mod crash;
 mod demo;
 mod detect_e2e;
 mod doctor;
+mod drift;
 mod first_run;
 mod fuzz_replay;
 mod guard_corpus;

@@ -424,6 +424,7 @@ impl TmuxFleet<'_> {
     fn wait_ready(&self, pane: &str, home: &Path) -> Result<claude::LiveSession> {
         let mut found = None;
         let mut blocked = None;
+        let mut unknown: Option<(String, Option<String>)> = None;
         let mut last_screen = String::new();
         let mut captured: Option<Instant> = None;
         // The pane's shell stays the same process: its pid is asked of tmux once, not per poll.
@@ -444,6 +445,13 @@ impl TmuxFleet<'_> {
                 blocked = Some(b);
                 return true;
             }
+            // A registered claude behind a dialog none of the known ones: it will not go away.
+            if live.is_some()
+                && let Some(title) = tui::unknown_dialog(&screen)
+            {
+                unknown = Some((title, live.as_ref().and_then(|l| l.version.clone())));
+                return true;
+            }
             let up = live.is_some() && tui::prompt_box(&screen).is_some();
             last_screen = screen;
             if up {
@@ -459,6 +467,20 @@ impl TmuxFleet<'_> {
                 bail!("{} in {pane}; claude was stopped there (start it by hand to answer)", b.describe());
             }
             bail!("{} in {pane}", b.describe());
+        }
+        if let Some((title, release)) = unknown {
+            // Said where the user looks (`crate::drift`), and the pane left at its shell.
+            let what = format!("a relaunch stopped at a dialog claude-failover does not know (\"{title}\")");
+            if let Some(dir) = self.store.path().parent() {
+                let _ =
+                    crate::drift::record(dir, release.as_deref().unwrap_or("unknown"), &what, jiff::Timestamp::now());
+            }
+            if let Some(p) = self.pane_pid(pane).and_then(|pp| self.claude_in(pp, pane)) {
+                let _ = self.stop_claude(pane, p.pid);
+            }
+            bail!(
+                "claude stopped at a dialog claude-failover does not know (\"{title}\") in {pane}; claude was stopped there (start it by hand to answer)"
+            );
         }
         found.with_context(|| {
             let tail: Vec<&str> = last_screen.lines().filter(|l| !l.trim().is_empty()).collect();

@@ -60,6 +60,22 @@ pub fn blocker(screen: &str) -> Option<Blocker> {
     }
 }
 
+/// A dialog none of [`blocker`]'s: a menu that waits for Enter (or Esc) and no prompt box. A
+/// release that adds one stops every relaunch there; it is reported as drift, never answered.
+pub fn unknown_dialog(screen: &str) -> Option<String> {
+    let menu = screen.contains("Enter to confirm") || screen.contains("Esc to cancel");
+    if !menu || blocker(screen).is_some() || prompt_box(screen).is_some() {
+        return None;
+    }
+    // Its title: the last line with words above its first choice (`❯ 1. …`).
+    let lines: Vec<&str> =
+        screen.lines().map(|l| l.trim().trim_matches(|c: char| "│╭╮╰╯─ ".contains(c)).trim()).collect();
+    let first_choice = lines.iter().position(|l| l.starts_with('❯') || l.starts_with("1.")).unwrap_or(lines.len());
+    let title =
+        lines[..first_choice].iter().rev().find(|l| l.chars().any(char::is_alphabetic)).copied().unwrap_or("a dialog");
+    Some(title.chars().take(100).collect())
+}
+
 fn is_rule(line: &str) -> bool {
     let t = line.trim();
     t.chars().count() >= 8 && t.chars().all(|c| c == '─')
@@ -136,6 +152,15 @@ mod tests {
     fn the_older_rounded_box() {
         let s = "╭──────────╮\n│ > hi     │\n╰──────────╯\n  ? for shortcuts\n";
         assert_eq!(prompt_box(s).as_deref(), Some("hi"));
+    }
+
+    #[test]
+    fn a_menu_none_of_the_known_dialogs_is_unknown_with_its_title() {
+        let screen = "$ claude --resume x\n╭──────────────╮\n│ Choose how Claude Code starts │\n│              │\n│ ❯ 1. Yes     │\n│   2. No, exit │\n╰──────────────╯\n   Enter to confirm · Esc to cancel\n";
+        assert_eq!(unknown_dialog(screen).as_deref(), Some("Choose how Claude Code starts"));
+        // The known ones are blockers, not unknown; a prompt box is no dialog.
+        assert_eq!(unknown_dialog("What do you want to do?\n❯ 1. Stop\nEnter to confirm · Esc to cancel"), None);
+        assert_eq!(unknown_dialog("> hello\n⏺ ok"), None);
     }
 
     #[test]

@@ -52,3 +52,23 @@ fn a_release_that_matches_the_facts_shows_no_drift() {
     assert!(!segment(&w).contains("⚠claude"), "{}", segment(&w));
     assert!(!w.env.state_dir().join("drift.json").exists());
 }
+
+#[test]
+fn a_dialog_nobody_knows_stops_the_relaunch_visibly_and_is_drift() {
+    let mut w = World::running(FAKE, "", &[("FAKE_CLAUDE_VERSION", "2.1.341")]);
+    std::fs::write(w.home("backup").join("fake-claude-dialog"), "Choose how Claude Code starts").unwrap();
+    let (_, p, _) = w.watched_claude("d");
+    w.type_line(&p, "!fake limit");
+    w.wait_daemon_event("swap", |e| e["event"] == "swap" && e["to"] == "backup");
+    let failed = w.wait_daemon_event("the relaunch stopped", |e| {
+        e.to_string().contains("a dialog claude-failover does not know")
+    });
+    assert!(failed.to_string().contains("Choose how Claude Code starts"), "{failed}");
+    wait_for("the status line shows it", Duration::from_secs(5), || segment(&w).contains("⚠claude 2.1.341?"));
+    let doctor = w.cli(&["doctor"]).stdout;
+    assert!(doctor.contains("Claude Code 2.1.341 differs") && doctor.contains("does not know"), "{doctor}");
+    // Never answered: the pane is back at its shell, no claude behind a dialog.
+    wait_for("claude stopped in the pane", Duration::from_secs(10), || {
+        w.tmux(&["display", "-p", "-t", &p, "#{pane_current_command}"]).trim() == "bash"
+    });
+}

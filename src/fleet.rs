@@ -661,6 +661,27 @@ impl Fleet for TmuxFleet<'_> {
         crate::notify::send(self.cfg, self.tmux, events, message);
     }
 
+    fn focused(&self) -> Vec<String> {
+        self.tmux.focused_panes()
+    }
+
+    fn progress(&self, from: &str, to: &str, back: usize, of: usize) {
+        let options = self.tmux.plugin_option_map();
+        if options.get("version").is_none_or(|v| v.is_empty()) {
+            return; // no plugin, no segment to keep current
+        }
+        let style = crate::status::TmuxStyle::from_options(&options);
+        let _ = self
+            .tmux
+            .set_user_option("@claude-failover-status", &crate::status::render_swapping(from, to, back, of, &style));
+        // Which are still coming back, as they come (the swap's own message closes the count).
+        if self.cfg.notify.tmux && back > 0 && back < of {
+            let _ = self
+                .tmux
+                .display_message(&format!("claude-failover: {from} → {to}: {back} of {of} back, {} coming", of - back));
+        }
+    }
+
     fn maintain_sessions(&self, to: &Account) -> Vec<String> {
         let mut problems = Vec::new();
         for s in &self.cfg.sessions {

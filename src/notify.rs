@@ -21,7 +21,8 @@ pub static IN_DAEMON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicB
 
 pub fn swapped(cfg: &Config, tmux: &dyn Tmux, events: &dyn Sink, from: &str, to: &str, resumed: usize, failed: usize) {
     let extra = if failed > 0 { format!(", {failed} failed (see 'claude-failover events')") } else { String::new() };
-    send(cfg, tmux, events, &format!("{from} → {to}: {resumed} Claude pane(s) resumed{extra}"));
+    let of = resumed + failed;
+    send(cfg, tmux, events, &format!("{from} → {to}: {resumed} of {of} Claude pane(s) back{extra}"));
 }
 
 pub fn send(cfg: &Config, tmux: &dyn Tmux, events: &dyn Sink, message: &str) {

@@ -191,6 +191,13 @@ pub struct SwapInProgress {
     /// Panes whose relaunch has been typed, so a restart never relaunches one twice.
     #[serde(default)]
     pub relaunched: Vec<String>,
+    /// How many panes this swap brings back (`relaunched` counts those back so far).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub coming_back: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A corrupt state file that was set aside (`kept`) and replaced by a repaired state at `at`.

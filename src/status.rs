@@ -139,6 +139,9 @@ pub struct Status {
     waiting_until: Option<Timestamp>,
     #[serde(skip)]
     swapping_to: Option<String>,
+    /// While a swap relaunches: how many panes are back, of how many.
+    #[serde(skip)]
+    coming_back: Option<(usize, usize)>,
 }
 
 pub fn build(cfg: &Config, st: &State, pointer: &Pointer, pointer_problem: Option<String>, now: Timestamp) -> Status {
@@ -215,6 +218,7 @@ pub fn build(cfg: &Config, st: &State, pointer: &Pointer, pointer_problem: Optio
         return_at: st.return_to.as_ref().map(|r| r.at),
         waiting_until: st.waiting.as_ref().map(|w| w.until),
         swapping_to: st.swap.as_ref().map(|s| s.to.clone()),
+        coming_back: st.swap.as_ref().filter(|s| s.coming_back > 0).map(|s| (s.relaunched.len(), s.coming_back)),
     }
 }
 
@@ -367,7 +371,8 @@ pub fn render_tmux(s: &Status, style: &TmuxStyle, now: Timestamp) -> String {
     } else if s.degraded {
         format!("#[{}]{l}:DEGRADED", style.warn)
     } else if let Some(to) = &s.swapping_to {
-        format!("#[{}]{l}:{}→{to}…", style.busy, s.active)
+        let back = s.coming_back.map(|(b, of)| format!(" {b}/{of}")).unwrap_or_default();
+        format!("#[{}]{l}:{}→{to}…{back}", style.busy, s.active)
     } else if let Some(until) = s.waiting_until {
         format!("#[{}]{l}:waiting {}", style.warn, fmt_countdown(now, until))
     } else if let Some(st) = &s.stuck {
@@ -403,6 +408,11 @@ pub fn render_tmux(s: &Status, style: &TmuxStyle, now: Timestamp) -> String {
     let paused = if s.paused { " ⏸" } else { "" };
     let reset = reset_of(&[&style.normal, &style.away, &style.busy, &style.warn]);
     format!("{body}{tail}{paused}#[{reset}]")
+}
+
+/// The segment while a swap relaunches, pushed as each pane comes back: `claude:main→backup… 3/10`.
+pub fn render_swapping(from: &str, to: &str, back: usize, of: usize, style: &TmuxStyle) -> String {
+    format!("#[{}]{}:{from}→{to}… {back}/{of}#[{}]", style.busy, style.label, reset_of(&[&style.busy]))
 }
 
 /// One line: the active account, whether a daemon watches, and the logins, as `pane list` heads
@@ -471,6 +481,9 @@ pub fn render_human(
     let mut o = String::new();
     let _ = writeln!(o, "active:   {}{}", s.active, if s.paused { " (automatic swaps paused)" } else { "" });
     let _ = writeln!(o, "state:    {}", s.state);
+    if let (Some(to), Some((back, of))) = (&s.swapping_to, s.coming_back) {
+        let _ = writeln!(o, "          {back} of {of} panes back on {to}, {} still coming back", of - back);
+    }
     if let Some(r) = &s.degraded_reason {
         let _ = writeln!(o, "DEGRADED: {r}\n          fix it, then run 'claude-failover recover'");
     }

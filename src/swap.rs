@@ -49,6 +49,18 @@ pub trait Fleet: Sync {
     fn maintain_sessions(&self, to: &Account) -> Vec<String>;
     /// Tell the user (`[notify]`); a failure is an event.
     fn notify(&self, _events: &dyn Sink, _message: &str) {}
+    /// The panes the user is looking at (the active pane of each attached client's window): they
+    /// come back right after the interrupted ones.
+    fn focused(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// How many claudes may start at once: a cold start is CPU-bound, and starting every pane
+    /// together makes the one the user waits for as slow as the last.
+    fn start_slots(&self) -> usize {
+        std::thread::available_parallelism().map_or(2, |n| n.get()).max(1)
+    }
+    /// `back` of `of` panes are back on `to` (shown as the swap goes).
+    fn progress(&self, _from: &str, _to: &str, _back: usize, _of: usize) {}
 }
 
 /// How a relaunched pane was left.
@@ -641,6 +653,7 @@ impl Engine<'_> {
                 reason: reason.into(),
                 panes,
                 relaunched: Vec::new(),
+                coming_back: 0,
             });
             Ok(())
         })

@@ -358,6 +358,7 @@ fn interrupted_before_commit_rolls_back_after_commit_finishes() {
                 reason: "t".into(),
                 panes: fleet.panes.clone(),
                 relaunched: vec!["%1".into()],
+                coming_back: 0,
             });
             Ok(())
         })

@@ -48,6 +48,14 @@ pub trait Tmux: Send + Sync {
     /// Start (`Some(shell command)`) or stop (`None`) piping a pane's output. Either replaces
     /// the pane's current pipe: callers check [`PaneInfo::piped`] first.
     fn pipe_pane(&self, pane: &str, command: Option<&str>) -> Result<()>;
+    /// The pane each attached client looks at (the active pane of its window).
+    fn focused_panes(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Every `@claude-failover-*` option, without the prefix.
+    fn plugin_option_map(&self) -> std::collections::HashMap<String, String> {
+        std::collections::HashMap::new()
+    }
 }
 
 /// The real thing: the `tmux` binary, optionally on an explicit socket.
@@ -192,6 +200,13 @@ impl TmuxCli {
 }
 
 impl Tmux for TmuxCli {
+    fn focused_panes(&self) -> Vec<String> {
+        let out = self.run_if_server(&["list-clients", "-F", "#{pane_id}"]).ok().flatten().unwrap_or_default();
+        out.lines().map(str::trim).filter(|p| valid_pane_id(p)).map(String::from).collect()
+    }
+    fn plugin_option_map(&self) -> std::collections::HashMap<String, String> {
+        self.plugin_options()
+    }
     fn list_panes(&self) -> Result<Vec<PaneInfo>> {
         // Space-separated, free text last: without a UTF-8 locale tmux prints control
         // characters (a tab separator) as '_'.

@@ -14,6 +14,28 @@ impl Engine<'_> {
     /// Relaunch, in parallel, every saved pane that ran on `from` (or on the pointer, which was
     /// `from`) and is not in `done`, but those the loop guard leaves alone. Each pane is recorded
     /// as soon as it is typed. Returns (relaunched, failed with why, left alone).
+    /// A pane is back on `to`: recorded at once, so a restart never relaunches it twice.
+    fn record_back(&self, p: &SavedPane, how: &Relaunched, to: &Account, window: jiff::SignedDuration) {
+        let now = self.clock.now();
+        let args =
+            how.args.clone().unwrap_or_else(|| crate::pane_args::launch(p.args.as_deref(), &self.cfg.claude_args));
+        let _ = self.store.update(|s| {
+            if let Some(sw) = s.swap.as_mut() {
+                sw.relaunched.push(p.pane.clone());
+            }
+            let rec = s.panes.entry(p.pane.clone()).or_default();
+            rec.account = Some(to.name.clone());
+            rec.relaunched_at = Some(now);
+            rec.args = Some(args);
+            rec.resumes = relaunch::recent(&rec.resumes, now, window);
+            rec.resumes.push(now);
+            rec.left_alone = None;
+            // The claude that saw the limit is gone; the new one saw none.
+            rec.limit_on_screen = None;
+            Ok(())
+        });
+    }
+
     pub(super) fn relaunch_all(
         &self,
         from: &str,
@@ -43,43 +65,59 @@ impl Engine<'_> {
             self.events.emit("warning", &problem, json!({}));
         }
         let window = self.cfg.swap.resume_window;
-        let results: Vec<(&SavedPane, Result<Relaunched>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> =
-                todo.iter()
-                    .map(|p| {
-                        scope.spawn(move || {
-                            let r = self.faults.hit("swap.relaunch").and_then(|()| self.fleet.relaunch(p, to));
-                            if let Ok(how) = &r {
-                                let now = self.clock.now();
-                                let args = how.args.clone().unwrap_or_else(|| {
-                                    crate::pane_args::launch(p.args.as_deref(), &self.cfg.claude_args)
-                                });
-                                let _ = self.store.update(|s| {
-                                    if let Some(sw) = s.swap.as_mut() {
-                                        sw.relaunched.push(p.pane.clone());
-                                    }
-                                    let rec = s.panes.entry(p.pane.clone()).or_default();
-                                    rec.account = Some(to.name.clone());
-                                    rec.relaunched_at = Some(now);
-                                    rec.args = Some(args);
-                                    rec.resumes = relaunch::recent(&rec.resumes, now, window);
-                                    rec.resumes.push(now);
-                                    rec.left_alone = None;
-                                    // The claude that saw the limit is gone; the new one saw none.
-                                    rec.limit_on_screen = None;
-                                    Ok(())
-                                });
-                            }
-                            (*p, r)
-                        })
-                    })
-                    .collect();
-            handles
-                .into_iter()
-                .zip(&todo)
-                .map(|(h, p)| h.join().unwrap_or_else(|_| (*p, Err(anyhow::anyhow!("relaunch thread panicked")))))
-                .collect()
+        let todo = come_back_order(todo, &self.fleet.focused());
+        let of = todo.len() + done.len();
+        let back = std::sync::atomic::AtomicUsize::new(done.len());
+        let _ = self.store.update(|s| {
+            if let Some(sw) = s.swap.as_mut() {
+                sw.coming_back = of;
+            }
+            Ok(())
         });
+        self.fleet.progress(from, &to.name, done.len(), of);
+        // A few at a time, in that order: each slot takes the next pane when its claude is back
+        // (registered, its prompt box up, the resume prompt taken), never on a timer. The
+        // interrupted panes come back first, alone: the others start once those are back, so
+        // the pane the user waits for has the machine to itself.
+        let slots = self.fleet.start_slots().max(1);
+        let finished: std::sync::Mutex<Vec<(usize, Result<Relaunched>)>> = std::sync::Mutex::new(Vec::new());
+        let first_wave = todo.iter().take_while(|p| p.interrupted.is_some()).count();
+        for (offset, wave) in [(0, &todo[..first_wave]), (first_wave, &todo[first_wave..])] {
+            let queue = std::sync::Mutex::new(
+                wave.iter().enumerate().map(|(i, p)| (i + offset, *p)).collect::<std::collections::VecDeque<_>>(),
+            );
+            std::thread::scope(|scope| {
+                for _ in 0..slots.min(wave.len()) {
+                    scope.spawn(|| {
+                        loop {
+                            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                            let Some((i, p)) = next else { break };
+                            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                self.faults.hit("swap.relaunch").and_then(|()| self.fleet.relaunch(p, to))
+                            }))
+                            .unwrap_or_else(|_| Err(anyhow::anyhow!("relaunch thread panicked")));
+                            if let Ok(how) = &r {
+                                self.record_back(p, how, to, window);
+                                let n = back.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                                self.fleet.progress(from, &to.name, n, of);
+                            }
+                            finished.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
+                        }
+                    });
+                }
+            });
+        }
+        let mut finished = finished.into_inner().unwrap_or_else(|e| e.into_inner());
+        finished.sort_by_key(|(i, _)| *i);
+        let mut finished = finished.into_iter().peekable();
+        let results: Vec<(&SavedPane, Result<Relaunched>)> = todo
+            .iter()
+            .enumerate()
+            .map(|(i, p)| match finished.next_if(|(j, _)| *j == i) {
+                Some((_, r)) => (*p, r),
+                None => (*p, Err(anyhow::anyhow!("relaunch thread panicked"))),
+            })
+            .collect();
         let mut ok = Vec::new();
         let mut failed = Vec::new();
         for (p, r) in results {
@@ -165,5 +203,45 @@ impl Engine<'_> {
             }
         }
         (todo, left)
+    }
+}
+
+/// The order panes come back in, by what the user waits for: the ones whose turn the limit cut
+/// short first, then the ones the user is looking at (`focused`), then the rest, each group in
+/// its saved order.
+pub(crate) fn come_back_order<'p>(mut todo: Vec<&'p SavedPane>, focused: &[String]) -> Vec<&'p SavedPane> {
+    todo.sort_by_key(|p| (p.interrupted.is_none(), !focused.contains(&p.pane)));
+    todo
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pane(id: &str, interrupted: bool) -> SavedPane {
+        SavedPane {
+            pane: id.into(),
+            cwd: "/".into(),
+            account: Some("main".into()),
+            session_id: None,
+            claude_pid: None,
+            plain: false,
+            args: None,
+            args_problem: None,
+            interrupted: interrupted.then(|| "busy".to_string()),
+            switch_model: None,
+        }
+    }
+
+    #[test]
+    fn the_interrupted_come_back_first_then_the_one_looked_at_then_the_rest_in_order() {
+        let panes = [pane("%1", false), pane("%2", false), pane("%3", true), pane("%4", false), pane("%5", true)];
+        let order: Vec<&str> =
+            come_back_order(panes.iter().collect(), &["%4".to_string()]).iter().map(|p| p.pane.as_str()).collect();
+        assert_eq!(order, ["%3", "%5", "%4", "%1", "%2"]);
+        // Interrupted and looked at: still among the interrupted, first.
+        let order: Vec<&str> =
+            come_back_order(panes.iter().collect(), &["%5".to_string()]).iter().map(|p| p.pane.as_str()).collect();
+        assert_eq!(order, ["%5", "%3", "%1", "%2", "%4"]);
     }
 }

@@ -16,6 +16,7 @@ mod guard_corpus;
 mod honest;
 mod hooks_e2e;
 mod house;
+mod order;
 mod plugin;
 mod real_cli;
 mod real_smart;

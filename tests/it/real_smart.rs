@@ -238,3 +238,54 @@ fn over_the_threshold_a_busy_pane_finishes_its_turn_on_main_then_moves() {
     // Neither was cut short, so neither gets a resume prompt.
     assert_eq!(continues(&r, &s1) + continues(&r, &s2), 0, "{}", r.diagnose());
 }
+
+/// Issue 23: with five panes, one of them cut short by the limit, that pane's `continue` reaches
+/// the API before any idle pane's new claude has started on backup.
+#[test]
+fn the_interrupted_pane_continues_before_any_idle_claude_starts() {
+    let mut r = Real::new("");
+    let mut panes = Vec::new();
+    for i in 0..5 {
+        let d = r.w.project(&format!("p{i}"));
+        r.w.trust("main", &d);
+        // A window each: every claude's prompt box is on screen.
+        panes.push(if i == 0 {
+            r.w.first_pane(&d)
+        } else {
+            r.w.tmux(&["new-window", "-d", "-t", "w", "-P", "-F", "#{pane_id}", "-c", d.to_str().unwrap()])
+                .trim()
+                .to_string()
+        });
+    }
+    let sessions: Vec<String> = panes.iter().map(|p| r.start(p, "main", &[])).collect();
+    for p in &panes {
+        r.prompt(p, "hello");
+    }
+    r.w.start_daemon();
+    for p in &panes {
+        r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
+    }
+    r.set_mode("main", "five_hour", Some(7200));
+    r.prompt(&panes[3], "limited");
+    r.wait("continue answered on backup for the interrupted pane", 60, || {
+        r.prompts("continue", &sessions[3], "backup") >= 1
+    });
+    r.wait("all five relaunched", 60, || r.events("relaunched").len() == 5);
+    let answered = r
+        .requests()
+        .iter()
+        .find(|q| q["prompt"] == "continue" && q["session"] == sessions[3].as_str())
+        .and_then(|q| q["t"].as_f64())
+        .unwrap();
+    let backup = registry(&r.w.home("backup"));
+    for (i, p) in panes.iter().enumerate().filter(|(i, _)| *i != 3) {
+        let started = backup.iter().find(|e| pane_of(e) == Some(p.as_str())).and_then(|e| e["startedAt"].as_f64());
+        let started = started.unwrap_or_else(|| panic!("pane {i} runs on backup\n{}", r.diagnose())) / 1000.0;
+        assert!(
+            started >= answered,
+            "idle pane {i}'s claude started {:.3} s before the continue was answered",
+            answered - started
+        );
+        assert_eq!(continues(&r, &sessions[i]), 0, "nothing typed into idle pane {i}");
+    }
+}

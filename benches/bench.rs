@@ -241,6 +241,121 @@ fn real_failover(n: usize) -> f64 {
     (last - limited) * 1000.0
 }
 
+fn epoch() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64()
+}
+
+/// CPU seconds (user + system) a process has used so far.
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let f: Vec<&str> = stat.rsplit_once(')').map(|(_, r)| r.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// `n` real claudes on main in a window each (a prompt box each on screen), each with one
+/// answered prompt: (panes, sessions).
+fn real_panes(r: &real_cli::Real, n: usize) -> (Vec<String>, Vec<String>) {
+    let mut panes = Vec::new();
+    for i in 0..n {
+        let d = r.w.project(&format!("p{i}"));
+        r.w.trust("main", &d);
+        r.w.trust("backup", &d);
+        panes.push(if i == 0 {
+            r.w.first_pane(&d)
+        } else {
+            r.w.tmux(&["new-window", "-d", "-t", "w", "-P", "-F", "#{pane_id}", "-c", d.to_str().unwrap()])
+                .trim()
+                .to_string()
+        });
+    }
+    let sessions: Vec<String> = panes.iter().map(|p| r.start(p, "main", &[])).collect();
+    for p in &panes {
+        r.prompt(p, "hello");
+    }
+    (panes, sessions)
+}
+
+/// Issue 23, side by side on the real CLI with `n` panes of which one is interrupted:
+/// (b) `n` bare `claude --resume` typed together by the bench, to every prompt box up (the
+/// machine's floor for `n`), with the CPU each start took; (c) our failover: from the limit's
+/// 429 to the interrupted pane's `continue` reaching the API, and to every pane back.
+fn real_order(n: usize) -> (f64, f64, f64, f64) {
+    // (b): stop them, then type every resume at once.
+    let (floor_all, cpu) = {
+        let r = real_cli::Real::new("");
+        let (panes, sessions) = real_panes(&r, n);
+        for p in &panes {
+            r.w.tmux(&["send-keys", "-t", p, "C-c"]);
+            std::thread::sleep(Duration::from_millis(100));
+            r.w.tmux(&["send-keys", "-t", p, "C-c"]);
+        }
+        r.wait("every claude exited", 20, || {
+            panes
+                .iter()
+                .all(|p| r.w.tmux(&["display-message", "-p", "-t", p, "#{pane_current_command}"]).trim() == "bash")
+        });
+        let bin = real_cli::real_claude().display().to_string();
+        let home = r.w.home("main");
+        let lines: Vec<String> =
+            sessions.iter().map(|s| format!("CLAUDE_CONFIG_DIR='{}' '{bin}' --resume {s}", home.display())).collect();
+        for (p, l) in panes.iter().zip(&lines) {
+            r.w.tmux(&["send-keys", "-t", p, "-l", "--", l]);
+        }
+        let t0 = epoch();
+        for p in &panes {
+            r.w.tmux(&["send-keys", "-t", p, "C-m"]);
+        }
+        r.wait("every resumed claude up", 120, || {
+            panes.iter().all(|p| r.prompt_box(p).is_some() && !registry_pid(&home, p).is_none())
+        });
+        let all = (epoch() - t0) * 1000.0;
+        let cpu: f64 = panes.iter().filter_map(|p| registry_pid(&home, p)).map(cpu_secs).sum::<f64>() / n as f64;
+        (all, cpu * 1000.0)
+    };
+    // (c): the failover.
+    let mut r = real_cli::Real::new("");
+    let (panes, sessions) = real_panes(&r, n);
+    r.w.start_daemon();
+    for p in &panes {
+        r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());
+    }
+    r.set_mode("main", "five_hour", Some(7200));
+    r.prompt(&panes[0], "limited");
+    r.wait("the interrupted pane continued on backup", 120, || r.prompts("continue", &sessions[0], "backup") >= 1);
+    r.wait("every pane back", 120, || r.events("relaunched").len() == n);
+    let reqs = r.requests();
+    let limited = reqs.iter().find(|q| q["prompt"] == "limited").and_then(|q| q["t"].as_f64()).unwrap();
+    let first = reqs
+        .iter()
+        .find(|q| q["prompt"] == "continue" && q["session"] == sessions[0].as_str())
+        .and_then(|q| q["t"].as_f64())
+        .unwrap();
+    let last = r.events("relaunched").iter().filter_map(|e| e["t_ms"].as_f64()).fold(0.0, f64::max) / 1000.0;
+    let steps: Vec<String> = r
+        .w
+        .daemon_events()
+        .iter()
+        .filter(|e| ["detected", "swap_started", "relaunched", "swap"].contains(&e["event"].as_str().unwrap_or("")))
+        .map(|e| {
+            format!("{} {:.0}", e["event"].as_str().unwrap_or(""), e["t_ms"].as_f64().unwrap_or(0.0) - limited * 1000.0)
+        })
+        .collect();
+    eprintln!("N={n} timeline after the 429 (ms): {}", steps.join(", "));
+    let _ = &mut r;
+    ((first - limited) * 1000.0, (last - limited) * 1000.0, floor_all, cpu)
+}
+
+/// The pid of the claude whose registry entry under `home` names `pane`.
+fn registry_pid(home: &std::path::Path, pane: &str) -> Option<u32> {
+    real_cli::registry(home)
+        .into_iter()
+        .find(|e| real_cli::pane_of(e) == Some(pane))
+        .and_then(|e| e["pid"].as_u64())
+        .map(|p| p as u32)
+        .filter(|p| std::path::Path::new(&format!("/proc/{p}")).exists())
+}
+
 /// The real CLI: one bare `claude --resume <id>` typed into a shell, to its first prompt reaching
 /// the API (the prompt typed as soon as the box shows, Enter repeated until taken).
 fn real_cold_resume() -> f64 {
@@ -541,6 +656,32 @@ fn main() {
             out.insert("failover_50_panes_ms", json!(failover(50)));
         }
         show(&out, "failover");
+    }
+    if run("order") {
+        // Issue 23: (a) one bare cold resume, then (b) and (c) for each size, in one run.
+        let a = real_cold_resume();
+        out.insert("order_a_cold_resume_ms", json!(a));
+        let sizes: Vec<usize> = match std::env::var("BENCH_ORDER_SIZES") {
+            Ok(v) => v.split(',').filter_map(|x| x.trim().parse().ok()).collect(),
+            Err(_) if tiny => vec![1],
+            Err(_) => vec![1, 2, 5, 10],
+        };
+        for n in sizes {
+            let (first, all, floor_all, cpu) = real_order(n);
+            eprintln!(
+                "N={n}: (c) first continue {first:.0} ms = {:.2} x (a); (c) all back {all:.0} ms = {:.2} x (b) {floor_all:.0} ms; CPU per start {cpu:.0} ms",
+                first / a,
+                all / floor_all
+            );
+            let key = |what: &str| -> &'static str { Box::leak(format!("order_n{n}_{what}").into_boxed_str()) };
+            out.insert(key("c_first_ms"), json!(first));
+            out.insert(key("c_all_ms"), json!(all));
+            out.insert(key("b_all_ms"), json!(floor_all));
+            out.insert(key("cpu_per_start_ms"), json!(cpu));
+            out.insert(key("first_over_a"), json!(first / a));
+            out.insert(key("all_over_b"), json!(all / floor_all));
+        }
+        show(&out, "order");
     }
     if run("real") {
         out.insert("real_cold_resume_ms", json!(real_cold_resume()));

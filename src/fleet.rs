@@ -50,7 +50,7 @@ impl Default for Timing {
             keys_grace: Duration::from_secs(3),
             ready: Duration::from_secs(20),
             enter_gap: Duration::from_millis(150),
-            enter_retry: Duration::from_millis(700),
+            enter_retry: Duration::from_millis(250),
             taken: Duration::from_secs(10),
             poll: Duration::from_millis(20),
         }

@@ -32,6 +32,13 @@ pub fn real_claude() -> &'static PathBuf {
     })
 }
 
+/// The release under test (`CLAUDE_CODE_VERSION`, else the pinned one): the name of the cache
+/// directory `scripts/real-claude` installed it in (`target/claude-code/<version>/package/claude`).
+pub fn real_claude_version() -> String {
+    let dir = real_claude().parent().and_then(Path::parent).and_then(Path::file_name);
+    dir.map(|d| d.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
 /// A world whose panes run the real CLI, and the mock API it talks to.
 pub struct Real {
     pub w: World,
@@ -201,7 +208,9 @@ impl Real {
     }
 
     pub fn diagnose(&self) -> String {
-        let mut out = self.w.diagnose();
+        // A failure names the release: the tier runs against the pinned one and the newest.
+        let mut out = format!("--- on Claude Code {}\n", real_claude_version());
+        out += &self.w.diagnose();
         out += "--- mock requests\n";
         for r in self.requests() {
             out += &format!("{r}\n");
@@ -575,4 +584,46 @@ fn a_claude_started_under_another_name_is_found_through_its_registry_entry() {
     // It is claude whatever its name: its own arguments (none here) are carried, not refused.
     r.wait("the relaunch said", 10, || !r.events("relaunched").is_empty());
     assert!(r.events("args_not_carried").is_empty(), "{}", r.diagnose());
+}
+
+/// What `detect` makes of the lines on a pane's screen: (kind, text) of each message found.
+fn screen_detections(screen: &str) -> Vec<(claude_failover::detect::Kind, String)> {
+    let det = claude_failover::detect::Detector::new(&[]).unwrap();
+    let now = jiff::Timestamp::now();
+    det.scan_text(screen, now, &jiff::tz::TimeZone::system()).into_iter().map(|d| (d.kind, d.text)).collect()
+}
+
+#[test]
+fn claudes_own_lines_are_read_off_the_screen() {
+    // No daemon: only the screen detector's reading of what this release prints, line by line
+    // (the glyph before a line, its wording), so that a release that changes either is named here
+    // even where the transcript still tells the daemon the same.
+    use claude_failover::detect::Kind;
+    let r = Real::new("");
+    let proj = r.w.project("lines");
+    r.w.trust("main", &proj);
+    let p = r.w.first_pane(&proj);
+    r.start(&p, "main", &[]);
+    let expect = |r: &Real, on_screen: &str, kind: Kind, text: &str| {
+        r.wait(&format!("{on_screen:?} on screen"), 30, || r.w.screen(&p).contains(on_screen));
+        std::thread::sleep(Duration::from_millis(300)); // the rest of the frame
+        let screen = r.w.screen(&p);
+        let found = screen_detections(&screen);
+        assert!(
+            found.iter().any(|(k, t)| *k == kind && t.contains(text)),
+            "on Claude Code {}: no {kind:?} detection for {text:?}; found {found:?}\n{screen}",
+            real_claude_version()
+        );
+    };
+    r.set_mode("main", "overloaded", None);
+    r.prompt(&p, "heavy");
+    expect(&r, "529 Overloaded", Kind::Transient, "API Error: 529 Overloaded");
+    r.set_mode("main", "plain429", None);
+    r.prompt(&p, "again");
+    expect(&r, "not your usage limit", Kind::Transient, "Server is temporarily limiting requests");
+    r.set_mode("main", "five_hour", Some(7200));
+    r.prompt(&p, "limited");
+    expect(&r, "Esc to cancel", Kind::Exhausted, "You've hit your 5-hour limit · resets");
+    expect(&r, "Esc to cancel", Kind::Exhausted, "Usage limit reached · set to continue automatically at");
+    expect(&r, "Esc to cancel", Kind::Exhausted, "Usage limit reached · limit resets");
 }

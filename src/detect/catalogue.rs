@@ -22,11 +22,11 @@ use regex::Regex;
 use super::Kind;
 
 /// Glyphs Claude prints before a message (`⎿` tool result, `⏺` assistant, `⚠` warning, spinner
-/// frames). `>` and `│` are deliberately absent: they start the user's own prompt box, and a user
+/// frames; 2.1.337 puts `∷` before its notices, from its `∴ ∷ ∵` animation). `>` and `│` are deliberately absent: they start the user's own prompt box, and a user
 /// pasting a limit message into the prompt must not fail the pane over.
 pub(super) const PREFIX_GLYPHS: &[char] = &[
     '⎿', '⏺', '⚠', '\u{fe0f}', '●', '•', '·', '∙', '✻', '✳', '✶', '✢', '✽', '*', '⧉', '✗', '✘', '✔', '✓', 'ℹ', '⏵',
-    '⏸', '※', '◆', '◇', '○', '◯', '◉',
+    '⏸', '※', '◆', '◇', '○', '◯', '◉', '∷', '∴', '∵',
 ];
 /// Separators between the parts of a message, and trailing junk after it.
 pub(super) const SEPARATORS: &[char] = &['·', '∙', '•', '-', '–', '—', '|', '│', '┃'];

@@ -238,6 +238,25 @@ const CATALOGUE_2_1_332: &[(&str, Kind, Option<&str>, Option<&str>)] = &[
         None,
     ),
     ("Repeated 529 Overloaded errors", Kind::Transient, None, None),
+    // 2.1.337: the same notices after `∷` (docs/CLAUDE-CODE-2.1.337.md).
+    (
+        "∷ API Error: 529 Overloaded. This is a server-side issue, usually temporary — try again in a moment. If it persists, check your inference gateway (127.0.0.1:46353).",
+        Kind::Transient,
+        None,
+        None,
+    ),
+    (
+        "∷ API Error: Server is temporarily limiting requests (not your usage limit) · This request would exceed your account's rate limit. Please try again later.",
+        Kind::Transient,
+        None,
+        None,
+    ),
+    (
+        "∷ Usage limit reached · set to continue automatically at 8:45pm",
+        Kind::Exhausted,
+        Some("usage"),
+        Some("2026-10-20T20:45:00Z"),
+    ),
     // Needs login.
     ("● Please run /login · API Error: 401 OAuth authentication is currently not supported.", Kind::Auth, None, None),
     (

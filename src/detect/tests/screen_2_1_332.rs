@@ -139,6 +139,8 @@ fn auto_continue_armed_on_the_footer_only() {
         "● Automatic continue cancelled · Claude Code exited during the wait, so the task will not resume on its own when the usage limit resets (send a prompt after the reset to continue)",
         "● Automatic continue stopped · your login changed or ended · send a prompt to continue",
         "    Continuing automatically at 8:45pm · Esc to cancel\n● Automatic continue cancelled · /rate-limit-options to wait again",
+        // 2.1.337: the same notice after `∷`.
+        "    Continuing automatically at 8:45pm · Esc to cancel\n∷ Automatic continue cancelled · /rate-limit-options to wait again",
         // The reset came and claude resent by itself: no wait any more.
         "● Usage limit reset · Continuing automatically",
         "Usage limit available again · continuing now",

@@ -307,7 +307,7 @@ fn real_order(n: usize) -> (f64, f64, f64, f64) {
             r.w.tmux(&["send-keys", "-t", p, "C-m"]);
         }
         r.wait("every resumed claude up", 120, || {
-            panes.iter().all(|p| r.prompt_box(p).is_some() && !registry_pid(&home, p).is_none())
+            panes.iter().all(|p| r.prompt_box(p).is_some() && registry_pid(&home, p).is_some())
         });
         let all = (epoch() - t0) * 1000.0;
         let cpu: f64 = panes.iter().filter_map(|p| registry_pid(&home, p)).map(cpu_secs).sum::<f64>() / n as f64;

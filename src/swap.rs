@@ -24,8 +24,11 @@ use crate::login::{self, Login};
 use crate::state::{Degraded, Phase, Return, SavedPane, State, Store, SwapInProgress, SwapRecord, Waiting};
 
 mod models;
+mod no_panes;
 mod resuming;
 mod turns;
+
+pub use no_panes::NoPanes;
 
 pub use turns::{Crossing, crossing};
 
@@ -77,30 +80,6 @@ pub struct Relaunched {
     /// Why it counts as mid-turn when that was learnt only after it was saved (its transcript
     /// read again once its claude had stopped).
     pub interrupted: Option<String>,
-}
-
-/// No panes at all: `swap` with no tmux server, and unit tests of the file-level machine.
-pub struct NoPanes;
-
-impl Fleet for NoPanes {
-    fn discover(&self) -> Result<Vec<SavedPane>> {
-        Ok(Vec::new())
-    }
-    fn prepare(&self, _: &[SavedPane], _: &Account) -> Vec<String> {
-        Vec::new()
-    }
-    fn point_new_panes(&self, _: &Path) -> Result<()> {
-        Ok(())
-    }
-    fn relaunch(&self, _: &SavedPane, _: &Account) -> Result<Relaunched> {
-        Ok(Relaunched::default())
-    }
-    fn nudge(&self, _: &SavedPane) -> Result<()> {
-        Ok(())
-    }
-    fn maintain_sessions(&self, _: &Account) -> Vec<String> {
-        Vec::new()
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

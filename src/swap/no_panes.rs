@@ -31,4 +31,3 @@ impl Fleet for NoPanes {
         Vec::new()
     }
 }
-

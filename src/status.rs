@@ -716,17 +716,19 @@ mod tests {
     fn a_swap_under_way_says_how_many_panes_are_back() {
         use crate::state::{Phase, SwapInProgress};
         let now = t("2026-11-30T12:00:00Z");
-        let mut st = State::default();
-        st.swap = Some(SwapInProgress {
-            from: "main".into(),
-            to: "backup".into(),
-            phase: Phase::Resuming,
-            started: now,
-            reason: "limit".into(),
-            panes: Vec::new(),
-            relaunched: vec!["%1".into(), "%2".into(), "%3".into()],
-            coming_back: 10,
-        });
+        let st = State {
+            swap: Some(SwapInProgress {
+                from: "main".into(),
+                to: "backup".into(),
+                phase: Phase::Resuming,
+                started: now,
+                reason: "limit".into(),
+                panes: Vec::new(),
+                relaunched: vec!["%1".into(), "%2".into(), "%3".into()],
+                coming_back: 10,
+            }),
+            ..State::default()
+        };
         let s = build(&cfg(), &st, &Pointer::Account("backup".into()), None, now);
         assert!(render_tmux(&s, &TmuxStyle::default(), now).contains("→backup… 3/10"));
         let human = render_human(&s, &cfg(), std::path::Path::new("/home/u"), now, &jiff::tz::TimeZone::UTC);

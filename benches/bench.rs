@@ -241,6 +241,25 @@ fn real_failover(n: usize) -> f64 {
     (last - limited) * 1000.0
 }
 
+/// Quit the claude in `pane` as a user does (Ctrl-C twice), again while it still runs: a first
+/// Ctrl-C that lands during a reply only stops the reply.
+fn quit_claude(r: &real_cli::Real, pane: &str) {
+    let at_shell = || r.w.tmux(&["display-message", "-p", "-t", pane, "#{pane_current_command}"]).trim() == "bash";
+    for _ in 0..5 {
+        r.w.tmux(&["send-keys", "-t", pane, "C-c"]);
+        std::thread::sleep(Duration::from_millis(100));
+        r.w.tmux(&["send-keys", "-t", pane, "C-c"]);
+        let end = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < end {
+            if at_shell() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    r.wait("claude exited to its shell", 1, at_shell);
+}
+
 fn epoch() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64()
 }
@@ -286,15 +305,8 @@ fn real_order(n: usize) -> (f64, f64, f64, f64) {
         let r = real_cli::Real::new("");
         let (panes, sessions) = real_panes(&r, n);
         for p in &panes {
-            r.w.tmux(&["send-keys", "-t", p, "C-c"]);
-            std::thread::sleep(Duration::from_millis(100));
-            r.w.tmux(&["send-keys", "-t", p, "C-c"]);
+            quit_claude(&r, p);
         }
-        r.wait("every claude exited", 20, || {
-            panes
-                .iter()
-                .all(|p| r.w.tmux(&["display-message", "-p", "-t", p, "#{pane_current_command}"]).trim() == "bash")
-        });
         let bin = real_cli::real_claude().display().to_string();
         let home = r.w.home("main");
         let lines: Vec<String> =
@@ -365,12 +377,7 @@ fn real_cold_resume() -> f64 {
     let p = r.w.first_pane(&proj);
     let s = r.start(&p, "main", &[]);
     r.prompt(&p, "hello");
-    r.w.tmux(&["send-keys", "-t", &p, "C-c"]);
-    std::thread::sleep(Duration::from_millis(100));
-    r.w.tmux(&["send-keys", "-t", &p, "C-c"]);
-    r.wait("claude exited to its shell", 10, || {
-        r.w.tmux(&["display-message", "-p", "-t", &p, "#{pane_current_command}"]).trim() == "bash"
-    });
+    quit_claude(&r, &p);
     let t0 = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
     r.start(&p, "main", &["--resume", &s]);
     r.prompt(&p, "continue");

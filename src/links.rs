@@ -393,8 +393,8 @@ impl fmt::Display for Step {
 
 /// Move every entry of `src` into `dst` without overwriting: a directory present on both sides is
 /// merged entry by entry; any other name present on both sides is a conflict, left in place.
-/// Returns whether `src` was emptied (and, unless `dry_run`, removed).
-fn merge_dir(src: &Path, dst: &Path, dry_run: bool, steps: &mut Vec<Step>) -> bool {
+/// Returns whether `src` was emptied and removed.
+fn merge_dir(src: &Path, dst: &Path, steps: &mut Vec<Step>) -> bool {
     let entries = match fs::read_dir(src) {
         Ok(rd) => rd,
         Err(e) => {
@@ -410,7 +410,7 @@ fn merge_dir(src: &Path, dst: &Path, dry_run: bool, steps: &mut Vec<Step>) -> bo
         let to = dst.join(&name);
         match fs::symlink_metadata(&to) {
             Err(e) if e.kind() == ErrorKind::NotFound => {
-                if !dry_run && let Err(e) = move_entry(&from, &to) {
+                if let Err(e) = move_entry(&from, &to) {
                     steps.push(Step::Failed { path: from, error: e });
                     emptied = false;
                     continue;
@@ -418,7 +418,7 @@ fn merge_dir(src: &Path, dst: &Path, dry_run: bool, steps: &mut Vec<Step>) -> bo
                 steps.push(Step::Move { from, to });
             }
             Ok(dm) if dm.is_dir() && fs::symlink_metadata(&from).map(|m| m.is_dir()).unwrap_or(false) => {
-                emptied &= merge_dir(&from, &to, dry_run, steps);
+                emptied &= merge_dir(&from, &to, steps);
             }
             _ => {
                 steps.push(Step::Conflict { path: from, existing: to });
@@ -427,7 +427,7 @@ fn merge_dir(src: &Path, dst: &Path, dry_run: bool, steps: &mut Vec<Step>) -> bo
         }
     }
     if emptied {
-        if !dry_run && let Err(e) = fs::remove_dir(src) {
+        if let Err(e) = fs::remove_dir(src) {
             steps.push(Step::Failed { path: src.to_path_buf(), error: e.to_string() });
             return false;
         }
@@ -454,20 +454,17 @@ fn move_entry(from: &Path, to: &Path) -> Result<(), String> {
 /// Adopt real directories into their proper places, then create the links they were blocking:
 /// `claude_dir` (a real dir) into the primary's home, and each real shared dir in an account home
 /// into its shared target. Never overwrites; conflicts stay where they are and block their link.
-/// Last, the primary's home gets its own copy of `$HOME/.claude.json` ([`copy_claude_json`]).
-pub fn adopt(cfg: &Config, dry_run: bool) -> Vec<Step> {
-    adopt_with(cfg, crate::claude::home_claude_json().as_deref(), dry_run)
-}
-
-/// [`adopt`], with the `.claude.json` a plain `claude` uses given (`None`: there is none).
-pub fn adopt_with(cfg: &Config, global_claude_json: Option<&Path>, dry_run: bool) -> Vec<Step> {
+/// Last, the primary's home gets its own copy of `global_claude_json`, the `$HOME/.claude.json` a
+/// plain `claude` uses ([`copy_claude_json`]). A plan is this very run on a shadow
+/// (`crate::dry_run`), never a second code path.
+pub fn adopt(cfg: &Config, global_claude_json: Option<&Path>) -> Vec<Step> {
     let mut steps = Vec::new();
     let primary = cfg.primary_account();
     let was_real_dir = read_pointer(cfg) == Pointer::RealDir;
     if was_real_dir {
         let moved = if fs::symlink_metadata(&primary.home).is_err() {
             // The whole directory becomes the primary's home: one rename, nothing copied.
-            if !dry_run && let Err(e) = move_entry(&cfg.claude_dir, &primary.home) {
+            if let Err(e) = move_entry(&cfg.claude_dir, &primary.home) {
                 steps.push(Step::Failed { path: cfg.claude_dir.clone(), error: e });
                 false
             } else {
@@ -475,10 +472,10 @@ pub fn adopt_with(cfg: &Config, global_claude_json: Option<&Path>, dry_run: bool
                 true
             }
         } else {
-            adopt_claude_dir_into(cfg, &primary.home, dry_run, &mut steps)
+            adopt_claude_dir_into(cfg, &primary.home, &mut steps)
         };
         if moved {
-            if !dry_run && let Err(e) = symlink(&primary.home, &cfg.claude_dir) {
+            if let Err(e) = symlink(&primary.home, &cfg.claude_dir) {
                 steps.push(Step::Failed { path: cfg.claude_dir.clone(), error: e.to_string() });
             } else {
                 steps.push(Step::Link { link: cfg.claude_dir.clone(), target: primary.home.clone() });
@@ -488,30 +485,23 @@ pub fn adopt_with(cfg: &Config, global_claude_json: Option<&Path>, dry_run: bool
     for a in &cfg.accounts {
         for l in &cfg.shared {
             let at = a.home.join(&l.name);
-            // In a dry run the claude_dir move above has not happened: look where the data is now.
-            let looked_at =
-                if dry_run && a.name == primary.name && !at.exists() && read_pointer(cfg) == Pointer::RealDir {
-                    cfg.claude_dir.join(&l.name)
-                } else {
-                    at.clone()
-                };
-            let is_real_dir = fs::symlink_metadata(&looked_at).map(|m| m.is_dir()).unwrap_or(false);
+            let is_real_dir = fs::symlink_metadata(&at).map(|m| m.is_dir()).unwrap_or(false);
             if !is_real_dir {
                 continue;
             }
             let emptied = if fs::symlink_metadata(&l.target).is_err() {
-                if !dry_run && let Err(e) = move_entry(&at, &l.target) {
+                if let Err(e) = move_entry(&at, &l.target) {
                     steps.push(Step::Failed { path: at.clone(), error: e });
                     false
                 } else {
-                    steps.push(Step::Move { from: looked_at.clone(), to: l.target.clone() });
+                    steps.push(Step::Move { from: at.clone(), to: l.target.clone() });
                     true
                 }
             } else {
-                merge_dir(&looked_at, &l.target, dry_run, &mut steps)
+                merge_dir(&at, &l.target, &mut steps)
             };
             if emptied {
-                if !dry_run && let Err(e) = symlink(&l.target, &at) {
+                if let Err(e) = symlink(&l.target, &at) {
                     steps.push(Step::Failed { path: at.clone(), error: e.to_string() });
                 } else {
                     steps.push(Step::Link { link: at.clone(), target: l.target.clone() });
@@ -520,7 +510,7 @@ pub fn adopt_with(cfg: &Config, global_claude_json: Option<&Path>, dry_run: bool
         }
     }
     if let Some(src) = global_claude_json {
-        copy_claude_json(cfg, src, was_real_dir, dry_run, &mut steps);
+        copy_claude_json(cfg, src, was_real_dir, &mut steps);
     }
     steps
 }
@@ -534,20 +524,11 @@ const CLAUDE_JSON_MAX: u64 = 64 << 20;
 /// without it, starts onboarding and asks for trust again.
 ///
 /// A copy, never a move: the original stays for every plain `claude`. Never overwrites: an
-/// existing `.claude.json` in the home (or, in a dry run, one in the real `claude_dir` about to
-/// become the home) wins, and the file is put in place with a no-clobber rename, 0600.
-fn copy_claude_json(cfg: &Config, src: &Path, was_real_dir: bool, dry_run: bool, steps: &mut Vec<Step>) {
+/// existing `.claude.json` in the home wins, and the file is put in place with a no-clobber rename, 0600.
+fn copy_claude_json(cfg: &Config, src: &Path, was_real_dir: bool, steps: &mut Vec<Step>) {
     let home = &cfg.primary_account().home;
     let to = home.join(crate::login::CLAUDE_JSON);
     if !fs::metadata(src).is_ok_and(|m| m.is_file()) || fs::symlink_metadata(&to).is_ok() {
-        return;
-    }
-    if dry_run {
-        let comes_with_the_dir =
-            was_real_dir && fs::symlink_metadata(cfg.claude_dir.join(crate::login::CLAUDE_JSON)).is_ok();
-        if !comes_with_the_dir {
-            steps.push(Step::Copy { from: src.to_path_buf(), to });
-        }
         return;
     }
     match fs::symlink_metadata(home) {
@@ -604,7 +585,7 @@ fn copy_new(src: &Path, to: &Path) -> Result<(), String> {
 
 /// `claude_dir` is a real directory and the primary home already exists: move entries across.
 /// A shared name goes straight into its shared target (that is where the primary's link leads).
-fn adopt_claude_dir_into(cfg: &Config, home: &Path, dry_run: bool, steps: &mut Vec<Step>) -> bool {
+fn adopt_claude_dir_into(cfg: &Config, home: &Path, steps: &mut Vec<Step>) -> bool {
     let src = &cfg.claude_dir;
     let mut emptied = true;
     let mut names: Vec<_> = match fs::read_dir(src) {
@@ -621,18 +602,18 @@ fn adopt_claude_dir_into(cfg: &Config, home: &Path, dry_run: bool, steps: &mut V
         let from_is_dir = fs::symlink_metadata(&from).map(|m| m.is_dir()).unwrap_or(false);
         match shared {
             Some(l) if from_is_dir && fs::symlink_metadata(&l.target).is_ok() => {
-                emptied &= merge_dir(&from, &l.target, dry_run, steps);
+                emptied &= merge_dir(&from, &l.target, steps);
             }
             _ => {
                 let to = home.join(&name);
                 if fs::symlink_metadata(&to).is_ok() {
                     if from_is_dir && fs::metadata(&to).map(|m| m.is_dir()).unwrap_or(false) {
-                        emptied &= merge_dir(&from, &to, dry_run, steps);
+                        emptied &= merge_dir(&from, &to, steps);
                     } else {
                         steps.push(Step::Conflict { path: from, existing: to });
                         emptied = false;
                     }
-                } else if !dry_run && let Err(e) = move_entry(&from, &to) {
+                } else if let Err(e) = move_entry(&from, &to) {
                     steps.push(Step::Failed { path: from, error: e });
                     emptied = false;
                 } else {
@@ -642,7 +623,7 @@ fn adopt_claude_dir_into(cfg: &Config, home: &Path, dry_run: bool, steps: &mut V
         }
     }
     if emptied {
-        if !dry_run && let Err(e) = fs::remove_dir(src) {
+        if let Err(e) = fs::remove_dir(src) {
             steps.push(Step::Failed { path: src.clone(), error: e.to_string() });
             return false;
         }
@@ -705,16 +686,13 @@ mod tests {
         fs::set_permissions(&global, fs::Permissions::from_mode(0o644)).unwrap();
         fs::create_dir_all(h.join(".claude/projects")).unwrap();
         let copy = h.join(".claude-main/.claude.json");
-        let plan = adopt_with(&cfg, Some(&global), true);
-        assert!(plan.contains(&Step::Copy { from: global.clone(), to: copy.clone() }), "{plan:?}");
-        assert!(!copy.exists() && h.join(".claude").is_dir(), "a dry run changes nothing");
-        let done = adopt_with(&cfg, Some(&global), false);
+        let done = adopt(&cfg, Some(&global));
         assert!(done.contains(&Step::Copy { from: global.clone(), to: copy.clone() }), "{done:?}");
         assert_eq!(fs::read(&copy).unwrap(), fs::read(&global).unwrap());
         assert_eq!(fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600);
         assert_eq!(fs::metadata(&global).unwrap().permissions().mode() & 0o777, 0o644, "the original is untouched");
         // a second run: the home has one now, nothing to do
-        assert!(!adopt_with(&cfg, Some(&global), false).iter().any(|s| matches!(s, Step::Copy { .. })));
+        assert!(!adopt(&cfg, Some(&global)).iter().any(|s| matches!(s, Step::Copy { .. })));
         // no leftover temp file
         let names: Vec<_> = fs::read_dir(h.join(".claude-main")).unwrap().flatten().map(|e| e.file_name()).collect();
         assert!(!names.iter().any(|n| n.to_string_lossy().ends_with(".tmp")), "{names:?}");
@@ -730,13 +708,10 @@ mod tests {
         // the primary home already has its own
         fs::create_dir_all(h.join(".claude-main")).unwrap();
         fs::write(h.join(".claude-main/.claude.json"), "own").unwrap();
-        for dry_run in [true, false] {
-            assert!(!adopt_with(&cfg, Some(&global), dry_run).iter().any(|s| matches!(s, Step::Copy { .. })));
-        }
+        assert!(!adopt(&cfg, Some(&global)).iter().any(|s| matches!(s, Step::Copy { .. })));
         assert_eq!(fs::read_to_string(h.join(".claude-main/.claude.json")).unwrap(), "own");
         assert_eq!(fs::read_to_string(&global).unwrap(), "global");
-        // the real ~/.claude holds one, and becomes the home: the dry run plans no copy, the run
-        // keeps the moved one
+        // the real ~/.claude holds one, and becomes the home: the run keeps the moved one
         let d = tempfile::tempdir().unwrap();
         let h = d.path();
         let cfg = cfg_in(h);
@@ -744,13 +719,12 @@ mod tests {
         fs::write(&global, "global").unwrap();
         fs::create_dir_all(h.join(".claude")).unwrap();
         fs::write(h.join(".claude/.claude.json"), "in the dir").unwrap();
-        assert!(!adopt_with(&cfg, Some(&global), true).iter().any(|s| matches!(s, Step::Copy { .. })));
-        assert!(!adopt_with(&cfg, Some(&global), false).iter().any(|s| matches!(s, Step::Copy { .. })));
+        assert!(!adopt(&cfg, Some(&global)).iter().any(|s| matches!(s, Step::Copy { .. })));
         assert_eq!(fs::read_to_string(h.join(".claude-main/.claude.json")).unwrap(), "in the dir");
         // no global file: nothing to copy
         let d = tempfile::tempdir().unwrap();
         let cfg = cfg_in(d.path());
-        assert!(adopt_with(&cfg, Some(&d.path().join(".claude.json")), false).is_empty());
+        assert!(adopt(&cfg, Some(&d.path().join(".claude.json"))).is_empty());
         assert!(!d.path().join(".claude-main/.claude.json").exists());
     }
 

@@ -358,7 +358,7 @@ fn link_run(cfg: &crate::config::Config, adopt: bool, global_json: Option<&std::
     let mut lines = Vec::new();
     let mut bad = false;
     if adopt {
-        let steps = links::adopt_with(cfg, global_json, false);
+        let steps = links::adopt(cfg, global_json);
         if steps.is_empty() {
             lines.push("nothing to adopt: no real directory sits where a link belongs".to_string());
         }

@@ -196,7 +196,7 @@ impl TmuxFleet<'_> {
         let cwd =
             proc_.cwd.clone().or_else(|| live.as_ref().map(|l| l.cwd.clone())).unwrap_or_else(|| PathBuf::from("/"));
         let interrupted = live.as_ref().and_then(|l| relaunch::busy(l.status.as_deref())).or_else(|| {
-            rec.is_some_and(PaneRecord::limit_shown_to_current).then(|| relaunch::LIMIT_ON_SCREEN.to_string())
+            rec.is_some_and(|r| r.limit_on_screen.is_some()).then(|| relaunch::LIMIT_ON_SCREEN.to_string())
         });
         let session_id = live.map(|l| l.session_id).or(recorded).filter(|s| claude::is_session_id(s));
         let (args, args_problem) = self.own_args(&proc_, rec);

@@ -32,7 +32,7 @@ impl Server {
                 Some(s) => s,
                 // What a bare `tmux` reaches, computed as tmux does (`$TMUX_TMPDIR` or /tmp,
                 // `tmux-<uid>/default`): no tmux process per look (`status` runs on redraws).
-                None => default_socket()
+                None => Some(default_socket())
                     .filter(|p| std::path::Path::new(p).exists())
                     .context("no tmux server to attach to (start tmux first, or pass --socket)")?,
             },
@@ -105,11 +105,11 @@ impl Server {
 }
 
 /// The socket a bare `tmux` uses: `$TMUX_TMPDIR` (else `/tmp`), `tmux-<uid>/default`.
-pub fn default_socket() -> Option<String> {
+pub fn default_socket() -> String {
     let dir = std::env::var("TMUX_TMPDIR").ok().filter(|d| !d.is_empty()).unwrap_or_else(|| "/tmp".into());
     // SAFETY: getuid(2) has no failure mode and touches no memory.
     let uid = unsafe { libc::getuid() };
-    Some(format!("{}/tmux-{uid}/default", dir.trim_end_matches('/')))
+    format!("{}/tmux-{uid}/default", dir.trim_end_matches('/'))
 }
 
 /// How long a give-up holds: the self-heal undoes one at most this often.

@@ -155,18 +155,13 @@ pub struct PaneRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_alone: Option<LeftAlone>,
     /// When its own screen last showed a limit live (not a redraw): the claude there was cut
-    /// off mid-turn, whatever its registry and transcript say (issue 22).
+    /// off mid-turn, whatever its registry and transcript say (issue 22). Cleared when the pane
+    /// is relaunched: the new claude saw none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_on_screen: Option<Timestamp>,
 }
 
-impl PaneRecord {
-    /// Whether the claude it runs now saw a limit on its screen: one shown after its last
-    /// relaunch (a relaunched claude is a new one).
-    pub fn limit_shown_to_current(&self) -> bool {
-        self.limit_on_screen.is_some_and(|t| self.relaunched_at.is_none_or(|r| t > r))
-    }
-}
+
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]

@@ -161,8 +161,6 @@ pub struct PaneRecord {
     pub limit_on_screen: Option<Timestamp>,
 }
 
-
-
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {

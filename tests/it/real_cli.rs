@@ -323,6 +323,22 @@ fn five_hour_limit_resumes_both_panes_on_backup_and_continues_the_one_it_cut_sho
     }
     assert_eq!(swaps(&r), 1, "{}", r.diagnose());
     assert_eq!(r.w.env.status_json()["active"], "backup");
+    // This release matches the facts the tool relies on (registry fields, the quota line): no
+    // drift said anywhere, and each pane's release is the one under test (issue 22).
+    assert!(!r.w.daemon_events().iter().any(|e| e["event"] == "claude_drift"), "{}", r.diagnose());
+    assert!(!r.w.tmux(&["show", "-gqv", "@claude-failover-status"]).contains("⚠claude"));
+    let st: Value = serde_json::from_str(&r.w.cli(&["status", "--format", "json"]).stdout).unwrap();
+    let release = real_claude_version();
+    for p in [&p1, &p2] {
+        assert!(
+            st["claude"]["running"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["pane"] == p.as_str() && x["release"] == release.as_str()),
+            "pane {p} on {release}: {st}"
+        );
+    }
 }
 
 impl Real {

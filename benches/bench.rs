@@ -272,29 +272,6 @@ fn cpu_secs(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// `n` real claudes on main in a window each (a prompt box each on screen), each with one
-/// answered prompt: (panes, sessions).
-fn real_panes(r: &real_cli::Real, n: usize) -> (Vec<String>, Vec<String>) {
-    let mut panes = Vec::new();
-    for i in 0..n {
-        let d = r.w.project(&format!("p{i}"));
-        r.w.trust("main", &d);
-        r.w.trust("backup", &d);
-        panes.push(if i == 0 {
-            r.w.first_pane(&d)
-        } else {
-            r.w.tmux(&["new-window", "-d", "-t", "w", "-P", "-F", "#{pane_id}", "-c", d.to_str().unwrap()])
-                .trim()
-                .to_string()
-        });
-    }
-    let sessions: Vec<String> = panes.iter().map(|p| r.start(p, "main", &[])).collect();
-    for p in &panes {
-        r.prompt(p, "hello");
-    }
-    (panes, sessions)
-}
-
 /// Issue 23, side by side on the real CLI with `n` panes of which one is interrupted:
 /// (b) `n` bare `claude --resume` typed together by the bench, to every prompt box up (the
 /// machine's floor for `n`), with the CPU each start took; (c) our failover: from the limit's
@@ -303,7 +280,7 @@ fn real_order(n: usize) -> (f64, f64, f64, f64) {
     // (b): stop them, then type every resume at once.
     let (floor_all, cpu) = {
         let r = real_cli::Real::new("");
-        let (panes, sessions) = real_panes(&r, n);
+        let (panes, sessions) = r.panes_on_main(n);
         for p in &panes {
             quit_claude(&r, p);
         }
@@ -327,7 +304,7 @@ fn real_order(n: usize) -> (f64, f64, f64, f64) {
     };
     // (c): the failover.
     let mut r = real_cli::Real::new("");
-    let (panes, sessions) = real_panes(&r, n);
+    let (panes, sessions) = r.panes_on_main(n);
     r.w.start_daemon();
     for p in &panes {
         r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());

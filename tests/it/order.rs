@@ -18,14 +18,7 @@ fn the_interrupted_pane_is_back_and_continuing_before_any_idle_claude_starts() {
     for i in 0..5 {
         let d = w.project(&format!("p{i}"));
         w.trust("main", &d);
-        // A window each: a claude needs the rows of its prompt box to be seen as back.
-        let p = if i == 0 {
-            w.first_pane(&d)
-        } else {
-            w.tmux(&["new-window", "-d", "-t", "w", "-P", "-F", "#{pane_id}", "-c", d.to_str().unwrap()])
-                .trim()
-                .to_string()
-        };
+        let p = if i == 0 { w.first_pane(&d) } else { w.window(&d) };
         sessions.push(w.start_claude(&p, "main"));
         panes.push(p);
     }

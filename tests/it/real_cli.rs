@@ -342,6 +342,23 @@ fn five_hour_limit_resumes_both_panes_on_backup_and_continues_the_one_it_cut_sho
 }
 
 impl Real {
+    /// `n` projects trusted on main, a window each running the real CLI on main with one
+    /// answered prompt: (panes, sessions).
+    pub fn panes_on_main(&self, n: usize) -> (Vec<String>, Vec<String>) {
+        let panes: Vec<String> = (0..n)
+            .map(|i| {
+                let d = self.w.project(&format!("p{i}"));
+                self.w.trust("main", &d);
+                if i == 0 { self.w.first_pane(&d) } else { self.w.window(&d) }
+            })
+            .collect();
+        let sessions: Vec<String> = panes.iter().map(|p| self.start(p, "main", &[])).collect();
+        for p in &panes {
+            self.prompt(p, "hello");
+        }
+        (panes, sessions)
+    }
+
     /// Start a plain `claude` (no CLAUDE_CONFIG_DIR: `~/.claude` and `$HOME/.claude.json`) in
     /// `pane`; returns its session id.
     pub fn start_plain(&self, pane: &str) -> String {

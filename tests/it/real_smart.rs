@@ -244,23 +244,7 @@ fn over_the_threshold_a_busy_pane_finishes_its_turn_on_main_then_moves() {
 #[test]
 fn the_interrupted_pane_continues_before_any_idle_claude_starts() {
     let mut r = Real::new("");
-    let mut panes = Vec::new();
-    for i in 0..5 {
-        let d = r.w.project(&format!("p{i}"));
-        r.w.trust("main", &d);
-        // A window each: every claude's prompt box is on screen.
-        panes.push(if i == 0 {
-            r.w.first_pane(&d)
-        } else {
-            r.w.tmux(&["new-window", "-d", "-t", "w", "-P", "-F", "#{pane_id}", "-c", d.to_str().unwrap()])
-                .trim()
-                .to_string()
-        });
-    }
-    let sessions: Vec<String> = panes.iter().map(|p| r.start(p, "main", &[])).collect();
-    for p in &panes {
-        r.prompt(p, "hello");
-    }
+    let (panes, sessions) = r.panes_on_main(5);
     r.w.start_daemon();
     for p in &panes {
         r.w.wait_daemon_event("attached", |e| e["event"] == "attached" && e["pane"] == p.as_str());

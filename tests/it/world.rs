@@ -161,6 +161,14 @@ impl World {
             .to_string()
     }
 
+    /// A new window in `dir` (in the background); returns its pane. A window each keeps every
+    /// claude's prompt box on screen, which a relaunch waits for.
+    pub fn window(&self, dir: &Path) -> String {
+        self.tmux(&["new-window", "-d", "-t", "w", "-P", "-F", "#{pane_id}", "-c", dir.to_str().unwrap()])
+            .trim()
+            .to_string()
+    }
+
     /// The first pane (created with the session), moved to `dir`.
     pub fn first_pane(&self, dir: &Path) -> String {
         let id = self.tmux(&["list-panes", "-t", "w", "-F", "#{pane_id}"]).lines().next().unwrap().to_string();

@@ -455,8 +455,8 @@ fn move_entry(from: &Path, to: &Path) -> Result<(), String> {
 /// `claude_dir` (a real dir) into the primary's home, and each real shared dir in an account home
 /// into its shared target. Never overwrites; conflicts stay where they are and block their link.
 /// Last, the primary's home gets its own copy of `global_claude_json`, the `$HOME/.claude.json` a
-/// plain `claude` uses ([`copy_claude_json`]). A plan is this very run on a shadow
-/// (`crate::dry_run`), never a second code path.
+/// plain `claude` uses ([`copy_claude_json`]). A plan is this very run on a shadow (`link
+/// --dry-run`, `dry_run.rs`), never a second code path.
 pub fn adopt(cfg: &Config, global_claude_json: Option<&Path>) -> Vec<Step> {
     let mut steps = Vec::new();
     let primary = cfg.primary_account();

@@ -70,6 +70,9 @@ pub fn run(
         crate::atomic::write_atomic(&server.supervisor_pid_file(), std::process::id().to_string().as_bytes(), 0o600);
     let style = TmuxStyle::from_options(&tmux.plugin_options());
     let config = loop {
+        // What the file was when it failed to load: a change made before the watch below is in
+        // place (an `init` right after tmux started) is then still seen.
+        let seen = stamp(config_file);
         match load() {
             Ok(c) => break c,
             Err(e) => {
@@ -82,7 +85,7 @@ pub fn run(
                     json!({}),
                 );
                 let _ = tmux.set_user_option("@claude-failover-status", &status::render_no_config(&style, config_file));
-                if !wait_for_change(config_file, tmux) {
+                if !wait_for_change(config_file, seen, tmux) {
                     return Ok(0); // the server is gone
                 }
             }
@@ -189,7 +192,14 @@ fn replace(server: &Server, pid: u32, events: &dyn Sink) {
 
 /// Block until something changes where `file` is (or would be), or the tmux server is gone
 /// (checked every 30 s). Returns false when the server is gone.
-fn wait_for_change(file: &Path, tmux: &TmuxCli) -> bool {
+/// What tells a file changed: whether it is there, its length and its modification time.
+type Stamp = Option<(u64, std::time::SystemTime)>;
+
+fn stamp(file: &Path) -> Stamp {
+    std::fs::metadata(file).ok().map(|m| (m.len(), m.modified().unwrap_or(std::time::UNIX_EPOCH)))
+}
+
+fn wait_for_change(file: &Path, seen: Stamp, tmux: &TmuxCli) -> bool {
     use notify::{RecursiveMode, Watcher};
     let (tx, rx) = std::sync::mpsc::channel();
     let watcher = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
@@ -203,6 +213,10 @@ fn wait_for_change(file: &Path, tmux: &TmuxCli) -> bool {
     if watcher.watch(dir, RecursiveMode::NonRecursive).is_err() {
         return wait_a_tick(tmux);
     }
+    // Changed while the watch was being set up: no event will come for that.
+    if stamp(file) != seen {
+        return true;
+    }
     loop {
         match rx.recv_timeout(Duration::from_secs(30)) {
             // A burst of events (an editor's save): let it settle before reading the file.
@@ -212,6 +226,7 @@ fn wait_for_change(file: &Path, tmux: &TmuxCli) -> bool {
                 return true;
             }
             Err(_) if !tmux.server_running() => return false,
+            Err(_) if stamp(file) != seen => return true,
             Err(_) => {}
         }
     }
